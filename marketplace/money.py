@@ -1,0 +1,52 @@
+"""Money: Decimal amounts with their ISO 4217 currency, rounding and formatting."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from marketplace.markets import CURRENCY_SYMBOLS, MARKETS, Market
+
+CENT = Decimal("0.01")
+# Every supported currency has two decimal places (minor units at Stripe).
+MINOR_UNIT_EXPONENT = {"USD": 2, "EUR": 2}
+
+
+def quantize(amount: Decimal) -> Decimal:
+    """Round an amount to cents, half up, as shoppers expect on a receipt."""
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """Convert an amount to the integer minor units Stripe takes."""
+    exponent = MINOR_UNIT_EXPONENT[currency]
+    return int((quantize(amount) * (10**exponent)).to_integral_value())
+
+
+def format_money(
+    amount: Decimal | None, currency: str, market: Market | None = None
+) -> str:
+    """Format an amount the way the market writes it: ``$1,249.00``, ``1 249,00 €``."""
+    if amount is None:
+        return ""
+    if market is None or market.currency != currency:
+        market = next(m for m in MARKETS.values() if m.currency == currency)
+    amount = quantize(amount)
+    sign = "-" if amount < 0 else ""
+    whole, _, cents = f"{abs(amount):.2f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    number = market.thousands.join(groups) + market.decimal + cents
+    symbol = CURRENCY_SYMBOLS[currency]
+    if market.symbol_before:
+        return f"{sign}{symbol}{number}"
+    return f"{sign}{number}\u00a0{symbol}"
+
+
+def saving_percent(price: Decimal, new_price: Decimal | None) -> int | None:
+    """Whole-percent saving of a price against the new price, or None."""
+    if not new_price or new_price <= 0 or price >= new_price:
+        return None
+    return int(((new_price - price) / new_price * 100).to_integral_value(ROUND_HALF_UP))

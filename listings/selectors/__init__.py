@@ -1,0 +1,45 @@
+"""Reads for the shop's pages. Each returns plain dataclasses for templates."""
+
+from listings.selectors.device import (
+    DevicePage,
+    GradeCard,
+    OfferLine,
+    OptionChoice,
+    OptionGroup,
+    VariantChoice,
+    device_model_get,
+    device_page,
+)
+from listings.selectors.home import CategoryTile, HomePage, home_page
+from listings.selectors.query import SORTS, SearchQuery, search_query_from_params
+from listings.selectors.search import (
+    ActiveFilter,
+    Facet,
+    FacetValue,
+    ModelCard,
+    SearchResult,
+    search_offers,
+)
+
+__all__ = [
+    "SORTS",
+    "ActiveFilter",
+    "CategoryTile",
+    "DevicePage",
+    "Facet",
+    "FacetValue",
+    "GradeCard",
+    "HomePage",
+    "ModelCard",
+    "OfferLine",
+    "OptionChoice",
+    "OptionGroup",
+    "SearchQuery",
+    "SearchResult",
+    "VariantChoice",
+    "device_model_get",
+    "device_page",
+    "home_page",
+    "search_offers",
+    "search_query_from_params",
+]

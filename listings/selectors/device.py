@@ -1,0 +1,307 @@
+"""The device page: a model's variants and every offer in the market, by grade."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Min
+from django.http import Http404
+
+from listings.models import (
+    GRADE_DEFINITIONS,
+    GRADE_ORDER,
+    DeviceModel,
+    Grade,
+    Offer,
+    Variant,
+    VariantNewPrice,
+)
+from marketplace.markets import MARKETS, Market
+from marketplace.money import quantize, saving_percent
+
+HIGHLY_RATED = Decimal("4.5")
+
+
+@dataclass
+class OfferLine:
+    offer_id: int
+    listing_id: int
+    price: Decimal
+    currency: str
+    shipping: Decimal
+    saving_pct: int | None
+    saving_amount: Decimal | None
+    grade: str
+    grade_label: str
+    battery_min_pct: int
+    warranty_months: int
+    ships_from: str
+    ships_from_name: str
+    dispatch_days: int
+    stock: int
+    seller_name: str
+    seller_slug: str
+    seller_rating: Decimal | None
+    seller_rating_count: int
+    seller_on_trial: bool
+    rank_score: float
+    why_featured: str = ""
+
+
+@dataclass
+class GradeCard:
+    code: str
+    label: str
+    definition: str
+    from_price: Decimal | None
+    offer_count: int
+    selected: bool
+    featured: OfferLine | None = None
+    others: list[OfferLine] = field(default_factory=list)
+
+
+@dataclass
+class OptionChoice:
+    label: str
+    variant_id: int
+    selected: bool
+    available: bool
+
+
+@dataclass
+class OptionGroup:
+    label: str
+    choices: list[OptionChoice]
+
+
+@dataclass
+class VariantChoice:
+    variant: Variant
+    label: str
+    available: bool
+    from_price: Decimal | None
+
+
+@dataclass
+class DevicePage:
+    device_model: DeviceModel
+    variants: list[VariantChoice]
+    selected_variant: Variant | None
+    option_groups: list[OptionGroup]
+    grades: list[GradeCard]
+    selected_grade: str | None
+    featured: OfferLine | None
+    others: list[OfferLine]
+    new_price: Decimal | None
+    currency: str
+    specs: dict
+    has_offers: bool
+
+
+def device_model_get(*, slug: str) -> DeviceModel:
+    """The device model with its brand and category, or 404."""
+    try:
+        return DeviceModel.objects.select_related("brand", "category").get(slug=slug)
+    except DeviceModel.DoesNotExist:
+        raise Http404("No such device.") from None
+
+
+def _storage_label(gb: int | None) -> str:
+    if not gb:
+        return ""
+    return f"{gb // 1024} TB" if gb >= 1024 and gb % 1024 == 0 else f"{gb} GB"
+
+
+def _pick_variant(
+    variants: list[Variant], best_price: dict[int, Decimal], wanted: int | None
+) -> Variant | None:
+    by_id = {v.pk: v for v in variants}
+    if wanted in by_id:
+        return by_id[wanted]
+    available = [v for v in variants if v.pk in best_price]
+    if available:
+        return min(available, key=lambda v: (best_price[v.pk], v.pk))
+    return variants[0] if variants else None
+
+
+def _option_groups(variants: list[Variant], selected: Variant, available: set[int]):
+    """Chips per option (storage, colour, connectivity) that keep the other options.
+
+    Each chip links to the variant that changes only that option when one
+    exists, else to the closest available variant with that option.
+    """
+    options = [
+        ("Storage", "storage_gb", _storage_label),
+        ("Colour", "colour", str),
+        ("Connectivity", "connectivity", lambda c: dict(Variant._meta.get_field(
+            "connectivity").choices).get(c, c)),
+    ]  # fmt: skip
+    groups = []
+    for label, attr, show in options:
+        values = list(dict.fromkeys(getattr(v, attr) for v in variants))
+        if len(values) < 2:
+            continue
+        choices = []
+        for value in values:
+            candidates = [v for v in variants if getattr(v, attr) == value]
+
+            def closeness(v, attr=attr):
+                same = sum(
+                    getattr(v, other) == getattr(selected, other)
+                    for _, other, _ in options
+                    if other != attr
+                )
+                return (-same, v.pk not in available, v.pk)
+
+            target = min(candidates, key=closeness)
+            choices.append(
+                OptionChoice(
+                    label=show(value),
+                    variant_id=target.pk,
+                    selected=getattr(selected, attr) == value,
+                    available=any(v.pk in available for v in candidates),
+                )
+            )
+        groups.append(OptionGroup(label, choices))
+    return groups
+
+
+def _offer_line(offer: Offer, new_price: Decimal | None) -> OfferLine:
+    listing, seller = offer.listing, offer.refurbisher
+    saving_pct = saving_percent(offer.price_amount, new_price)
+    return OfferLine(
+        offer_id=offer.pk,
+        listing_id=offer.listing_id,
+        price=offer.price_amount,
+        currency=offer.currency,
+        shipping=offer.shipping_amount,
+        saving_pct=saving_pct,
+        saving_amount=quantize(new_price - offer.price_amount) if saving_pct else None,
+        grade=offer.grade,
+        grade_label=Grade(offer.grade).label,
+        battery_min_pct=offer.battery_min_pct,
+        warranty_months=offer.warranty_months,
+        ships_from=listing.ships_from,
+        ships_from_name=MARKETS[listing.ships_from].name,
+        dispatch_days=listing.dispatch_days,
+        stock=listing.stock,
+        seller_name=seller.name,
+        seller_slug=seller.slug,
+        seller_rating=seller.rating_average,
+        seller_rating_count=seller.rating_count,
+        seller_on_trial=seller.status == "trial",
+        rank_score=offer.rank_score,
+    )
+
+
+def _why_featured(line: OfferLine, others: list[OfferLine], market: Market) -> str:
+    """One line a shopper can read on why this offer comes first."""
+    reasons = []
+    if line.seller_rating is not None and line.seller_rating >= HIGHLY_RATED:
+        reasons.append(f"highly rated seller ({line.seller_rating:.1f}/5)")
+    if line.warranty_months > market.warranty_min_months:
+        reasons.append(f"{line.warranty_months}-month warranty")
+    if line.battery_min_pct >= 90:
+        reasons.append(f"battery {line.battery_min_pct}%+")
+    if all(line.price <= other.price for other in others):
+        reasons.append("lowest price in this condition")
+    if not reasons:
+        reasons.append("best balance of condition, service and price")
+    text = ", ".join(reasons)
+    return text[0].upper() + text[1:]
+
+
+def device_page(
+    *,
+    device_model: DeviceModel,
+    market: Market,
+    variant_id: int | None = None,
+    grade: str | None = None,
+) -> DevicePage:
+    """Everything the device page shows, in four queries whatever the offer count."""
+    variants = list(device_model.variants.all())
+    stats = (
+        Offer.objects.filter(
+            market=market.code, is_purchasable=True, device_model=device_model
+        )
+        .values("variant_id", "grade")
+        .annotate(from_price=Min("price_amount"), count=Count("id"))
+    )
+    best_price: dict[int, Decimal] = {}
+    per_grade: dict[tuple[int, str], tuple[Decimal, int]] = {}
+    for row in stats:
+        key = row["variant_id"]
+        best_price[key] = min(best_price.get(key, row["from_price"]), row["from_price"])
+        per_grade[(key, row["grade"])] = (row["from_price"], row["count"])
+
+    selected = _pick_variant(variants, best_price, variant_id)
+    offers: list[Offer] = []
+    new_price = None
+    if selected is not None:
+        offers = list(
+            Offer.objects.filter(
+                market=market.code, is_purchasable=True, variant=selected
+            )
+            .select_related("listing", "refurbisher")
+            .order_by("grade", "-rank_score", "price_amount", "pk")
+        )
+        new_price = (
+            VariantNewPrice.objects.filter(variant=selected, market=market.code)
+            .values_list("amount", flat=True)
+            .first()
+        )
+
+    lines_by_grade: dict[str, list[OfferLine]] = {code: [] for code in GRADE_ORDER}
+    for offer in offers:
+        lines_by_grade[offer.grade].append(_offer_line(offer, new_price))
+
+    if grade not in lines_by_grade or not lines_by_grade[grade]:
+        # Default to the grade of the best-ranked offer of this variant.
+        ranked = [line for lines in lines_by_grade.values() for line in lines[:1]]
+        best = max(
+            ranked, key=lambda line: (line.rank_score, -line.price), default=None
+        )
+        grade = best.grade if best else (grade if grade in Grade.values else None)
+
+    cards = []
+    for code in GRADE_ORDER:
+        lines = lines_by_grade[code]
+        featured = lines[0] if lines else None
+        if featured:
+            featured.why_featured = _why_featured(featured, lines[1:], market)
+        price, count = (
+            per_grade.get((selected.pk, code), (None, 0)) if selected else (None, 0)
+        )
+        cards.append(
+            GradeCard(
+                code=code,
+                label=Grade(code).label,
+                definition=GRADE_DEFINITIONS[code],
+                from_price=price,
+                offer_count=count,
+                selected=code == grade,
+                featured=featured,
+                others=lines[1:],
+            )
+        )
+    chosen = next((card for card in cards if card.selected), None)
+    available = set(best_price)
+    variant_choices = [
+        VariantChoice(v, str(v), v.pk in available, best_price.get(v.pk))
+        for v in variants
+    ]
+    return DevicePage(
+        device_model=device_model,
+        variants=variant_choices,
+        selected_variant=selected,
+        option_groups=_option_groups(variants, selected, available) if selected else [],
+        grades=cards,
+        selected_grade=grade,
+        featured=chosen.featured if chosen else None,
+        others=chosen.others if chosen else [],
+        new_price=new_price,
+        currency=market.currency,
+        specs=device_model.specs,
+        has_offers=bool(best_price),
+    )

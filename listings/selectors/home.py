@@ -1,0 +1,119 @@
+"""The home page: categories with their offer counts and the best deals per category."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from listings.models import Category, DeviceModel
+from listings.selectors.search import GRADE_RANK, ModelCard
+from listings.services import catalog_version
+from marketplace.markets import Market
+
+DEALS_PER_CATEGORY = 4
+
+
+@dataclass
+class CategoryTile:
+    category: Category
+    offer_count: int
+    from_price: Decimal | None
+    currency: str
+
+
+@dataclass
+class HomePage:
+    categories: list[CategoryTile]
+    best_deals: list[ModelCard]
+
+
+def _best_deal_rows(market: Market) -> list[tuple]:
+    """The top-ranked models of each category, with their savings, in one query."""
+    sql = """
+        WITH per_model AS (
+            SELECT o.category_id, o.device_model_id,
+                   min(o.price_amount) AS from_price, count(*) AS offer_count,
+                   array_agg(DISTINCT o.grade) AS grades,
+                   max(o.rank_score) AS best_rank,
+                   max(1 - o.price_amount / np.amount) AS best_saving,
+                   (array_agg(o.refurbisher_id ORDER BY o.rank_score DESC,
+                              o.price_amount))[1] AS best_refurbisher_id,
+                   (array_agg(v.colour_hex ORDER BY o.price_amount))[1] AS colour_hex
+            FROM listings_offer o
+            JOIN listings_variant v ON v.id = o.variant_id
+            LEFT JOIN listings_variantnewprice np
+                   ON np.variant_id = o.variant_id AND np.market = o.market
+            WHERE o.market = %s AND o.is_purchasable
+            GROUP BY o.category_id, o.device_model_id
+        ), ranked AS (
+            SELECT *, row_number() OVER (
+                PARTITION BY category_id
+                ORDER BY best_rank DESC, best_saving DESC NULLS LAST, device_model_id
+            ) AS position
+            FROM per_model
+        )
+        SELECT r.device_model_id, r.from_price, r.offer_count, r.grades, r.best_saving,
+               s.rating_average, r.colour_hex
+        FROM ranked r JOIN refurbishers_refurbisher s ON s.id = r.best_refurbisher_id
+        WHERE r.position <= %s
+        ORDER BY r.category_id, r.position
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [market.code, DEALS_PER_CATEGORY])
+        return cursor.fetchall()
+
+
+def _category_rows(market: Market) -> dict[int, tuple[int, Decimal]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT category_id, count(*), min(price_amount) FROM listings_offer
+            WHERE market = %s AND is_purchasable GROUP BY category_id
+            """,
+            [market.code],
+        )
+        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+
+
+def _home_page(market: Market) -> HomePage:
+    stats = _category_rows(market)
+    categories = list(Category.objects.all())
+    tiles = [
+        CategoryTile(c, *stats.get(c.pk, (0, None)), currency=market.currency)
+        for c in categories
+    ]
+    rows = _best_deal_rows(market)
+    models = DeviceModel.objects.select_related("brand", "category").in_bulk(
+        [row[0] for row in rows]
+    )
+    deals = []
+    for model_id, from_price, count, grades, saving, rating, hex_ in rows:
+        model = models[model_id]
+        deals.append(
+            ModelCard(
+                device_model=model,
+                from_price=from_price,
+                currency=market.currency,
+                grades=sorted(grades, key=lambda g: GRADE_RANK.get(g, 9)),
+                best_saving_pct=round(saving * 100) if saving and saving > 0 else None,
+                offer_count=count,
+                seller_rating=rating,
+                colour_hex=hex_,
+                kind=model.category.kind,
+            )
+        )
+    return HomePage(categories=tiles, best_deals=deals)
+
+
+def home_page(*, market: Market) -> HomePage:
+    """Category tiles and best deals for a market (cached per catalog version)."""
+    key = f"home:{catalog_version()}:{market.code}"
+    page = cache.get(key)
+    if page is None:
+        page = _home_page(market)
+        cache.set(key, page, timeout=settings.SEARCH_CACHE_SECONDS)
+    return page

@@ -53,6 +53,11 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    # A daemon that exited stays a zombie until init reaps it, which some
+    # container inits do late or never: that is not a running server.
+    with contextlib.suppress(OSError, IndexError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
     return True
 
 

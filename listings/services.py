@@ -49,7 +49,7 @@ def variant_search_text_refresh(*, variant_ids: Iterable[int] | None = None) -> 
             UPDATE listings_variant AS target SET search_text = lower(concat_ws(' ',
                 b.name, m.name, c.name,
                 CASE WHEN v.storage_gb IS NULL THEN NULL
-                     WHEN v.storage_gb >= 1024 AND v.storage_gb % 1024 = 0
+                     WHEN v.storage_gb >= 1024 AND v.storage_gb %% 1024 = 0
                      THEN (v.storage_gb / 1024)::text || 'tb'
                      ELSE v.storage_gb::text || 'gb' END,
                 v.colour, NULLIF(v.connectivity, ''),

@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "marketplace.middleware.MarketMiddleware",
 ]
+SERVER_TIMING = env_bool("SERVER_TIMING", DEBUG)
+if SERVER_TIMING:
+    MIDDLEWARE.insert(0, "marketplace.middleware.ServerTimingMiddleware")
 
 ROOT_URLCONF = "marketplace.urls"
 WSGI_APPLICATION = "marketplace.wsgi.application"

@@ -1,0 +1,253 @@
+"""Shared fixtures: real PostgreSQL, Redis and Celery worker, and browser plumbing.
+
+Settings start the embedded PostgreSQL and Redis when ``DATABASE_URL`` and
+``REDIS_URL`` are unset (``marketplace.embedded``). pytest-django imports the
+settings before this file is loaded, so whether this run started them is read
+from the environment the pytest process was launched with.
+
+Knobs, all environment variables:
+
+- ``REMARKET_KEEP_SERVICES=1`` leaves the embedded servers running at the end of
+  the run (others share them while they work in the same checkout).
+- ``REMARKET_TEST_DB_NAME`` names the test database (default ``test_`` + the
+  database name), so two runs on one server need not share it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses
+# ORM calls from such a thread unless told it is fine.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_ID = f"remarket-test-{os.getpid()}"
+# Cache keys of this run, in the project's cache database; cleared by prefix,
+# never with FLUSHDB, so a `make run` or another test run keeps its keys.
+CACHE_KEY_PREFIX = RUN_ID
+# Celery messages of this run: their own Redis database and queue, so a worker
+# started elsewhere on the same Redis never takes a test's task.
+CELERY_TEST_REDIS_DB = 5
+CELERY_QUEUE = RUN_ID
+CELERY_WORKER_NAME = f"{RUN_ID}@{socket.gethostname()}"
+
+_services_key = pytest.StashKey[dict[str, bool]]()
+
+
+def _launch_environment() -> dict[str, str] | None:
+    """The environment this process started with, before settings changed it.
+
+    Linux keeps it in /proc/self/environ, untouched by later os.environ writes.
+    Returns None where that is unavailable.
+    """
+    try:
+        raw = Path("/proc/self/environ").read_bytes()
+    except OSError:
+        return None
+    pairs = (item.partition(b"=") for item in raw.split(b"\0") if item)
+    return {key.decode(errors="replace"): value.decode(errors="replace")
+            for key, _, value in pairs}  # fmt: skip
+
+
+def _started_by_this_run(url_variable: str, marker_variable: str) -> bool:
+    """Whether settings started (or joined) an embedded server for this run.
+
+    ``ensure_services`` sets the marker when the URL was missing. A parent that
+    exported the URL (``make run``, CI with system servers) may have exported
+    the marker too: then the server is the parent's and this run keeps off it.
+    """
+    if not os.environ.get(marker_variable):
+        return False
+    launched_with = _launch_environment()
+    return launched_with is None or not launched_with.get(url_variable)
+
+
+def _redis_db_url(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    from marketplace.celery import app
+
+    config.stash[_services_key] = {
+        "redis": _started_by_this_run("REDIS_URL", "REMARKET_EMBEDDED_REDIS"),
+        "postgres": _started_by_this_run("DATABASE_URL", "REMARKET_EMBEDDED_POSTGRES"),
+    }
+    # Nothing has opened a cache or a broker connection yet, so changing the
+    # settings here reaches every connection the run opens.
+    settings.CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
+    test_db_name = os.environ.get("REMARKET_TEST_DB_NAME")
+    if test_db_name:
+        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = test_db_name
+    broker_url = _redis_db_url(settings.REDIS_URL, CELERY_TEST_REDIS_DB)
+    settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = broker_url
+    app.conf.update(
+        broker_url=broker_url,
+        result_backend=broker_url,
+        task_default_queue=CELERY_QUEUE,
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    with contextlib.suppress(Exception):
+        _cache_keys_delete()
+    services = config.stash.get(_services_key, {})
+    keep = os.environ.get("REMARKET_KEEP_SERVICES", "").strip().lower()
+    if keep in {"1", "true", "yes", "on"} or not any(services.values()):
+        return
+    from marketplace import embedded
+
+    if services["redis"]:
+        embedded.redis_stop()
+    if services["postgres"]:
+        from django.db import connections
+
+        connections.close_all()
+        embedded.postgres_stop()
+
+
+# --- Cache ------------------------------------------------------------------
+
+
+def _cache_keys_delete() -> int:
+    """Delete this run's cache keys (and only those)."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    try:
+        keys = list(client.scan_iter(match=f"{CACHE_KEY_PREFIX}:*", count=1000))
+        return client.delete(*keys) if keys else 0
+    finally:
+        client.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (this run's keys only)."""
+    _cache_keys_delete()
+    yield
+
+
+# --- Celery -----------------------------------------------------------------
+
+
+def _worker_database_url(database_name: str) -> str:
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{database_name}"))
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Run a real Celery worker on the test database for the whole session.
+
+    The worker is a separate process: it sees only committed rows, so tests
+    whose tasks read the database use ``transactional_db``. Yields the worker's
+    name; the process is stopped by its pid at the end.
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    from marketplace.celery import app
+
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+        ),
+        "DATABASE_URL": _worker_database_url(connection.settings_dict["NAME"]),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": app.conf.broker_url,
+        "CELERY_RESULT_BACKEND": app.conf.result_backend,
+        "CACHE_KEY_PREFIX": CACHE_KEY_PREFIX,
+    }
+    # The worker uses the servers named above; it owns none of them.
+    env.pop("REMARKET_EMBEDDED_POSTGRES", None)
+    env.pop("REMARKET_EMBEDDED_REDIS", None)
+    command = [
+        str(Path(sys.executable).with_name("celery")),
+        "-A", "marketplace", "worker",
+        "--pool=solo", "--concurrency=1",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--queues", CELERY_QUEUE,
+        "--hostname", CELERY_WORKER_NAME,
+        "--include", "tests.celery_probe",
+        "--loglevel", "WARNING",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        _wait_for_worker(app, worker, log_path)
+        yield CELERY_WORKER_NAME
+    finally:
+        _stop_process(worker)
+
+
+def _wait_for_worker(app, worker: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            pytest.fail(
+                f"The Celery worker exited ({worker.returncode}):\n"
+                + log_path.read_text(errors="replace")
+            )
+        if app.control.ping(destination=[CELERY_WORKER_NAME], timeout=0.5):
+            return
+    _stop_process(worker)
+    pytest.fail(
+        "The Celery worker did not answer a ping within 60 s:\n"
+        + log_path.read_text(errors="replace")
+    )
+
+
+def _stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()  # warm shutdown: finish the task at hand, then exit
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+# --- Browser ----------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Launch the system Chromium (Playwright's download host is out of reach)."""
+    args = list(CHROMIUM_ARGS)
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")  # Chromium refuses to sandbox as root
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": args}

@@ -1,0 +1,230 @@
+"""The shopper's pages: thin views that read a selector and render a template.
+
+Malformed parameters never raise: the selectors ignore what they cannot read,
+unknown slugs are 404s.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
+
+from listings.images import device_svg, is_hex_colour
+from listings.models import Category, DeviceModel, Grade
+from listings.selectors import (
+    SORTS,
+    SearchQuery,
+    SearchResult,
+    device_model_get,
+    device_page,
+    home_page,
+    search_offers,
+    search_query_from_params,
+)
+
+SUGGESTIONS_MAX = 8
+# Facet values shown before "Show all".
+FACET_HEAD = 6
+MAX_DB_INT = 2**63 - 1
+
+
+def _clean_params(request):
+    """The GET parameters without NUL characters, which PostgreSQL refuses."""
+    params = request.GET.copy()
+    for key in list(params):
+        params.setlist(key, [v.replace("\x00", "") for v in params.getlist(key)])
+    return params
+
+
+@require_safe
+def home(request):
+    page = home_page(market=request.market)
+    return render(request, "listings/home.html", {"page": page})
+
+
+def _facet_groups(result: SearchResult) -> list[dict]:
+    """Facets split into the first few values and the rest behind "Show all"."""
+    groups = []
+    for facet in result.facets:
+        if not facet.values:
+            continue
+        head, tail = facet.values[:FACET_HEAD], facet.values[FACET_HEAD:]
+        if facet.key == "battery":
+            head, tail = facet.values, []
+        groups.append(
+            {
+                "facet": facet,
+                "head": head,
+                "tail": tail,
+                "tail_open": any(value.selected for value in tail),
+                "radio": facet.key == "battery",
+                "any_selected": any(value.selected for value in facet.values),
+            }
+        )
+    return groups
+
+
+def _browse(request, *, category: Category | None, template: str):
+    query: SearchQuery = search_query_from_params(
+        _clean_params(request), market=request.market, category=category
+    )
+    result = search_offers(query)
+    sorts = [
+        {
+            "key": key,
+            "label": label,
+            "url": "?" + query.querystring(sort=key, page=None),
+            "current": key == query.sort,
+        }
+        for key, label in SORTS
+    ]
+    pages = [
+        None
+        if number is None
+        else {
+            "number": number,
+            "url": "?" + query.querystring(page=number),
+            "current": number == result.page,
+        }
+        for number in result.page_numbers
+    ]
+    keep = {"q": query.text} if query.text else {}
+    context = {
+        "query": query,
+        "result": result,
+        "category": category,
+        "search_text": query.text,
+        "facet_groups": _facet_groups(result),
+        "sorts": sorts,
+        "sort_label": dict(SORTS).get(query.sort, SORTS[0][1]),
+        "pages": pages if result.num_pages > 1 else [],
+        "previous_url": (
+            "?" + query.querystring(page=result.page - 1)
+            if result.has_previous
+            else None
+        ),
+        "next_url": (
+            "?" + query.querystring(page=result.page + 1) if result.has_next else None
+        ),
+        "clear_url": request.path + ("?" + urlencode(keep) if keep else ""),
+        "corrected_url": (
+            reverse("search") + "?" + urlencode({"q": result.corrected_text})
+            if result.corrected_text
+            else None
+        ),
+        "categories": Category.objects.all() if not result.cards else [],
+        # With one grade chosen, a card opens the device page on that grade.
+        "card_suffix": f"?grade={query.grades[0]}" if len(query.grades) == 1 else "",
+    }
+    return render(request, template, context)
+
+
+@require_safe
+def search(request):
+    return _browse(request, category=None, template="listings/search.html")
+
+
+@require_safe
+def category(request, category_slug: str):
+    found = get_object_or_404(Category, slug=category_slug)
+    return _browse(request, category=found, template="listings/search.html")
+
+
+def _int_param(raw: str | None) -> int | None:
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= MAX_DB_INT else None
+
+
+@require_safe
+def device(request, model_slug: str):
+    device_model = device_model_get(slug=model_slug)
+    grade = (request.GET.get("grade") or "").strip().upper()
+    page = device_page(
+        device_model=device_model,
+        market=request.market,
+        variant_id=_int_param(request.GET.get("variant")),
+        grade=grade if grade in Grade.values else None,
+    )
+    return render(request, "listings/device.html", {"page": page})
+
+
+@require_safe
+def search_suggest(request):
+    """Up to eight device models whose brand or name contain every typed word."""
+    text = " ".join((request.GET.get("q") or "").replace("\x00", "").split())[:100]
+    results = []
+    if len(text) >= 2:
+        condition = Q()
+        for word in text.split()[:6]:
+            condition &= Q(name__icontains=word) | Q(brand__name__icontains=word)
+        models = (
+            DeviceModel.objects.filter(condition)
+            .select_related("brand")
+            .order_by("-release_year", "brand__name", "name")[:SUGGESTIONS_MAX]
+        )
+        results = [
+            {
+                "name": f"{model.brand.name} {model.name}",
+                "url": reverse("device", args=[model.slug]),
+            }
+            for model in models
+        ]
+    response = JsonResponse({"query": text, "results": results})
+    patch_cache_control(response, public=True, max_age=300)
+    return response
+
+
+@require_safe
+def device_image(request, kind: str, colour: str):
+    """A device outline in a colour, cached for a year (the URL names the picture)."""
+    if not is_hex_colour(colour):
+        raise Http404("No such colour.")
+    try:
+        svg = device_svg(kind, colour.lower())
+    except ValueError:
+        raise Http404("No such picture.") from None
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
+    return response
+
+
+INFO_SECTIONS = {
+    "grading": "How grading works",
+    "warranty": "Warranty and returns",
+    "sell": "Sell on ReMarket",
+    "api": "API docs",
+    "about": "About ReMarket",
+}
+
+
+def _api_docs_url() -> str | None:
+    for name in ("api-docs", "swagger-ui", "api-schema-docs", "redoc", "api-redoc"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+@require_safe
+def info(request, section: str):
+    if section not in INFO_SECTIONS:
+        raise Http404("No such page.")
+    context = {
+        "section": section,
+        "title": INFO_SECTIONS[section],
+        "sections": INFO_SECTIONS.items(),
+        "section_template": f"listings/info/{section}.html",
+        "api_docs_url": _api_docs_url() if section == "api" else None,
+        "grades": [(g.value, g.label) for g in Grade],
+    }
+    return render(request, "listings/info.html", context)

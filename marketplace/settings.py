@@ -160,10 +160,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "marketplace.tasks.heartbeat", "schedule": 60.0},
-    "refresh-search-facet-cache": {
-        "task": "listings.tasks.refresh_listing_stats",
-        "schedule": 300.0,
-    },
 }
 
 # --- Markets ----------------------------------------------------------------

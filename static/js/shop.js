@@ -39,16 +39,16 @@
     if (wide.addEventListener) wide.addEventListener("change", sync);
   }
 
-  /* Close the sort menu when clicking elsewhere or pressing Escape. */
-  function sortMenu() {
+  /* Close pop-up menus (sort, market) when clicking elsewhere or pressing Escape. */
+  function menus() {
     document.addEventListener("click", function (event) {
-      document.querySelectorAll("details.sort-menu[open]").forEach(function (menu) {
+      document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
         if (!menu.contains(event.target)) menu.open = false;
       });
     });
     document.addEventListener("keydown", function (event) {
       if (event.key !== "Escape") return;
-      document.querySelectorAll("details.sort-menu[open]").forEach(function (menu) {
+      document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
         menu.open = false;
         menu.querySelector("summary").focus();
       });
@@ -106,7 +106,7 @@
   ready(function () {
     autoSubmit();
     openFiltersOnDesktop();
-    sortMenu();
+    menus();
     suggestions();
   });
 })();

@@ -81,6 +81,14 @@ def _redis_db_url(url: str, db: int) -> str:
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
+    # pytest-base-url (a pytest-playwright dependency) declares a fixture the
+    # way pytest 9 deprecates; nothing of ours to change.
+    config.addinivalue_line(
+        "filterwarnings",
+        "ignore:Session-scoped fixtures defined as instance methods"
+        ":pytest.PytestRemovedIn10Warning",
+    )
+
     from marketplace.celery import app
 
     config.stash[_services_key] = {

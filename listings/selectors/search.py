@@ -235,10 +235,11 @@ def _storage_label(gb: int) -> str:
 
 
 def _price_label(low: int, high: int | None, market) -> str:
-    low_text = format_money(Decimal(low), market.currency, market)
+    low_text = format_money(Decimal(low), market.currency, market, whole=True)
     if high is None:
         return f"{low_text} and more"
-    return f"{low_text} to {format_money(Decimal(high), market.currency, market)}"
+    high_text = format_money(Decimal(high), market.currency, market, whole=True)
+    return f"{low_text} to {high_text}"
 
 
 def _values(rows, selected, label_of, sort_key) -> list[FacetValue]:

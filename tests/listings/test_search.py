@@ -119,6 +119,9 @@ def test_filters_combine(catalog):
     assert all(card.from_price < 500 for card in cheap.cards)
     # L3, L4, L6, L8, L9: sold-out and suspended offers are not counted.
     assert facet(cheap, "price")["300-500"] == 5
+    price_facet = next(f for f in cheap.facets if f.key == "price")
+    labels = {value.value: value.label for value in price_facet.values}
+    assert labels["300-500"] == "300\u00a0€ to 500\u00a0€"
 
 
 def test_category_browse_is_limited_to_the_category(catalog):

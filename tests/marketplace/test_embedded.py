@@ -7,9 +7,11 @@ servers of the checkout are never touched.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -95,11 +97,30 @@ def _process_gone(pid: int, timeout: float = 5.0) -> bool:
         time.sleep(0.05)
 
 
+def _kill_leftovers(var_dir: Path) -> None:
+    """Stop, by pid, any server still running in ``var_dir`` (its cwd).
+
+    Teardown's last resort, so a broken stop function under test leaks nothing.
+    """
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cwd = Path(os.readlink(proc / "cwd"))
+        except OSError:
+            continue
+        if cwd == var_dir or var_dir in cwd.parents:
+            pid = int(proc.name)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+                if not _process_gone(pid):
+                    os.kill(pid, signal.SIGKILL)
+
+
 @pytest.fixture
 def redis_var_dir(tmp_path):
     yield tmp_path
     # Whatever the test did, leave no redis-server behind.
     _embedded("redis_stop", tmp_path)
+    _kill_leftovers(tmp_path)
 
 
 def test_redis_start_runs_a_private_server_on_a_free_port(redis_var_dir):
@@ -192,6 +213,7 @@ def checkout_var_dir():
     finally:
         _embedded("redis_stop", var_dir)
         _embedded("postgres_stop", var_dir)
+        _kill_leftovers(var_dir)
         shutil.rmtree(var_dir, ignore_errors=True)
 
 

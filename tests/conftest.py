@@ -1,9 +1,11 @@
 """Shared fixtures: real PostgreSQL, Redis and Celery worker, and browser plumbing.
 
 Settings start the embedded PostgreSQL and Redis when ``DATABASE_URL`` and
-``REDIS_URL`` are unset (``marketplace.embedded``). pytest-django imports the
-settings before this file is loaded, so whether this run started them is read
-from the environment the pytest process was launched with.
+``REDIS_URL`` are unset (``marketplace.embedded``), or join them when they
+already run. At the end, the run stops the servers it started, never ones it
+joined or was handed. pytest-django imports the settings before this file is
+loaded, so what the parent handed over is read from the environment the
+pytest process was launched with.
 
 Knobs, all environment variables:
 
@@ -61,13 +63,14 @@ def _launch_environment() -> dict[str, str] | None:
 
 
 def _started_by_this_run(url_variable: str, marker_variable: str) -> bool:
-    """Whether settings started (or joined) an embedded server for this run.
+    """Whether settings started an embedded server for this run.
 
-    ``ensure_services`` sets the marker when the URL was missing. A parent that
-    exported the URL (``make run``, CI with system servers) may have exported
-    the marker too: then the server is the parent's and this run keeps off it.
+    ``ensure_services`` sets the marker to "started" or "joined" when the URL
+    was missing. A parent that exported the URL (``make run``, CI with system
+    servers) may have exported its marker too: then the server is the parent's
+    and this run keeps off it.
     """
-    if not os.environ.get(marker_variable):
+    if os.environ.get(marker_variable) != "started":
         return False
     launched_with = _launch_environment()
     return launched_with is None or not launched_with.get(url_variable)

@@ -274,22 +274,39 @@ def _running(pid: int) -> bool:
     return not _process_gone(pid, timeout=0)
 
 
-def test_a_pytest_run_stops_only_the_embedded_servers_it_started(checkout_var_dir):
-    # A parent (make run, CI) names running servers: the run leaves them alone,
-    # even when the parent also exported the embedded markers.
+def _servers_stopped(var_dir: Path) -> bool:
+    return (
+        not (var_dir / "pgdata" / "postmaster.pid").exists()
+        and not (var_dir / "redis" / "redis.pid").exists()
+    )
+
+
+def test_a_pytest_run_leaves_alone_servers_it_was_handed_or_joined(
+    checkout_var_dir,
+):
     parent = _embedded("ensure_services", checkout_var_dir)
-    assert parent["started"] == ["postgres", "redis"]
+    assert parent["env"]["REMARKET_EMBEDDED_POSTGRES"] == "started"
     postgres_pid, redis_pid = _servers(checkout_var_dir)
+
+    # A parent (make run, CI) hands over the servers it started, markers and all.
     _pytest_run(checkout_var_dir, **parent["env"])
     assert _running(postgres_pid)
     assert _running(redis_pid)
 
-    # No server named, but asked to keep them: they stay for the others.
-    _pytest_run(checkout_var_dir, REMARKET_KEEP_SERVICES="1")
+    # No server named, but they run already (a `make run` in another terminal).
+    _pytest_run(checkout_var_dir)
     assert _running(postgres_pid)
     assert _running(redis_pid)
 
-    # No server named: the run started (or joined) them and stops them.
+
+def test_a_pytest_run_stops_the_servers_it_started_unless_asked_to_keep_them(
+    checkout_var_dir,
+):
     _pytest_run(checkout_var_dir)
-    assert _process_gone(postgres_pid)
-    assert _process_gone(redis_pid)
+    assert _servers_stopped(checkout_var_dir)
+    assert (checkout_var_dir / "pgdata" / "PG_VERSION").exists()  # it did start
+
+    _pytest_run(checkout_var_dir, REMARKET_KEEP_SERVICES="1")
+    postgres_pid, redis_pid = _servers(checkout_var_dir)
+    assert _running(postgres_pid)
+    assert _running(redis_pid)

@@ -7,14 +7,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from listings.exceptions import ListingError
-from listings.models import Grade, Listing, ListingStatus, Offer, Variant
+from listings.models import (
+    BATTERY_MIN_PCT,
+    Grade,
+    Listing,
+    ListingStatus,
+    Offer,
+    Variant,
+)
 from marketplace.markets import MARKETS, can_ship
 from refurbishers.models import SELLING_STATUSES, Refurbisher
 
 CATALOG_VERSION_KEY = "catalog:version"
+SKU_MAX_LENGTH = Listing._meta.get_field("sku").max_length
+MAX_DISPATCH_DAYS = 30
 
 
 def catalog_version() -> int:
@@ -161,27 +170,50 @@ def listing_create(
     status: str = ListingStatus.ACTIVE,
 ) -> Listing:
     """Create a listing and its offer in each market it is priced for."""
+    sku = (sku or "").strip()
+    if not sku or len(sku) > SKU_MAX_LENGTH:
+        raise ListingError(f"A SKU has 1 to {SKU_MAX_LENGTH} characters.", field="sku")
     if grade not in Grade.values:
         raise ListingError(f"{grade!r} is not a grade.", field="grade")
+    if not BATTERY_MIN_PCT <= battery_min_pct <= 100:
+        raise ListingError(
+            f"Battery health is guaranteed from {BATTERY_MIN_PCT}% to 100%.",
+            field="battery_min_pct",
+        )
     if stock < 0:
         raise ListingError("Stock cannot be negative.", field="stock")
-    if Listing.objects.filter(refurbisher=refurbisher, sku=sku).exists():
-        raise ListingError(f"You already have a listing with SKU {sku}.", field="sku")
+    if dispatch_days is None:
+        dispatch_days = refurbisher.dispatch_days
+    if not 0 <= dispatch_days <= MAX_DISPATCH_DAYS:
+        raise ListingError(
+            f"Dispatch takes 0 to {MAX_DISPATCH_DAYS} days.", field="dispatch_days"
+        )
+    if status not in ListingStatus.values:
+        raise ListingError(f"{status!r} is not a listing status.", field="status")
     _check_market_prices(refurbisher, warranty_months, prices)
-    listing = Listing.objects.create(
-        refurbisher=refurbisher,
-        variant=variant,
-        sku=sku,
-        grade=grade,
-        battery_min_pct=battery_min_pct,
-        stock=stock,
-        warranty_months=warranty_months,
-        ships_from=refurbisher.country,
-        dispatch_days=dispatch_days
-        if dispatch_days is not None
-        else refurbisher.dispatch_days,
-        status=status,
-    )
+    duplicate = ListingError(f"You already have a listing with SKU {sku}.", field="sku")
+    if Listing.objects.filter(refurbisher=refurbisher, sku=sku).exists():
+        raise duplicate
+    try:
+        # A concurrent request may insert the same SKU after the check above;
+        # the unique constraint decides, and the loser gets the same message.
+        with transaction.atomic():
+            listing = Listing.objects.create(
+                refurbisher=refurbisher,
+                variant=variant,
+                sku=sku,
+                grade=grade,
+                battery_min_pct=battery_min_pct,
+                stock=stock,
+                warranty_months=warranty_months,
+                ships_from=refurbisher.country,
+                dispatch_days=dispatch_days,
+                status=status,
+            )
+    except IntegrityError as error:
+        if "listing_unique_sku" in str(error):
+            raise duplicate from None
+        raise
     model = variant.device_model
     Offer.objects.bulk_create(
         Offer(

@@ -32,7 +32,7 @@ class Market:
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€"}
 EU_ZONE = frozenset({"FR", "BE", "DE", "IT", "ES"})
-NBSP = "\u202f"  # narrow no-break space, as French writes thousands
+NARROW_NBSP = "\u202f"  # French writes thousands with a narrow no-break space
 
 MARKETS: dict[str, Market] = {
     market.code: market
@@ -41,7 +41,7 @@ MARKETS: dict[str, Market] = {
         # French law gives refurbished goods a 12-month legal guarantee.
         Market(
             "FR", "France", "EUR", "fr", "🇫🇷", EU_ZONE, 12,
-            thousands=NBSP, decimal=",", symbol_before=False,
+            thousands=NARROW_NBSP, decimal=",", symbol_before=False,
         ),
         Market(
             "BE", "Belgium", "EUR", "fr", "🇧🇪", EU_ZONE, 12,

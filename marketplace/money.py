@@ -58,4 +58,8 @@ def saving_percent(price: Decimal, new_price: Decimal | None) -> int | None:
     """Whole-percent saving of a price against the new price, or None."""
     if not new_price or new_price <= 0 or price >= new_price:
         return None
-    return int(((new_price - price) / new_price * 100).to_integral_value(ROUND_HALF_UP))
+    percent = int(
+        ((new_price - price) / new_price * 100).to_integral_value(ROUND_HALF_UP)
+    )
+    # "Save 0%" helps nobody: a saving that rounds to nothing is not shown.
+    return percent or None

@@ -7,7 +7,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 
 from listings.exceptions import ListingError
 from listings.models import Listing, ListingStatus, Offer
@@ -166,6 +166,25 @@ def test_a_refurbisher_cannot_reuse_one_of_its_skus():
     assert Listing.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"sku": "   "}, "sku"),
+        ({"sku": "X" * 65}, "sku"),
+        ({"battery_min_pct": 79}, "battery_min_pct"),
+        ({"battery_min_pct": 101}, "battery_min_pct"),
+        ({"dispatch_days": -1}, "dispatch_days"),
+        ({"dispatch_days": 31}, "dispatch_days"),
+        ({"status": "sold"}, "status"),
+    ],
+)
+def test_out_of_range_listing_fields_are_refused_with_the_field_named(changes, field):
+    with pytest.raises(ListingError) as refusal:
+        make_listing(**changes)
+    assert refusal.value.field == field
+    assert not Listing.objects.exists()
+
+
 def _sessions_waiting_for_a_lock() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -214,7 +233,9 @@ def test_two_concurrent_creates_of_one_sku_write_exactly_one_listing():
         thread.join(15)
 
     assert "first" not in outcome
-    assert isinstance(outcome.get("second"), ListingError | IntegrityError)
+    # The loser gets the same clear message as a sequential duplicate, not a 500.
+    assert isinstance(outcome.get("second"), ListingError)
+    assert outcome["second"].field == "sku"
     listing = Listing.objects.get(refurbisher=refurbisher, sku="RACE-1")
     assert Offer.objects.count() == Offer.objects.filter(listing=listing).count() == 5
 

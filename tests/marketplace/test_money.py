@@ -141,3 +141,8 @@ def test_saving_percent_is_the_whole_percent_saved_against_new(
 def test_saving_percent_is_none_when_there_is_no_saving_to_show(price, new_price):
     new = None if new_price is None else Decimal(new_price)
     assert saving_percent(Decimal(price), new) is None
+
+
+def test_a_saving_that_rounds_to_zero_percent_is_not_shown():
+    assert saving_percent(Decimal("999.00"), Decimal("1000.00")) is None
+    assert saving_percent(Decimal("994.00"), Decimal("1000.00")) == 1

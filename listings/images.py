@@ -47,24 +47,30 @@ def _shades(hex_colour: str) -> dict[str, str]:
 
 
 def _phone(c: dict[str, str]) -> str:
+    # The back (in the colour, with its cameras) behind the front.
     return f"""
-  <rect x="166" y="62" width="5" height="30" rx="2" fill="{c["outline"]}"/>
-  <rect x="69" y="56" width="5" height="18" rx="2" fill="{c["outline"]}"/>
-  <rect x="69" y="80" width="5" height="18" rx="2" fill="{c["outline"]}"/>
-  <rect x="72" y="14" width="96" height="204" rx="18" fill="{c["body"]}"
+  <rect x="46" y="18" width="92" height="196" rx="18" fill="{c["body"]}"
         stroke="{c["outline"]}" stroke-width="3"/>
-  <rect x="80" y="22" width="80" height="188" rx="11" fill="{SCREEN}"/>
-  <path d="M80 120 L160 61 L160 100 L80 160 Z" fill="{GLASS}" opacity=".35"/>
-  <rect x="106" y="27" width="28" height="8" rx="4" fill="#0b1016"/>"""
+  <rect x="56" y="28" width="40" height="40" rx="11" fill="{c["dark"]}"
+        stroke="{c["outline"]}" stroke-width="1.5"/>
+  <circle cx="68" cy="40" r="7" fill="#1d2733" stroke="{c["outline"]}"/>
+  <circle cx="84" cy="56" r="7" fill="#1d2733" stroke="{c["outline"]}"/>
+  <circle cx="86" cy="38" r="3" fill="{c["light"]}"/>
+  <rect x="90" y="30" width="96" height="196" rx="18" fill="{c["body"]}"
+        stroke="{c["outline"]}" stroke-width="3"/>
+  <rect x="97" y="37" width="82" height="182" rx="12" fill="{SCREEN}"/>
+  <path d="M97 130 L179 72 L179 110 L97 168 Z" fill="{GLASS}" opacity=".35"/>
+  <rect x="124" y="43" width="28" height="8" rx="4" fill="#0b1016"/>
+  <rect x="186" y="80" width="4" height="30" rx="2" fill="{c["outline"]}"/>"""
 
 
 def _tablet(c: dict[str, str]) -> str:
     return f"""
-  <rect x="30" y="28" width="180" height="184" rx="16" fill="{c["body"]}"
+  <rect x="44" y="20" width="152" height="200" rx="16" fill="{c["body"]}"
         stroke="{c["outline"]}" stroke-width="3"/>
-  <rect x="40" y="38" width="160" height="164" rx="8" fill="{SCREEN}"/>
-  <path d="M40 150 L200 60 L200 110 L40 200 Z" fill="{GLASS}" opacity=".35"/>
-  <circle cx="120" cy="33" r="2.5" fill="#0b1016"/>"""
+  <rect x="54" y="30" width="132" height="180" rx="8" fill="{SCREEN}"/>
+  <path d="M54 160 L186 70 L186 120 L54 208 Z" fill="{GLASS}" opacity=".35"/>
+  <circle cx="120" cy="25" r="2.5" fill="#0b1016"/>"""
 
 
 def _laptop(c: dict[str, str]) -> str:

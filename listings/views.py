@@ -154,7 +154,11 @@ def device(request, model_slug: str):
         variant_id=_int_param(request.GET.get("variant")),
         grade=grade if grade in Grade.values else None,
     )
-    return render(request, "listings/device.html", {"page": page})
+    context = {
+        "page": page,
+        "variant_has_offers": any(card.offer_count for card in page.grades),
+    }
+    return render(request, "listings/device.html", context)
 
 
 @require_safe

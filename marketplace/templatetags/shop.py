@@ -113,24 +113,9 @@ def rating(value) -> str:
 
 
 @register.filter
-def market_flag(code) -> str:
-    market = MARKETS.get(str(code).upper())
-    return market.flag if market else ""
-
-
-@register.filter
-def market_name(code) -> str:
-    market = MARKETS.get(str(code).upper())
-    return market.name if market else str(code)
-
-
-@register.filter
-def storage(gb) -> str:
-    """``256`` → ``256 GB``, ``1024`` → ``1 TB``."""
-    try:
-        gb = int(gb)
-    except (TypeError, ValueError):
-        return ""
-    if gb >= 1024 and gb % 1024 == 0:
-        return f"{gb // 1024} TB"
-    return f"{gb} GB"
+def in_market(market) -> str:
+    """``in France``, ``in the United States``: where the shopper is buying."""
+    name = getattr(market, "name", "") or str(market or "")
+    if name.startswith("United "):
+        return f"in the {name}"
+    return f"in {name}"

@@ -20,10 +20,16 @@
         if (typeof form.requestSubmit === "function") form.requestSubmit();
         else form.submit();
       });
-      // Empty inputs would add "price_min=" to the URL; leave them out.
+      // Empty values ("price_min=", battery "Any") would clutter the URL.
       form.addEventListener("submit", function () {
-        form.querySelectorAll("input[type=number]").forEach(function (input) {
+        form.querySelectorAll("input[type=number], input[type=radio]").forEach(function (input) {
           if (!input.value) input.disabled = true;
+        });
+      });
+      // Coming back to this page from the history must find the inputs usable.
+      window.addEventListener("pageshow", function () {
+        form.querySelectorAll("input:disabled").forEach(function (input) {
+          input.disabled = false;
         });
       });
     });

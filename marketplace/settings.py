@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from marketplace import embedded
+from marketplace.markets import MARKETS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -105,10 +107,18 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ["REDIS_URL"]
+
+
+def redis_db_url(url: str, db: int) -> str:
+    """The same Redis server with another database number (query kept)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": f"{REDIS_URL.rstrip('/')}/1",
+        "LOCATION": os.environ.get("CACHE_URL", redis_db_url(REDIS_URL, 1)),
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "remarket"),
         "TIMEOUT": 300,
     }
@@ -148,9 +158,9 @@ STORAGES = {
 }
 
 # --- Celery -----------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"{REDIS_URL.rstrip('/')}/0")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", redis_db_url(REDIS_URL, 0))
 CELERY_RESULT_BACKEND = os.environ.get(
-    "CELERY_RESULT_BACKEND", f"{REDIS_URL.rstrip('/')}/2"
+    "CELERY_RESULT_BACKEND", redis_db_url(REDIS_URL, 2)
 )
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -163,7 +173,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Markets ----------------------------------------------------------------
-DEFAULT_MARKET = os.environ.get("DEFAULT_MARKET", "US").upper()
+DEFAULT_MARKET = (os.environ.get("DEFAULT_MARKET") or "US").strip().upper()
+if DEFAULT_MARKET not in MARKETS:
+    raise ImproperlyConfigured(
+        f"DEFAULT_MARKET must be one of {', '.join(MARKETS)}, not {DEFAULT_MARKET!r}."
+    )
+HEALTHZ_CELERY_TIMEOUT = float(os.environ.get("HEALTHZ_CELERY_TIMEOUT", "3"))
 
 # --- Payments ---------------------------------------------------------------
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")

@@ -82,3 +82,30 @@ def test_no_market_asks_less_than_the_platform_warranty_and_the_eu_asks_a_year()
         market.warranty_min_months >= PLATFORM_WARRANTY_MIN_MONTHS
         for market in MARKETS.values()
     )
+
+
+@pytest.mark.parametrize("value", ["XX", "uk", "U S"])
+def test_settings_refuse_an_unknown_default_market(value):
+    """A typo in DEFAULT_MARKET stops the project at start-up, not on a page."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DEFAULT_MARKET": value}
+    completed = subprocess.run(
+        [sys.executable, "-c", "import marketplace.settings"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert completed.returncode != 0
+    assert "DEFAULT_MARKET must be one of" in completed.stderr
+
+
+def test_redis_database_urls_keep_the_server_and_query():
+    from marketplace.settings import redis_db_url
+
+    assert redis_db_url("redis://h:6379/3", 1) == "redis://h:6379/1"
+    assert redis_db_url("redis://h:6379", 2) == "redis://h:6379/2"
+    assert (
+        redis_db_url("rediss://u:p@h:6380/0?ssl_cert_reqs=none", 1)
+        == "rediss://u:p@h:6380/1?ssl_cert_reqs=none"
+    )

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from listings.images import device_svg, is_hex_colour
-from listings.models import Category, DeviceModel, Grade
+from listings.models import Category, Grade
 from listings.selectors import (
     SORTS,
     SearchQuery,
     SearchResult,
+    category_get,
     device_model_get,
+    device_model_suggestions,
     device_page,
     home_page,
     search_offers,
@@ -32,14 +33,6 @@ SUGGESTIONS_MAX = 8
 # Facet values shown before "Show all".
 FACET_HEAD = 6
 MAX_DB_INT = 2**63 - 1
-
-
-def _clean_params(request):
-    """The GET parameters without NUL characters, which PostgreSQL refuses."""
-    params = request.GET.copy()
-    for key in list(params):
-        params.setlist(key, [v.replace("\x00", "") for v in params.getlist(key)])
-    return params
 
 
 @require_safe
@@ -72,7 +65,7 @@ def _facet_groups(result: SearchResult) -> list[dict]:
 
 def _browse(request, *, category: Category | None, template: str):
     query: SearchQuery = search_query_from_params(
-        _clean_params(request), market=request.market, category=category
+        request.GET, market=request.market, category=category
     )
     result = search_offers(query)
     sorts = [
@@ -132,7 +125,7 @@ def search(request):
 
 @require_safe
 def category(request, category_slug: str):
-    found = get_object_or_404(Category, slug=category_slug)
+    found = category_get(slug=category_slug)
     return _browse(request, category=found, template="listings/search.html")
 
 
@@ -163,27 +156,17 @@ def device(request, model_slug: str):
 
 @require_safe
 def search_suggest(request):
-    """Up to eight device models whose brand or name contain every typed word."""
+    """Up to eight device models sold in the market that match every typed word."""
     text = " ".join((request.GET.get("q") or "").replace("\x00", "").split())[:100]
-    results = []
-    if len(text) >= 2:
-        condition = Q()
-        for word in text.split()[:6]:
-            condition &= Q(name__icontains=word) | Q(brand__name__icontains=word)
-        models = (
-            DeviceModel.objects.filter(condition)
-            .select_related("brand")
-            .order_by("-release_year", "brand__name", "name")[:SUGGESTIONS_MAX]
-        )
-        results = [
-            {
-                "name": f"{model.brand.name} {model.name}",
-                "url": reverse("device", args=[model.slug]),
-            }
-            for model in models
-        ]
+    models = device_model_suggestions(text=text, market=request.market)
+    results = [
+        {"name": f"{m.brand.name} {m.name}", "url": reverse("device", args=[m.slug])}
+        for m in models
+    ]
     response = JsonResponse({"query": text, "results": results})
-    patch_cache_control(response, public=True, max_age=300)
+    # Answers depend on the market cookie: browsers may keep them, proxies not.
+    patch_cache_control(response, private=True, max_age=300)
+    patch_vary_headers(response, ["Cookie"])
     return response
 
 

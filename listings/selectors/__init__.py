@@ -7,7 +7,9 @@ from listings.selectors.device import (
     OptionChoice,
     OptionGroup,
     VariantChoice,
+    category_get,
     device_model_get,
+    device_model_suggestions,
     device_page,
 )
 from listings.selectors.home import CategoryTile, HomePage, home_page
@@ -37,7 +39,9 @@ __all__ = [
     "SearchQuery",
     "SearchResult",
     "VariantChoice",
+    "category_get",
     "device_model_get",
+    "device_model_suggestions",
     "device_page",
     "home_page",
     "search_offers",

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Min
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.http import Http404
 
 from listings.models import (
     GRADE_DEFINITIONS,
     GRADE_ORDER,
+    Category,
     DeviceModel,
     Grade,
     Offer,
@@ -304,4 +305,31 @@ def device_page(
         currency=market.currency,
         specs=device_model.specs,
         has_offers=bool(best_price),
+    )
+
+
+def category_get(*, slug: str) -> Category:
+    """The category of a slug, or 404."""
+    try:
+        return Category.objects.get(slug=slug)
+    except Category.DoesNotExist:
+        raise Http404("No such category.") from None
+
+
+def device_model_suggestions(*, text: str, market: Market, limit: int = 8) -> list:
+    """Device models sold in the market whose brand or name contain every word."""
+    words = text.split()[:6]
+    if not words or len(text) < 2:
+        return []
+    condition = Q()
+    for word in words:
+        condition &= Q(name__icontains=word) | Q(brand__name__icontains=word)
+    sold_here = Offer.objects.filter(
+        market=market.code, is_purchasable=True, device_model=OuterRef("pk")
+    )
+    return list(
+        DeviceModel.objects.filter(condition)
+        .filter(Exists(sold_here))
+        .select_related("brand")
+        .order_by("-release_year", "brand__name", "name")[:limit]
     )

@@ -38,6 +38,11 @@ def price_bucket_key(low: int, high: int | None) -> str:
 _BUCKETS_BY_KEY = {price_bucket_key(lo, hi): (lo, hi) for lo, hi in PRICE_BUCKETS}
 
 
+def bucket(key: str) -> tuple[int, int | None]:
+    """The (low, high) bounds of a price bucket key."""
+    return _BUCKETS_BY_KEY[key]
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     market: Market
@@ -116,6 +121,14 @@ _TUPLE_FIELDS = {"brands", "models", "storages", "colours", "grades", "prices"}
 _DEFAULTS = {f.name: f.default for f in fields(SearchQuery) if f.default is not MISSING}
 
 
+def _without_nul(params: QueryDict) -> QueryDict:
+    """A copy without NUL characters, which PostgreSQL refuses in text."""
+    clean = QueryDict(mutable=True)
+    for key, values in params.lists():
+        clean.setlist(key, [value.replace("\x00", "") for value in values])
+    return clean
+
+
 def _slugs(params: QueryDict, name: str) -> tuple[str, ...]:
     values = [v.strip().lower() for v in params.getlist(name)[:MAX_VALUES_PER_FILTER]]
     return tuple(dict.fromkeys(v for v in values if _SLUG.match(v)))
@@ -153,6 +166,7 @@ def search_query_from_params(
     page_size: int = 24,
 ) -> SearchQuery:
     """Read a SearchQuery from GET parameters; anything malformed is ignored."""
+    params = _without_nul(params)
     text = " ".join((params.get("q") or "").split())[:MAX_TEXT_LENGTH]
     colours = []
     for raw in params.getlist("colour")[:MAX_VALUES_PER_FILTER]:

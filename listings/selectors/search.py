@@ -22,6 +22,7 @@ from listings.selectors.query import (
     BATTERY_LEVELS,
     PRICE_BUCKETS,
     SearchQuery,
+    bucket,
     price_bucket_key,
 )
 from listings.selectors.text import text_match, tsquery
@@ -38,6 +39,7 @@ class FacetValue:
     label: str
     count: int
     selected: bool
+    colour_hex: str = ""  # colour facet only, for a swatch
 
 
 @dataclass
@@ -198,9 +200,11 @@ def _facet_counts(base: _Where, facets: dict[str, _Where]) -> dict[str, list[tup
             JOIN listings_brand b ON b.id = matched.brand_id
             WHERE {others("brand")} GROUP BY b.slug, b.name
         UNION ALL
-        SELECT 'model', m.slug, m.name, m.name, count(*) FROM matched
+        SELECT 'model', m.slug, mb.name || ' ' || m.name, mb.name || ' ' || m.name,
+               count(*) FROM matched
             JOIN listings_devicemodel m ON m.id = matched.device_model_id
-            WHERE {others("model")} GROUP BY m.slug, m.name
+            JOIN listings_brand mb ON mb.id = m.brand_id
+            WHERE {others("model")} GROUP BY m.slug, mb.name, m.name
         UNION ALL
         SELECT 'storage', storage_gb::text, NULL,
                lpad(storage_gb::text, 6, '0'), count(*) FROM matched
@@ -259,9 +263,6 @@ def _build_facets(query: SearchQuery, counts: dict[str, list[tuple]]) -> list[Fa
     def as_label(value, label):
         return label
 
-    def as_value(value, label):
-        return value
-
     price_counts = {int(value): count for value, _, _, count in counts["price"]}
     prices = []
     for index, (low, high) in enumerate(PRICE_BUCKETS, start=1):
@@ -278,8 +279,10 @@ def _build_facets(query: SearchQuery, counts: dict[str, list[tuple]]) -> list[Fa
         Facet("storage", "Storage", "storage",
               _values(counts["storage"], {str(s) for s in query.storages},
                       lambda v, _: _storage_label(int(v)), by_sort_key)),
-        Facet("colour", "Colour", "colour",
-              _values(counts["colour"], set(query.colours), as_value, by_name)),
+        Facet("colour", "Colour", "colour", [
+            FacetValue(value, value, count, value in query.colours, hex_ or "")
+            for value, hex_, _, count in sorted(counts["colour"], key=by_name)
+        ]),
         Facet("grade", "Condition", "grade",
               _values(counts["grade"], set(query.grades), lambda v, _: Grade(v).label,
                       lambda row: GRADE_RANK.get(row[0], 9))),
@@ -351,6 +354,15 @@ def _active_filters(query: SearchQuery, facets: list[Facet]) -> list[ActiveFilte
         for facet in facets
         for value in facet.values
     }
+    # A selected value may have no count (nothing matches): label it anyway.
+    labels.update({("grade", code): Grade(code).label for code in query.grades})
+    labels.update({("storage", str(gb)): _storage_label(gb) for gb in query.storages})
+    labels.update(
+        {
+            ("price", key): _price_label(*bucket(key), query.market)
+            for key in query.prices
+        }
+    )
     active = []
     for name, param in [
         ("brands", "brand"), ("models", "model"), ("storages", "storage"),

@@ -51,6 +51,31 @@ def test_device_page_groups_offers_by_grade(catalog, fr_client):
     assert "Lyon Refurb" in page and "Berlin Refurb" in page
 
 
+def test_device_page_lists_every_offer_of_the_version_grouped_by_grade(
+    catalog, fr_client
+):
+    page = fr_client.get("/d/iphone-13/?grade=A").content.decode()
+    # All four offers of the 128 GB Midnight in France: two Excellent, one
+    # Good, one Fair, under their condition's heading.
+    for price in ["529,00", "549,00", "489,00", "439,00"]:
+        assert price in page
+    assert page.index('id="offers-A"') < page.index('id="offers-B"')
+    assert page.index('id="offers-B"') < page.index('id="offers-C"')
+    assert 'id="offers-P"' not in page  # no Premium offer for this version
+
+
+def test_suggestions_name_only_models_sold_in_the_market(catalog, client):
+    client.cookies["market"] = "US"
+    names = [r["name"] for r in client.get("/search/suggest/?q=iph").json()["results"]]
+    assert names == ["Apple iPhone 13"]
+    client.cookies["market"] = "FR"
+    response = client.get("/search/suggest/?q=iph")
+    assert {r["name"] for r in response.json()["results"]} == {
+        "Apple iPhone 13", "Apple iPhone 13 Pro",
+    }  # fmt: skip
+    assert "Cookie" in response["Vary"]
+
+
 def test_a_device_with_no_offer_in_the_market_says_so(catalog, client):
     client.cookies["market"] = "ES"
     response = client.get("/d/iphone-13/")

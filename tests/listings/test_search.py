@@ -177,6 +177,7 @@ def test_pagination_and_a_page_past_the_end(catalog):
         {"brand": ["<script>", "UPPER CASE"]},
         {"price": ["1-2-3", "x"]},
         {"q": "%" * 500},
+        {"colour": ["\x00x", "Mid\x00night"], "q": "\x00iphone"},
     ],
 )
 def test_malformed_filters_are_ignored(catalog, params):
@@ -199,3 +200,24 @@ def test_search_costs_the_same_few_queries_whatever_the_catalog_size(
     # A cached repeat needs no SQL at all.
     with django_assert_max_num_queries(0):
         search(q="iphone", brand="apple", grade="A")
+
+
+def test_chips_name_a_selected_filter_even_when_nothing_matches(catalog):
+    result = search(q="macbook", grade="C", storage=2048, price="1500-")
+    assert result.cards == []
+    assert {chip.label for chip in result.active_filters} == {
+        "Fair", "2 TB", "1\u202f500\u00a0€ and more",
+    }  # fmt: skip
+    fair = next(c for c in result.active_filters if c.label == "Fair")
+    assert "grade" not in fair.remove_querystring
+    assert "storage=2048" in fair.remove_querystring
+
+
+def test_model_facet_names_the_brand(catalog):
+    labels = {
+        value.value: value.label
+        for value in next(f for f in search().facets if f.key == "model").values
+    }
+    assert labels["galaxy-s22"] == "Samsung Galaxy S22"
+    colours = next(f for f in search().facets if f.key == "colour").values
+    assert {v.value: v.colour_hex for v in colours}["Midnight"] == "#1d2330"

@@ -71,9 +71,13 @@ def _connect(url: str, autocommit: bool = True):
     import dj_database_url
 
     config = dj_database_url.parse(url)
+    # A Unix socket folder arrives in OPTIONS (?host=...), a TCP host in HOST.
     connection = psycopg2.connect(
-        dbname=config["NAME"], user=config["USER"], password=config["PASSWORD"],
-        host=config["HOST"], port=config["PORT"] or None,
+        **{
+            "dbname": config["NAME"], "user": config["USER"],
+            "password": config["PASSWORD"], "host": config["HOST"] or None,
+            "port": config["PORT"] or None, **config.get("OPTIONS", {}),
+        }
     )  # fmt: skip
     connection.autocommit = autocommit
     return connection

@@ -49,7 +49,8 @@ def _lexicon() -> list[str]:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT DISTINCT word FROM listings_variant, "
-                "regexp_split_to_table(search_text, '\\s+') AS word WHERE word <> ''"
+                "regexp_split_to_table(search_text, '[^a-z0-9]+') AS word "
+                "WHERE word <> ''"
             )
             words = sorted(row[0] for row in cursor.fetchall())
         cache.set(key, words, timeout=3600)
@@ -82,5 +83,6 @@ def text_match(text: str) -> TextMatch:
 
 
 def tsquery(tokens: tuple[str, ...]) -> str:
-    """A prefix tsquery; tokens are [a-z0-9]+ so nothing needs escaping."""
-    return " & ".join(f"{token}:*" for token in tokens)
+    """A prefix tsquery of [a-z0-9]+ words, so nothing needs escaping."""
+    safe = [token for token in tokens if _WORD.fullmatch(token)]
+    return " & ".join(f"{token}:*" for token in safe)

@@ -221,3 +221,22 @@ def test_model_facet_names_the_brand(catalog):
     assert labels["galaxy-s22"] == "Samsung Galaxy S22"
     colours = next(f for f in search().facets if f.key == "colour").values
     assert {v.value: v.colour_hex for v in colours}["Midnight"] == "#1d2330"
+
+
+def test_names_with_punctuation_are_searchable_and_correctable(catalog):
+    """Catalog words are split on punctuation: "(10th" must never reach SQL."""
+    from tests.factories import DeviceModelFactory, VariantFactory, make_listing
+
+    model = DeviceModelFactory(
+        category=catalog.categories["smartphones"],
+        brand=catalog.brands["apple"],
+        name="iPad (10th generation)",
+        slug="ipad-10th",
+    )
+    make_listing(
+        refurbisher=catalog.sellers["lyon"], variant=VariantFactory(device_model=model)
+    )
+    assert slugs(search(q="ipad 10th")) == ["ipad-10th"]
+    corrected = search(q="ipad 10th generaton")
+    assert corrected.corrected_text == "ipad 10th generation"
+    assert slugs(corrected) == ["ipad-10th"]

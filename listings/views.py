@@ -29,7 +29,7 @@ from listings.selectors import (
     search_query_from_params,
 )
 
-SUGGESTIONS_MAX = 8
+OTHER_OFFERS_SHOWN = 5
 # Facet values shown before "Show all".
 FACET_HEAD = 6
 MAX_DB_INT = 2**63 - 1
@@ -150,6 +150,11 @@ def device(request, model_slug: str):
     context = {
         "page": page,
         "variant_has_offers": any(card.offer_count for card in page.grades),
+        # Each condition shows its featured offer and a few more; "See all"
+        # opens one condition in full (a busy version can have hundreds).
+        "others_shown": f":{OTHER_OFFERS_SHOWN}",
+        "others_shown_count": OTHER_OFFERS_SHOWN,
+        "show_all_offers": grade if request.GET.get("offers") == "all" else None,
     }
     return render(request, "listings/device.html", context)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.http import Http404
 
@@ -18,6 +20,7 @@ from listings.models import (
     Variant,
     VariantNewPrice,
 )
+from listings.services import catalog_version
 from marketplace.markets import MARKETS, Market
 from marketplace.money import quantize, saving_percent
 
@@ -219,6 +222,24 @@ def device_page(
     market: Market,
     variant_id: int | None = None,
     grade: str | None = None,
+) -> DevicePage:
+    """Everything the device page shows (cached per catalog version)."""
+    key = (
+        f"device:{catalog_version()}:{market.code}:{device_model.pk}:"
+        f"{variant_id or ''}:{grade or ''}"
+    )
+    page = cache.get(key)
+    if page is None:
+        page = _device_page(device_model, market, variant_id, grade)
+        cache.set(key, page, timeout=settings.SEARCH_CACHE_SECONDS)
+    return page
+
+
+def _device_page(
+    device_model: DeviceModel,
+    market: Market,
+    variant_id: int | None,
+    grade: str | None,
 ) -> DevicePage:
     """Everything the device page shows, in four queries whatever the offer count."""
     variants = list(device_model.variants.all())

@@ -149,3 +149,20 @@ def test_pages_cost_the_same_queries_whatever_the_catalog_size(catalog, fr_clien
     after = {url: _queries(fr_client, url) for url in PAGES}
     assert after == before
     assert max(before.values()) <= 5, before
+
+
+def test_a_busy_condition_shows_a_few_offers_and_a_link_to_all(catalog, fr_client):
+    variant = catalog.variants["ip13-128-mid"]
+    for _ in range(8):
+        make_listing(
+            refurbisher=catalog.sellers["berlin"], variant=variant, grade="B",
+            prices={"FR": "599.00", "DE": "599.00", "IT": "599.00"},
+        )  # fmt: skip
+    url = f"/d/iphone-13/?variant={variant.pk}&grade=B"
+    page = fr_client.get(url).content.decode()
+    # Featured (489,00) plus five others; the link offers all nine.
+    assert page.count("599,00") == 5
+    assert "See all 9 offers in Good condition" in page
+    everything = fr_client.get(url + "&offers=all").content.decode()
+    assert everything.count("599,00") == 8
+    assert "See all 9 offers" not in everything

@@ -55,6 +55,7 @@ class PageResult:
     page: str
     queries_cold: int
     queries_warm: int
+    cold_ms: float
     rps: float
     p50_ms: float
     p95_ms: float
@@ -156,21 +157,26 @@ def _free_port() -> int:
     return embedded._free_port()
 
 
-def _server_timing_queries(url: str, market: str) -> int:
+def _server_timing(url: str, market: str) -> tuple[int, float]:
+    """SQL queries and server milliseconds of one request, from Server-Timing."""
     request = urllib.request.Request(url, headers={"Cookie": f"market={market}"})
     with urllib.request.urlopen(request, timeout=30) as response:
         header = response.headers.get("Server-Timing", "")
     # db;desc="3 queries";dur=1.2, app;dur=5.0
     try:
-        return int(header.split('desc="', 1)[1].split(" ", 1)[0])
+        queries = int(header.split('desc="', 1)[1].split(" ", 1)[0])
+        app_ms = float(header.rsplit("app;dur=", 1)[1])
     except (IndexError, ValueError):
-        return -1
+        return -1, -1.0
+    return queries, app_ms
 
 
 def _flush_cache(env: dict) -> None:
     import redis
+    from django.conf import settings
 
-    client = redis.Redis.from_url(env["REDIS_URL"])
+    # The same cache database the served site uses (its prefix is the bench's).
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     for key in client.scan_iter(match=f"{env['CACHE_KEY_PREFIX']}:*"):
         client.delete(key)
     client.close()
@@ -249,12 +255,13 @@ def run(*, scale: int, seconds: int, connections: int, markets: list[str],
         for market in markets:
             _flush_cache(env)
             for page, paths in pick_pages(bench_url, market).items():
-                cold = _server_timing_queries(base + paths[0], market)
-                warm = _server_timing_queries(base + paths[0], market)
+                cold, cold_ms = _server_timing(base + paths[0], market)
+                warm, _ = _server_timing(base + paths[0], market)
                 stats = run_wrk(base, paths, market, seconds, connections)
                 results.append(
                     PageResult(
-                        market=market, page=page, queries_cold=cold, queries_warm=warm,
+                        market=market, page=page, queries_cold=cold,
+                        queries_warm=warm, cold_ms=cold_ms,
                         rps=stats["requests"] / stats["seconds"],
                         p50_ms=stats["p50"] / 1000, p95_ms=stats["p95"] / 1000,
                         p99_ms=stats["p99"] / 1000,
@@ -274,13 +281,14 @@ def run(*, scale: int, seconds: int, connections: int, markets: list[str],
 
 
 HEADER = (
-    "| market | page | SQL queries (cold / cached) | req/s | p50 ms | p95 ms "
-    "| p99 ms | errors |\n|---|---|---|---|---|---|---|---|"
+    "| market | page | SQL queries (cold / cached) | cold ms | req/s | p50 ms "
+    "| p95 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|---|---|"
 )
 
 
 def _row(r: PageResult) -> str:
     return (
-        f"| {r.market} | {r.page} | {r.queries_cold} / {r.queries_warm} | {r.rps:.0f} "
+        f"| {r.market} | {r.page} | {r.queries_cold} / {r.queries_warm} "
+        f"| {r.cold_ms:.0f} | {r.rps:.0f} "
         f"| {r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |"
     )

@@ -170,6 +170,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "marketplace.tasks.heartbeat", "schedule": 60.0},
+    "shop-pages-warm": {"task": "listings.tasks.shop_pages_warm", "schedule": 30.0},
 }
 
 # --- Markets ----------------------------------------------------------------

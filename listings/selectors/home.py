@@ -109,9 +109,13 @@ def _home_page(market: Market) -> HomePage:
     return HomePage(categories=tiles, best_deals=deals)
 
 
+def home_cache_key(market_code: str) -> str:
+    return f"home:{catalog_version()}:{market_code}"
+
+
 def home_page(*, market: Market) -> HomePage:
     """Category tiles and best deals for a market (cached per catalog version)."""
-    key = f"home:{catalog_version()}:{market.code}"
+    key = home_cache_key(market.code)
     page = cache.get(key)
     if page is None:
         page = _home_page(market)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -65,7 +66,10 @@ def _facet_groups(result: SearchResult) -> list[dict]:
 
 def _browse(request, *, category: Category | None, template: str):
     query: SearchQuery = search_query_from_params(
-        request.GET, market=request.market, category=category
+        request.GET,
+        market=request.market,
+        category=category,
+        page_size=settings.SEARCH_PAGE_SIZE,
     )
     result = search_offers(query)
     sorts = [

@@ -166,3 +166,10 @@ def test_a_busy_condition_shows_a_few_offers_and_a_link_to_all(catalog, fr_clien
     everything = fr_client.get(url + "&offers=all").content.decode()
     assert everything.count("599,00") == 8
     assert "See all 9 offers" not in everything
+
+
+def test_search_pages_hold_search_page_size_cards(catalog, fr_client, settings):
+    settings.SEARCH_PAGE_SIZE = 2
+    page = fr_client.get("/search/").content.decode()
+    assert page.count('class="model-card"') == 2
+    assert "page=3" in page  # six models, two a page

@@ -1,5 +1,6 @@
 """Reads for the shop's pages. Each returns plain dataclasses for templates."""
 
+from listings.selectors.cards import ModelCard
 from listings.selectors.device import (
     DevicePage,
     GradeCard,
@@ -18,7 +19,6 @@ from listings.selectors.search import (
     ActiveFilter,
     Facet,
     FacetValue,
-    ModelCard,
     SearchResult,
     search_offers,
 )

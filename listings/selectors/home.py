@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
-from listings.models import Category, DeviceModel
-from listings.selectors.search import GRADE_RANK, ModelCard
+from listings.models import Category
+from listings.selectors.cards import ModelCard, model_cards, per_model_sql
 from listings.services import catalog_version
 from marketplace.markets import Market
 
@@ -33,23 +33,12 @@ class HomePage:
 
 def _best_deal_rows(market: Market) -> list[tuple]:
     """The top-ranked models of each category, with their savings, in one query."""
-    sql = """
-        WITH per_model AS (
-            SELECT o.category_id, o.device_model_id,
-                   min(o.price_amount) AS from_price, count(*) AS offer_count,
-                   array_agg(DISTINCT o.grade) AS grades,
-                   max(o.rank_score) AS best_rank,
-                   max(1 - o.price_amount / np.amount) AS best_saving,
-                   (array_agg(o.refurbisher_id ORDER BY o.rank_score DESC,
-                              o.price_amount))[1] AS best_refurbisher_id,
-                   (array_agg(v.colour_hex ORDER BY o.price_amount))[1] AS colour_hex
-            FROM listings_offer o
-            JOIN listings_variant v ON v.id = o.variant_id
-            LEFT JOIN listings_variantnewprice np
-                   ON np.variant_id = o.variant_id AND np.market = o.market
-            WHERE o.market = %s AND o.is_purchasable
-            GROUP BY o.category_id, o.device_model_id
-        ), ranked AS (
+    per_model = per_model_sql(
+        "o.market = %s AND o.is_purchasable", also_group_by="o.category_id"
+    )
+    sql = f"""
+        WITH {per_model},
+        ranked AS (
             SELECT *, row_number() OVER (
                 PARTITION BY category_id
                 ORDER BY best_rank DESC, best_saving DESC NULLS LAST, device_model_id
@@ -86,26 +75,7 @@ def _home_page(market: Market) -> HomePage:
         CategoryTile(c, *stats.get(c.pk, (0, None)), currency=market.currency)
         for c in categories
     ]
-    rows = _best_deal_rows(market)
-    models = DeviceModel.objects.select_related("brand", "category").in_bulk(
-        [row[0] for row in rows]
-    )
-    deals = []
-    for model_id, from_price, count, grades, saving, rating, hex_ in rows:
-        model = models[model_id]
-        deals.append(
-            ModelCard(
-                device_model=model,
-                from_price=from_price,
-                currency=market.currency,
-                grades=sorted(grades, key=lambda g: GRADE_RANK.get(g, 9)),
-                best_saving_pct=round(saving * 100) if saving and saving > 0 else None,
-                offer_count=count,
-                seller_rating=rating,
-                colour_hex=hex_,
-                kind=model.category.kind,
-            )
-        )
+    deals = model_cards(_best_deal_rows(market), market.currency)
     return HomePage(categories=tiles, best_deals=deals)
 
 

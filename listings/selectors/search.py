@@ -17,7 +17,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
-from listings.models import GRADE_ORDER, DeviceModel, Grade
+from listings.models import Grade
+from listings.selectors.cards import (
+    GRADE_RANK,
+    ModelCard,
+    model_cards,
+    per_model_sql,
+)
 from listings.selectors.query import (
     BATTERY_LEVELS,
     PRICE_BUCKETS,
@@ -30,7 +36,6 @@ from listings.services import catalog_version
 from marketplace.money import format_money
 
 FACET_KEYS = ("brand", "model", "storage", "colour", "grade", "price", "battery")
-GRADE_RANK = {code: index for index, code in enumerate(GRADE_ORDER)}
 
 
 @dataclass
@@ -54,19 +59,6 @@ class Facet:
 class ActiveFilter:
     label: str
     remove_querystring: str
-
-
-@dataclass
-class ModelCard:
-    device_model: DeviceModel
-    from_price: Decimal
-    currency: str
-    grades: list[str]
-    best_saving_pct: int | None
-    offer_count: int
-    seller_rating: Decimal | None
-    colour_hex: str
-    kind: str
 
 
 @dataclass
@@ -312,24 +304,7 @@ def _model_cards(
     where_sql, params = where.render()
     offset = (query.page - 1) * query.page_size
     sql = f"""
-        WITH per_model AS (
-            SELECT o.device_model_id,
-                   min(o.price_amount) AS from_price,
-                   count(*) AS offer_count,
-                   array_agg(DISTINCT o.grade) AS grades,
-                   max(o.rank_score) AS best_rank,
-                   max(o.created_at) AS newest,
-                   max(1 - o.price_amount / np.amount) AS best_saving,
-                   (array_agg(o.refurbisher_id ORDER BY o.rank_score DESC,
-                              o.price_amount))[1] AS best_refurbisher_id,
-                   (array_agg(v.colour_hex ORDER BY o.price_amount))[1] AS colour_hex
-            FROM listings_offer o
-            JOIN listings_variant v ON v.id = o.variant_id
-            LEFT JOIN listings_variantnewprice np
-                   ON np.variant_id = o.variant_id AND np.market = o.market
-            WHERE {where_sql}
-            GROUP BY o.device_model_id
-        )
+        WITH {per_model_sql(where_sql)}
         SELECT p.device_model_id, p.from_price, p.offer_count, p.grades, p.best_saving,
                r.rating_average, p.colour_hex,
                count(*) OVER () AS total_models,
@@ -421,35 +396,7 @@ def _search(query: SearchQuery) -> SearchResult:
         last_page = max(1, math.ceil(total_models / query.page_size))
         query = replace(query, page=last_page)
         rows, total_models, total_offers = _model_cards(base, facet_where, query)
-    models = DeviceModel.objects.select_related("brand", "category").in_bulk(
-        [row[0] for row in rows]
-    )
-    cards = []
-    for (
-        model_id,
-        from_price,
-        offer_count,
-        grades,
-        best_saving,
-        rating,
-        hex_,
-        *_,
-    ) in rows:
-        model = models[model_id]
-        saving = round(best_saving * 100) if best_saving and best_saving > 0 else None
-        cards.append(
-            ModelCard(
-                device_model=model,
-                from_price=from_price,
-                currency=query.market.currency,
-                grades=sorted(grades, key=lambda g: GRADE_RANK.get(g, 9)),
-                best_saving_pct=saving,
-                offer_count=offer_count,
-                seller_rating=rating,
-                colour_hex=hex_,
-                kind=model.category.kind,
-            )
-        )
+    cards = model_cards(rows, query.market.currency)
     return SearchResult(
         cards=cards,
         total_models=total_models,

@@ -83,7 +83,8 @@ def offers_refresh(
     """Copy listing, catalog and refurbisher facts onto offers, in one statement.
 
     An offer is purchasable when its listing is active with stock, its
-    refurbisher is selling (trial or active) and ships to the offer's market.
+    refurbisher is selling (trial or active) and ships to the offer's market,
+    and, for a refurbisher on trial, today's sales have not reached its cap.
     With no ids, every offer is refreshed (used after bulk loads).
     """
     conditions, params = [], []
@@ -110,6 +111,14 @@ def offers_refresh(
                 is_purchasable = (
                     l.status = %s AND l.stock > 0
                     AND r.status = ANY(%s) AND o.market = ANY(r.ships_to)
+                    -- A trial seller whose sales today (its own time zone)
+                    -- reached the cap is off the site until its midnight.
+                    AND NOT (r.status = 'trial' AND EXISTS (
+                        SELECT 1 FROM refurbishers_saleday d
+                        WHERE d.refurbisher_id = r.id
+                          AND d.local_date = (now() AT TIME ZONE r.time_zone)::date
+                          AND d.confirmed >= d.cap
+                    ))
                 )
             FROM listings_listing l
             JOIN listings_variant v ON v.id = l.variant_id

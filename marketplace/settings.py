@@ -176,6 +176,14 @@ CELERY_BEAT_SCHEDULE = {
     "shop-pages-warm": {"task": "listings.tasks.shop_pages_warm", "schedule": 30.0},
 }
 
+# --- Trial -----------------------------------------------------------------
+# How long a checkout holds a trial refurbisher's sale slot before it expires.
+SALE_SLOT_HOLD_MINUTES = int(os.environ.get("SALE_SLOT_HOLD_MINUTES", "30"))
+# Largest document an applicant may upload.
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Absolute address of the site, for links in emails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # --- Markets ----------------------------------------------------------------
 DEFAULT_MARKET = (os.environ.get("DEFAULT_MARKET") or "US").strip().upper()
 if DEFAULT_MARKET not in MARKETS:

@@ -19,7 +19,7 @@ from listings.services import (
     offers_refresh,
 )
 from refurbishers.models import Refurbisher, RefurbisherStatus
-from refurbishers.services import refurbisher_status_force
+from refurbishers.services import refurbisher_reinstate, refurbisher_suspend
 from tests.factories import RefurbisherFactory, VariantFactory, make_listing
 
 pytestmark = pytest.mark.django_db
@@ -386,14 +386,12 @@ def test_a_suspended_refurbisher_s_offers_cannot_be_bought_until_reinstated():
     second = make_listing(refurbisher=refurbisher, markets=["DE"])
     bystander = make_listing(markets=["FR"])
 
-    refurbisher_status_force(
-        refurbisher=refurbisher, status=RefurbisherStatus.SUSPENDED
-    )
+    refurbisher_suspend(refurbisher=refurbisher, actor=None, reason="Test")
     assert _purchasable(first) == {"FR": False}
     assert _purchasable(second) == {"DE": False}
     assert _purchasable(bystander) == {"FR": True}
 
-    refurbisher_status_force(refurbisher=refurbisher, status=RefurbisherStatus.ACTIVE)
+    refurbisher_reinstate(refurbisher=refurbisher, actor=None, reason="Test")
     assert _purchasable(first) == {"FR": True}
     assert _purchasable(second) == {"DE": True}
 
@@ -412,9 +410,9 @@ def test_a_suspended_refurbisher_s_offers_cannot_be_bought_until_reinstated():
     ],
 )
 def test_only_a_refurbisher_on_trial_or_active_has_purchasable_offers(status, selling):
-    listing = make_listing(markets=["FR"])
-
-    refurbisher_status_force(refurbisher=listing.refurbisher, status=status)
+    listing = make_listing(
+        refurbisher=RefurbisherFactory(status=status), markets=["FR"]
+    )
 
     assert _purchasable(listing) == {"FR": selling}
 

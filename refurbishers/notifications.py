@@ -1,0 +1,50 @@
+"""Emails to a refurbisher's owners when its status changes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from refurbishers.models import MemberRole, RefurbisherStatusChange
+
+# Statuses an applicant or seller is told about, with the email's subject.
+SUBJECTS = {
+    "submitted": "We received your application",
+    "changes_requested": "Your application needs changes",
+    "rejected": "Your application was not accepted",
+    "trial": "Welcome to ReMarket: your trial starts today",
+    "active": "Your trial is over: you now sell without limits",
+    "suspended": "Your shop on ReMarket is suspended",
+}
+
+
+def status_change_notify(*, change_id: int) -> int:
+    """Email the owners about one status change; returns the emails sent."""
+    change = RefurbisherStatusChange.objects.select_related("refurbisher").get(
+        pk=change_id
+    )
+    subject = SUBJECTS.get(change.to_status)
+    if subject is None or change.from_status == change.to_status:
+        return 0
+    refurbisher = change.refurbisher
+    recipients = list(
+        refurbisher.memberships.filter(role=MemberRole.OWNER).values_list(
+            "user__email", flat=True
+        )
+    )
+    recipients = [email for email in recipients if email]
+    if not recipients:
+        return 0
+    context = {
+        "refurbisher": refurbisher,
+        "change": change,
+        "site_url": settings.SITE_URL,
+    }
+    text = render_to_string("emails/refurbisher_status.txt", context)
+    html = render_to_string("emails/refurbisher_status.html", context)
+    message = EmailMultiAlternatives(
+        subject=f"ReMarket: {subject}", body=text, to=recipients
+    )
+    message.attach_alternative(html, "text/html")
+    return message.send()

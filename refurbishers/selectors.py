@@ -1,0 +1,118 @@
+"""Reads for refurbishers' pages, the dashboard and the admin."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from marketplace.markets import PLATFORM_WARRANTY_MIN_MONTHS
+from refurbishers.models import (
+    ApplicationDocument,
+    Membership,
+    Refurbisher,
+    RefurbisherStatus,
+    SaleDay,
+)
+
+# Fields an application needs before it can be sent, with their names.
+REQUIRED_FIELDS = {
+    "refurbisher": [
+        ("legal_name", "legal name"),
+        ("registration_number", "registration number"),
+        ("vat_id", "VAT or tax id"),
+        ("address", "address"),
+        ("years_in_business", "years in business"),
+        ("devices_per_month", "devices refurbished per month"),
+    ],
+    "application": [
+        ("testing_checkpoints", "number of test checkpoints"),
+        ("testing_tools", "testing tools"),
+        ("repair_process", "repair process"),
+        ("parts", "parts used"),
+        ("erasure_method", "data erasure method"),
+        ("erasure_standard", "data erasure standard"),
+        ("warranty_months", "warranty months"),
+        ("service_channels", "customer-service channels"),
+        ("service_hours", "customer-service hours"),
+        ("service_team_size", "customer-service team size"),
+        ("return_address", "return address"),
+    ],
+}
+
+
+def refurbisher_for_user(user) -> Refurbisher | None:
+    """The refurbisher a signed-in person works for, if any."""
+    if not user.is_authenticated:
+        return None
+    membership = (
+        Membership.objects.select_related("refurbisher__application")
+        .filter(user=user)
+        .first()
+    )
+    return membership.refurbisher if membership else None
+
+
+def membership_for_user(user) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.select_related("refurbisher").filter(user=user).first()
+
+
+def application_missing(refurbisher: Refurbisher) -> list[str]:
+    """What an application still lacks before it can be sent to QA."""
+    application = refurbisher.application
+    missing = [
+        label
+        for name, label in REQUIRED_FIELDS["refurbisher"]
+        if getattr(refurbisher, name) in (None, "", [])
+    ]
+    missing += [
+        label
+        for name, label in REQUIRED_FIELDS["application"]
+        if getattr(application, name) in (None, "", [])
+    ]
+    months = application.warranty_months
+    if months is not None and months < PLATFORM_WARRANTY_MIN_MONTHS:
+        missing.append(f"a warranty of at least {PLATFORM_WARRANTY_MIN_MONTHS} months")
+    kinds = set(application.documents.values_list("kind", flat=True))
+    if ApplicationDocument.Kind.BUSINESS_REGISTRATION not in kinds:
+        missing.append("a business registration document")
+    if ApplicationDocument.Kind.INSURANCE not in kinds:
+        missing.append("an insurance document")
+    return missing
+
+
+@dataclass
+class TrialProgress:
+    days_total: int
+    days_left: int
+    sales_today: int
+    reserved_today: int
+    cap: int
+    capped_today: bool
+    ends_at: object
+
+
+def trial_progress(refurbisher: Refurbisher) -> TrialProgress | None:
+    """Where a trial stands today; None when the refurbisher is not on trial."""
+    from refurbishers.services.sales import local_date
+
+    if refurbisher.status != RefurbisherStatus.TRIAL or not refurbisher.trial_ends_at:
+        return None
+    day = SaleDay.objects.filter(
+        refurbisher=refurbisher, local_date=local_date(refurbisher)
+    ).first()
+    confirmed = day.confirmed if day else 0
+    cap = day.cap if day else refurbisher.daily_sales_cap
+    seconds_left = (refurbisher.trial_ends_at - timezone.now()).total_seconds()
+    return TrialProgress(
+        days_total=refurbisher.trial_days_total or 0,
+        days_left=max(0, math.ceil(seconds_left / 86400)),
+        sales_today=confirmed,
+        reserved_today=day.reserved if day else 0,
+        cap=cap,
+        capped_today=confirmed >= cap,
+        ends_at=refurbisher.trial_ends_at,
+    )

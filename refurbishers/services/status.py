@@ -1,0 +1,328 @@
+"""Every refurbisher status change, each a service that checks the move and audits it.
+
+Lock order: the refurbisher row first (``select_for_update``), then its
+listings' offers (``offers_refresh``), so two QA actions on one refurbisher
+queue up instead of interleaving.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from listings.services import offers_refresh
+from refurbishers.exceptions import ApplicationIncomplete, StatusChangeNotAllowed
+from refurbishers.models import (
+    ALLOWED_MOVES,
+    DEFAULT_DAILY_SALES_CAP,
+    DEFAULT_TRIAL_DAYS,
+    Criterion,
+    CriterionReview,
+    Refurbisher,
+    RefurbisherStatus,
+    RefurbisherStatusChange,
+)
+from refurbishers.notifications import status_change_notify
+
+Status = RefurbisherStatus
+MAX_TRIAL_DAYS = 365
+MAX_DAILY_SALES_CAP = 1000
+
+
+def _locked(refurbisher: Refurbisher) -> Refurbisher:
+    return Refurbisher.objects.select_for_update().get(pk=refurbisher.pk)
+
+
+def _audit(
+    refurbisher, from_status, to_status, actor, reason
+) -> RefurbisherStatusChange:
+    return RefurbisherStatusChange.objects.create(
+        refurbisher=refurbisher,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        reason=reason,
+    )
+
+
+def _move(
+    refurbisher: Refurbisher,
+    to_status: str,
+    *,
+    actor: AbstractBaseUser | None,
+    reason: str,
+    fields: tuple[str, ...] = (),
+) -> Refurbisher:
+    """Check and apply one move on a locked refurbisher; audit, refresh, notify."""
+    from_status = refurbisher.status
+    if to_status not in ALLOWED_MOVES[from_status]:
+        raise StatusChangeNotAllowed(
+            f"A refurbisher that is {Status(from_status).label.lower()} cannot be "
+            f"moved to {Status(to_status).label.lower()}."
+        )
+    refurbisher.status = to_status
+    refurbisher.save(update_fields=["status", *fields])
+    change = _audit(refurbisher, from_status, to_status, actor, reason)
+    # Listings follow the status at once: off the site when not selling.
+    offers_refresh(refurbisher_ids=[refurbisher.pk])
+    transaction.on_commit(lambda: status_change_notify(change_id=change.pk))
+    return refurbisher
+
+
+def _required(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationIncomplete(f"Please give {what}.", field="reason")
+    return text
+
+
+@transaction.atomic
+def refurbisher_status_change(
+    *, refurbisher: Refurbisher, to_status: str, actor, reason: str = ""
+) -> Refurbisher:
+    """Move a refurbisher to ``to_status`` if its current status permits it."""
+    return _move(_locked(refurbisher), to_status, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def application_submit(*, refurbisher: Refurbisher, actor) -> Refurbisher:
+    """Send a draft (or a corrected) application to QA."""
+    from refurbishers.selectors import application_missing
+
+    refurbisher = _locked(refurbisher)
+    missing = application_missing(refurbisher)
+    if missing:
+        raise ApplicationIncomplete("Still missing: " + ", ".join(missing) + ".")
+    application = refurbisher.application
+    application.submitted_at = timezone.now()
+    application.save(update_fields=["submitted_at", "updated_at"])
+    return _move(refurbisher, Status.SUBMITTED, actor=actor, reason="Application sent")
+
+
+@transaction.atomic
+def application_review_start(*, refurbisher: Refurbisher, actor) -> Refurbisher:
+    """QA takes a submitted application into review."""
+    return _move(_locked(refurbisher), Status.IN_REVIEW, actor=actor, reason="")
+
+
+@transaction.atomic
+def criterion_review_set(
+    *, refurbisher: Refurbisher, criterion: str, passed: bool, note: str, actor
+) -> CriterionReview:
+    """Record QA's verdict on one criterion (a submitted application enters review)."""
+    if criterion not in Criterion.values:
+        raise ApplicationIncomplete(f"{criterion!r} is not a vetting criterion.")
+    refurbisher = _locked(refurbisher)
+    if refurbisher.status == Status.SUBMITTED:
+        _move(refurbisher, Status.IN_REVIEW, actor=actor, reason="")
+    if refurbisher.status != Status.IN_REVIEW:
+        raise StatusChangeNotAllowed(
+            "Criteria are reviewed while the application is in review."
+        )
+    if not passed and not (note or "").strip():
+        raise ApplicationIncomplete("Say why the criterion failed.", field="note")
+    review, _ = CriterionReview.objects.update_or_create(
+        application=refurbisher.application,
+        criterion=criterion,
+        defaults={
+            "passed": passed,
+            "note": (note or "").strip(),
+            "reviewer": actor,
+            "reviewed_at": timezone.now(),
+        },
+    )
+    return review
+
+
+@transaction.atomic
+def application_changes_request(*, refurbisher: Refurbisher, actor, message: str):
+    """Send the application back to the applicant with QA's message."""
+    message = _required(message, "a message saying what to change")
+    refurbisher = _locked(refurbisher)
+    application = refurbisher.application
+    application.qa_message = message
+    application.save(update_fields=["qa_message", "updated_at"])
+    return _move(refurbisher, Status.CHANGES_REQUESTED, actor=actor, reason=message)
+
+
+@transaction.atomic
+def application_reject(*, refurbisher: Refurbisher, actor, reason: str):
+    """Turn the application down for good, with the reason the applicant sees."""
+    reason = _required(reason, "the reason for the rejection")
+    refurbisher = _locked(refurbisher)
+    application = refurbisher.application
+    application.rejection_reason = reason
+    application.save(update_fields=["rejection_reason", "updated_at"])
+    return _move(refurbisher, Status.REJECTED, actor=actor, reason=reason)
+
+
+def _check_trial_limits(days: int, cap: int) -> None:
+    if not 1 <= days <= MAX_TRIAL_DAYS:
+        raise ApplicationIncomplete(
+            f"A trial lasts 1 to {MAX_TRIAL_DAYS} days.", field="trial_days"
+        )
+    if not 1 <= cap <= MAX_DAILY_SALES_CAP:
+        raise ApplicationIncomplete(
+            f"The daily cap is 1 to {MAX_DAILY_SALES_CAP} sales.",
+            field="daily_sales_cap",
+        )
+
+
+@transaction.atomic
+def application_approve(
+    *,
+    refurbisher: Refurbisher,
+    actor,
+    trial_days: int = DEFAULT_TRIAL_DAYS,
+    daily_sales_cap: int = DEFAULT_DAILY_SALES_CAP,
+) -> Refurbisher:
+    """Approve an application whose every criterion passed: the trial starts now."""
+    _check_trial_limits(trial_days, daily_sales_cap)
+    refurbisher = _locked(refurbisher)
+    verdicts = dict(
+        refurbisher.application.criterion_reviews.values_list("criterion", "passed")
+    )
+    not_passed = [c.label for c in Criterion if verdicts.get(c.value) is not True]
+    if not_passed:
+        raise ApplicationIncomplete(
+            "Approval needs every criterion passed; not yet: "
+            + ", ".join(not_passed)
+            + "."
+        )
+    now = timezone.now()
+    refurbisher.trial_started_at = now
+    refurbisher.trial_ends_at = now + timedelta(days=trial_days)
+    refurbisher.daily_sales_cap = daily_sales_cap
+    refurbisher.selling_since = now.date()
+    return _move(
+        refurbisher,
+        Status.TRIAL,
+        actor=actor,
+        reason=f"Approved: trial of {trial_days} days, {daily_sales_cap} sales a day",
+        fields=(
+            "trial_started_at",
+            "trial_ends_at",
+            "daily_sales_cap",
+            "selling_since",
+        ),
+    )
+
+
+@transaction.atomic
+def refurbisher_suspend(*, refurbisher: Refurbisher, actor, reason: str) -> Refurbisher:
+    """Take a selling refurbisher off the site at once; its orders stay visible."""
+    reason = _required(reason, "the reason for the suspension")
+    refurbisher = _locked(refurbisher)
+    refurbisher.status_before_suspension = refurbisher.status
+    return _move(
+        refurbisher, Status.SUSPENDED, actor=actor, reason=reason,
+        fields=("status_before_suspension",),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def refurbisher_reinstate(
+    *, refurbisher: Refurbisher, actor, reason: str
+) -> Refurbisher:
+    """Let a suspended refurbisher sell again, in the status it had before."""
+    reason = _required(reason, "the reason for reinstating")
+    refurbisher = _locked(refurbisher)
+    if refurbisher.status != Status.SUSPENDED:
+        raise StatusChangeNotAllowed("Only a suspended refurbisher can be reinstated.")
+    back_to = refurbisher.status_before_suspension or Status.ACTIVE
+    refurbisher.status_before_suspension = ""
+    return _move(
+        refurbisher, back_to, actor=actor, reason=reason,
+        fields=("status_before_suspension",),
+    )  # fmt: skip
+
+
+def _locked_trial(refurbisher: Refurbisher) -> Refurbisher:
+    refurbisher = _locked(refurbisher)
+    if refurbisher.status != Status.TRIAL:
+        raise StatusChangeNotAllowed("This refurbisher is not on trial.")
+    return refurbisher
+
+
+@transaction.atomic
+def trial_extend(
+    *, refurbisher: Refurbisher, actor, days: int, reason: str
+) -> Refurbisher:
+    """Give a trial more days (QA's answer when a trial needs a longer look)."""
+    reason = _required(reason, "the reason for the extension")
+    if not 1 <= days <= MAX_TRIAL_DAYS:
+        raise ApplicationIncomplete(
+            f"Extend by 1 to {MAX_TRIAL_DAYS} days.", field="days"
+        )
+    refurbisher = _locked_trial(refurbisher)
+    refurbisher.trial_ends_at = max(
+        refurbisher.trial_ends_at, timezone.now()
+    ) + timedelta(days=days)
+    refurbisher.needs_qa_decision = False
+    refurbisher.save(update_fields=["trial_ends_at", "needs_qa_decision"])
+    _audit(
+        refurbisher,
+        Status.TRIAL,
+        Status.TRIAL,
+        actor,
+        f"Trial extended by {days} days: {reason}",
+    )
+    return refurbisher
+
+
+@transaction.atomic
+def trial_limits_set(
+    *,
+    refurbisher: Refurbisher,
+    actor,
+    trial_days: int,
+    daily_sales_cap: int,
+    reason: str,
+) -> Refurbisher:
+    """Change a trial's length (from its start) and its daily sales cap."""
+    reason = _required(reason, "the reason for the change")
+    _check_trial_limits(trial_days, daily_sales_cap)
+    refurbisher = _locked_trial(refurbisher)
+    refurbisher.trial_ends_at = refurbisher.trial_started_at + timedelta(
+        days=trial_days
+    )
+    refurbisher.daily_sales_cap = daily_sales_cap
+    refurbisher.save(update_fields=["trial_ends_at", "daily_sales_cap"])
+    from refurbishers.services.sales import sale_day_cap_update
+
+    sale_day_cap_update(refurbisher=refurbisher)
+    _audit(
+        refurbisher, Status.TRIAL, Status.TRIAL, actor,
+        f"Trial set to {trial_days} days and {daily_sales_cap} sales a day: {reason}",
+    )  # fmt: skip
+    offers_refresh(refurbisher_ids=[refurbisher.pk])
+    return refurbisher
+
+
+@transaction.atomic
+def trial_end(*, refurbisher: Refurbisher, actor, reason: str) -> Refurbisher:
+    """Lift the trial limits: the refurbisher sells freely (early, or graduation)."""
+    refurbisher = _locked_trial(refurbisher)
+    refurbisher.needs_qa_decision = False
+    refurbisher.qa_decision_reason = ""
+    return _move(
+        refurbisher, Status.ACTIVE, actor=actor, reason=reason,
+        fields=("needs_qa_decision", "qa_decision_reason"),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def trial_flag_for_qa(*, refurbisher: Refurbisher, reason: str) -> Refurbisher:
+    """Ask QA to decide on a trial that could not end by itself."""
+    refurbisher = _locked_trial(refurbisher)
+    if not refurbisher.needs_qa_decision:
+        refurbisher.needs_qa_decision = True
+        refurbisher.qa_decision_reason = reason
+        refurbisher.save(update_fields=["needs_qa_decision", "qa_decision_reason"])
+        _audit(
+            refurbisher, Status.TRIAL, Status.TRIAL, None, f"Flagged for QA: {reason}"
+        )
+    return refurbisher

@@ -7,5 +7,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("market/", views.market_choose, name="market-choose"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("marketplace.accounts.urls")),
+    path("", include("refurbishers.urls")),
     path("", include("listings.urls")),
 ]

@@ -90,19 +90,26 @@ def sale_slot_reserve(
         return None
     at = at or timezone.now()
     sale_day = _sale_day(refurbisher, local_date(refurbisher, at))
-    taken = (
-        SaleDay.objects.filter(pk=sale_day.pk, cap__gt=F("reserved") + F("confirmed"))
-        .update(reserved=F("reserved") + 1)
-    )  # fmt: skip
-    if not taken:
-        raise _cap_reached(refurbisher, sale_day.cap)
     hold = hold or timedelta(minutes=settings.SALE_SLOT_HOLD_MINUTES)
-    return SaleSlot.objects.create(
-        sale_day=sale_day,
-        refurbisher=refurbisher,
-        reference=reference,
-        expires_at=at + hold,
-    )
+    try:
+        with transaction.atomic():
+            taken = (
+                SaleDay.objects.filter(
+                    pk=sale_day.pk, cap__gt=F("reserved") + F("confirmed")
+                ).update(reserved=F("reserved") + 1)
+            )  # fmt: skip
+            if not taken:
+                raise _cap_reached(refurbisher, sale_day.cap)
+            return SaleSlot.objects.create(
+                sale_day=sale_day,
+                refurbisher=refurbisher,
+                reference=reference,
+                expires_at=at + hold,
+            )
+    except IntegrityError:
+        # The same reference reserved at the same moment by a retried request:
+        # its slot won; this attempt's count went back with the savepoint.
+        return SaleSlot.objects.get(reference=reference, status__in=LIVE)
 
 
 def _live_slot(reference: str) -> SaleSlot | None:

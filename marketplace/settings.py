@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "marketplace",
+    "marketplace.accounts",
     "refurbishers",
     "listings",
     "orders",
@@ -134,7 +135,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/sign-in/"
+# Members land on their application or dashboard, everyone else on the shop.
+LOGIN_REDIRECT_URL = "/accounts/"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -1,0 +1,252 @@
+"""QA's actions on refurbishers, each calling one service per refurbisher.
+
+An action that needs input (a reason, trial days) first answers with an
+intermediate page; that page posts back to the changelist with the same
+``action`` and ``_selected_action`` ids plus ``apply``, and only then runs.
+Each refurbisher is changed in its own transaction (the service's), and QA is
+told per refurbisher what happened: done, or the domain error's message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from refurbishers import services
+from refurbishers.admin_forms import (
+    ApproveForm,
+    ChangesRequestForm,
+    ReasonForm,
+    RejectForm,
+    TrialExtendForm,
+    TrialLimitsForm,
+)
+from refurbishers.exceptions import RefurbisherError
+from refurbishers.models import Refurbisher
+
+ACTION_TEMPLATE = "admin/refurbishers/refurbisher/action_form.html"
+VET = "refurbishers.vet_refurbisher"
+SUSPEND = "refurbishers.suspend_refurbisher"
+
+
+def _day(moment) -> str:
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+
+def _trial(refurbisher: Refurbisher) -> str:
+    return (
+        f"on trial until {_day(refurbisher.trial_ends_at)}, "
+        f"{refurbisher.daily_sales_cap} sales a day"
+    )
+
+
+class RefurbisherActions:
+    """Mixed into RefurbisherAdmin: the actions QA names, and their permissions."""
+
+    actions = [
+        "start_review",
+        "request_changes",
+        "reject_application",
+        "approve_application",
+        "extend_trial",
+        "change_trial_limits",
+        "end_trial_early",
+        "suspend_refurbisher",
+        "reinstate_refurbisher",
+    ]
+
+    def has_vet_permission(self, request) -> bool:
+        return request.user.has_perm(VET)
+
+    def has_suspend_permission(self, request) -> bool:
+        return request.user.has_perm(SUSPEND)
+
+    # Running a service for each selected refurbisher.
+
+    def _run(
+        self,
+        request,
+        queryset: QuerySet,
+        call: Callable[[Refurbisher], Refurbisher],
+        done: Callable[[Refurbisher], str],
+    ) -> None:
+        for refurbisher in queryset.order_by("pk"):
+            try:
+                changed = call(refurbisher)
+            except RefurbisherError as error:
+                self.message_user(
+                    request, f"{refurbisher}: {error.message}", messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request, f"{refurbisher}: {done(changed)}", messages.SUCCESS
+                )
+
+    def _with_form(
+        self,
+        request,
+        queryset: QuerySet,
+        *,
+        form_class: type[forms.Form],
+        title: str,
+        submit: str,
+        call: Callable[[Refurbisher, dict], Refurbisher],
+        done: Callable[[Refurbisher], str],
+    ):
+        """Ask for the action's input on its own page, then run it."""
+        if "apply" in request.POST:
+            form = form_class(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                self._run(request, queryset, lambda r: call(r, data), done)
+                return None  # back to the changelist, with the messages
+        else:
+            form = form_class()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "subtitle": None,
+            "opts": self.model._meta,
+            "form": form,
+            "queryset": queryset.order_by("name"),
+            "action": request.POST.get("action", ""),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "submit": submit,
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, ACTION_TEMPLATE, context)
+
+    # Vetting.
+
+    @admin.action(description="Start review", permissions=["vet"])
+    def start_review(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda r: services.application_review_start(
+                refurbisher=r, actor=request.user
+            ),
+            lambda r: "application in review.",
+        )
+
+    @admin.action(description="Request changes", permissions=["vet"])
+    def request_changes(self, request, queryset):
+        return self._with_form(
+            request, queryset,
+            form_class=ChangesRequestForm,
+            title="Request changes to the application",
+            submit="Send the message",
+            call=lambda r, data: services.application_changes_request(
+                refurbisher=r, actor=request.user, message=data["message"]
+            ),
+            done=lambda r: "changes requested; the applicant was told.",
+        )  # fmt: skip
+
+    @admin.action(description="Reject application", permissions=["vet"])
+    def reject_application(self, request, queryset):
+        return self._with_form(
+            request, queryset,
+            form_class=RejectForm,
+            title="Reject the application",
+            submit="Reject",
+            call=lambda r, data: services.application_reject(
+                refurbisher=r, actor=request.user, reason=data["reason"]
+            ),
+            done=lambda r: "application rejected; the applicant was told.",
+        )  # fmt: skip
+
+    @admin.action(description="Approve application", permissions=["vet"])
+    def approve_application(self, request, queryset):
+        return self._with_form(
+            request, queryset,
+            form_class=ApproveForm,
+            title="Approve the application and start the trial",
+            submit="Approve and start the trial",
+            call=lambda r, data: services.application_approve(
+                refurbisher=r, actor=request.user,
+                trial_days=data["trial_days"],
+                daily_sales_cap=data["daily_sales_cap"],
+            ),
+            done=lambda r: f"approved, {_trial(r)}.",
+        )  # fmt: skip
+
+    # The trial.
+
+    @admin.action(description="Extend trial", permissions=["vet"])
+    def extend_trial(self, request, queryset):
+        return self._with_form(
+            request, queryset,
+            form_class=TrialExtendForm,
+            title="Extend the trial",
+            submit="Extend",
+            call=lambda r, data: services.trial_extend(
+                refurbisher=r, actor=request.user, days=data["days"],
+                reason=data["reason"],
+            ),
+            done=lambda r: f"trial extended, {_trial(r)}.",
+        )  # fmt: skip
+
+    @admin.action(description="Change trial limits", permissions=["vet"])
+    def change_trial_limits(self, request, queryset):
+        return self._with_form(
+            request, queryset,
+            form_class=TrialLimitsForm,
+            title="Change the trial's length and daily cap",
+            submit="Change the limits",
+            call=lambda r, data: services.trial_limits_set(
+                refurbisher=r, actor=request.user,
+                trial_days=data["trial_days"],
+                daily_sales_cap=data["daily_sales_cap"],
+                reason=data["reason"],
+            ),
+            done=lambda r: f"limits changed, {_trial(r)}.",
+        )  # fmt: skip
+
+    @admin.action(description="End trial early", permissions=["vet"])
+    def end_trial_early(self, request, queryset):
+        return self._with_form(
+            request, queryset,
+            form_class=ReasonForm,
+            title="End the trial early: the refurbisher sells without limits",
+            submit="End the trial",
+            call=lambda r, data: services.trial_end(
+                refurbisher=r, actor=request.user, reason=data["reason"]
+            ),
+            done=lambda r: "trial ended; it now sells without limits.",
+        )  # fmt: skip
+
+    # Suspension.
+
+    @admin.action(description="Suspend refurbisher", permissions=["suspend"])
+    def suspend_refurbisher(self, request, queryset):
+        return self._with_form(
+            request, queryset,
+            form_class=ReasonForm,
+            title="Suspend: its listings leave the site at once",
+            submit="Suspend",
+            call=lambda r, data: services.refurbisher_suspend(
+                refurbisher=r, actor=request.user, reason=data["reason"]
+            ),
+            done=lambda r: "suspended; its listings are off the site.",
+        )  # fmt: skip
+
+    @admin.action(description="Reinstate refurbisher", permissions=["suspend"])
+    def reinstate_refurbisher(self, request, queryset):
+        return self._with_form(
+            request, queryset,
+            form_class=ReasonForm,
+            title="Reinstate: it sells again as before its suspension",
+            submit="Reinstate",
+            call=lambda r, data: services.refurbisher_reinstate(
+                refurbisher=r, actor=request.user, reason=data["reason"]
+            ),
+            done=lambda r: f"reinstated, {r.get_status_display().lower()}.",
+        )  # fmt: skip

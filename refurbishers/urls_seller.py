@@ -1,3 +1,31 @@
-from django.urls import path  # noqa: F401
+"""The seller dashboard, under /seller/ (the application lives under /seller/apply/).
 
-urlpatterns: list = []
+No URL names a refurbisher: every page shows the signed-in member's own.
+"""
+
+from django.urls import path
+
+from refurbishers.views import dashboard, team
+
+app_name = "seller"
+
+urlpatterns = [
+    path("", dashboard.overview, name="overview"),
+    path("team/", team.team, name="team"),
+    path("team/invite/", team.team_invite, name="team-invite"),
+    path(
+        "team/invitations/<int:invitation_id>/cancel/",
+        team.team_invitation_cancel,
+        name="team-invitation-cancel",
+    ),
+    path(
+        "team/members/<int:membership_id>/remove/",
+        team.team_member_remove,
+        name="team-member-remove",
+    ),
+    path(
+        "invitations/<str:token>/",
+        team.invitation_respond,
+        name="invitation",
+    ),
+]

@@ -1,0 +1,125 @@
+"""The seller dashboard's overview: status, the trial's progress and notices.
+
+A fixed number of queries whatever the history: the membership with its
+refurbisher (in ``member_required``), today's sale day, the trial's sales
+count and, when suspended, the latest suspension.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.views.decorators.http import require_safe
+
+from refurbishers.models import (
+    Refurbisher,
+    RefurbisherStatus,
+    RefurbisherStatusChange,
+    SaleSlot,
+    SaleSlotStatus,
+)
+from refurbishers.selectors import TrialProgress, trial_progress
+from refurbishers.views.access import member_required, seller_render
+
+Status = RefurbisherStatus
+
+STATUS_WORDS = {
+    Status.TRIAL: (
+        "On trial",
+        "You sell with a daily limit while our quality team checks every sale. "
+        "When the trial ends well, the limit lifts by itself.",
+    ),
+    Status.ACTIVE: (
+        "Active",
+        "You sell on ReMarket without daily limits.",
+    ),
+    Status.SUSPENDED: (
+        "Suspended",
+        "Your listings are off the site. Your open orders stay visible here "
+        "and you still ship them.",
+    ),
+}
+
+
+@dataclass
+class Notice:
+    tone: str  # "warn" or "info"
+    title: str
+    text: str
+
+
+@dataclass
+class Overview:
+    status: str
+    status_title: str
+    status_text: str
+    trial: TrialProgress | None
+    days_elapsed: int
+    trial_sales: int
+    trial_sales_passed: int
+    notices: list[Notice]
+
+
+def _notices(refurbisher: Refurbisher) -> list[Notice]:
+    notices = []
+    if refurbisher.status in (Status.SUSPENDED, Status.CHANGES_REQUESTED):
+        # The reason QA gave when the refurbisher entered its current status.
+        change = (
+            RefurbisherStatusChange.objects.filter(
+                refurbisher=refurbisher, to_status=refurbisher.status
+            )
+            .only("reason", "created_at")
+            .first()
+        )
+        reason = change.reason if change else ""
+        if refurbisher.status == Status.SUSPENDED:
+            notices.append(Notice("warn", "Your shop is suspended", reason))
+        else:
+            notices.append(Notice("warn", "QA asks for changes", reason))
+    if refurbisher.status == Status.TRIAL and refurbisher.needs_qa_decision:
+        notices.append(
+            Notice(
+                "info",
+                "QA is reviewing the end of your trial",
+                "Your trial has reached its end. Our quality team decides whether "
+                "to lift the limits or extend the trial; you keep selling within "
+                "the daily limit meanwhile.",
+            )
+        )
+    return notices
+
+
+def seller_overview(refurbisher: Refurbisher) -> Overview:
+    """Everything the overview shows, for the signed-in member's refurbisher."""
+    title, text = STATUS_WORDS.get(
+        refurbisher.status, (refurbisher.get_status_display(), "")
+    )
+    trial = trial_progress(refurbisher)
+    trial_sales = 0
+    if trial is not None:
+        trial_sales = SaleSlot.objects.filter(
+            refurbisher=refurbisher, status=SaleSlotStatus.CONFIRMED
+        ).count()
+    return Overview(
+        status=refurbisher.status,
+        status_title=title,
+        status_text=text,
+        trial=trial,
+        days_elapsed=max(0, trial.days_total - trial.days_left) if trial else 0,
+        trial_sales=trial_sales,
+        # QA's trial-sale reviews come with the quality app (issue 6); until
+        # then no sale counts as reviewed and every confirmed one waits.
+        trial_sales_passed=0,
+        notices=_notices(refurbisher),
+    )
+
+
+@require_safe
+@member_required
+def overview(request):
+    return seller_render(
+        request,
+        "seller/overview.html",
+        {"overview": seller_overview(request.refurbisher)},
+        current="overview",
+    )

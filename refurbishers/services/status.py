@@ -83,8 +83,50 @@ def _required(text: str, what: str) -> str:
 def refurbisher_status_change(
     *, refurbisher: Refurbisher, to_status: str, actor, reason: str = ""
 ) -> Refurbisher:
-    """Move a refurbisher to ``to_status`` if its current status permits it."""
-    return _move(_locked(refurbisher), to_status, actor=actor, reason=reason)
+    """Move a refurbisher to ``to_status`` if its current status permits it.
+
+    A move with rules of its own goes through its service, so no path skips
+    them: approval needs every criterion passed, a suspension remembers where
+    reinstating returns to, a rejection and a request for changes need words.
+    """
+    if to_status not in Status.values:
+        raise StatusChangeNotAllowed(f"{to_status!r} is not a refurbisher status.")
+    refurbisher = _locked(refurbisher)
+    from_status = refurbisher.status
+    if to_status not in ALLOWED_MOVES[from_status]:
+        return _move(refurbisher, to_status, actor=actor, reason=reason)  # refuses
+    if from_status == Status.SUSPENDED:
+        back_to = refurbisher.status_before_suspension or Status.ACTIVE
+        if to_status != back_to:
+            raise StatusChangeNotAllowed(
+                "This refurbisher was suspended while "
+                f"{Status(back_to).label.lower()}: reinstating returns it to "
+                f"{Status(back_to).label.lower()}."
+            )
+        return refurbisher_reinstate(
+            refurbisher=refurbisher, actor=actor, reason=reason
+        )
+    special = {
+        Status.SUBMITTED: lambda: application_submit(
+            refurbisher=refurbisher, actor=actor
+        ),
+        Status.CHANGES_REQUESTED: lambda: application_changes_request(
+            refurbisher=refurbisher, actor=actor, message=reason
+        ),
+        Status.REJECTED: lambda: application_reject(
+            refurbisher=refurbisher, actor=actor, reason=reason
+        ),
+        Status.TRIAL: lambda: application_approve(refurbisher=refurbisher, actor=actor),
+        Status.ACTIVE: lambda: trial_end(
+            refurbisher=refurbisher, actor=actor, reason=reason
+        ),
+        Status.SUSPENDED: lambda: refurbisher_suspend(
+            refurbisher=refurbisher, actor=actor, reason=reason
+        ),
+    }
+    if to_status in special:
+        return special[to_status]()
+    return _move(refurbisher, to_status, actor=actor, reason=reason)
 
 
 @transaction.atomic

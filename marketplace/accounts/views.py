@@ -31,6 +31,11 @@ DASHBOARD_STATUSES = {
 }
 
 
+def _posted(request):
+    """The POST data to bind a form to (an empty POST binds too), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _next_url(request, default: str) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
@@ -47,7 +52,7 @@ def signup(request):
     next_url = _next_url(request, settings.LOGIN_REDIRECT_URL)
     if request.user.is_authenticated:
         return redirect(next_url)
-    form = SignupForm(request.POST or None)
+    form = SignupForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             user = user_signup(

@@ -150,10 +150,21 @@ def sale_slot_confirm(*, reference: str) -> SaleSlot | None:
 
 
 @transaction.atomic
-def sale_slot_release(*, reference: str) -> SaleSlot | None:
-    """Give a slot back: payment failed, the hold expired or the sale was cancelled."""
+def sale_slot_release(
+    *, reference: str, expired_before: dt.datetime | None = None
+) -> SaleSlot | None:
+    """Give a slot back: payment failed, the hold expired or the sale was cancelled.
+
+    With ``expired_before`` (expiry's call) only a slot still reserved and
+    past its hold is released: the check runs on the locked row, so a payment
+    confirmed since expiry read the reference keeps its sale.
+    """
     slot = _live_slot(reference)
     if slot is None or slot.status == SaleSlotStatus.RELEASED:
+        return slot
+    if expired_before is not None and (
+        slot.status != SaleSlotStatus.RESERVED or slot.expires_at >= expired_before
+    ):
         return slot
     counter = "reserved" if slot.status == SaleSlotStatus.RESERVED else "confirmed"
     SaleDay.objects.filter(pk=slot.sale_day_id).update(**{counter: F(counter) - 1})
@@ -176,8 +187,8 @@ def sale_slots_expire(*, at: dt.datetime | None = None) -> int:
             .values_list("reference", flat=True)[:EXPIRY_BATCH]
         )
         for reference in references:
-            slot = sale_slot_release(reference=reference)
-            released += slot is not None
+            slot = sale_slot_release(reference=reference, expired_before=at)
+            released += slot is not None and slot.status == SaleSlotStatus.RELEASED
         if len(references) < EXPIRY_BATCH:
             return released
 

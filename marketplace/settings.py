@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from marketplace import embedded
@@ -177,6 +178,20 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "marketplace.tasks.heartbeat", "schedule": 60.0},
     "shop-pages-warm": {"task": "listings.tasks.shop_pages_warm", "schedule": 30.0},
+    # The trial (refurbishers.tasks): expired checkout holds, capped listings
+    # off the site until the refurbisher's local midnight, finished trials.
+    "sale-slots-expire": {
+        "task": "refurbishers.tasks.sale_slots_expire",
+        "schedule": 60.0,
+    },
+    "trial-caps-refresh": {
+        "task": "refurbishers.tasks.trial_caps_refresh",
+        "schedule": 60.0,
+    },
+    "trials-review": {
+        "task": "refurbishers.tasks.trials_review",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # --- Trial -----------------------------------------------------------------

@@ -20,6 +20,10 @@ class DemoLogin(NamedTuple):
 DEMO_LOGINS = [
     DemoLogin("QA staff (admin)", "qa", "remarket-qa"),
     DemoLogin("Shopper", "shopper", "remarket-shopper"),
+    # Refurbishers' people sign in on the site with their email.
+    DemoLogin("Seller on trial", "trial-seller@remarket.local", "remarket-seller"),
+    DemoLogin("Seller (active)", "active-seller@remarket.local", "remarket-active"),
+    DemoLogin("Applicant to vet", "applicant@remarket.local", "remarket-applicant"),
 ]
 # Which demo logins are staff superusers (QA works in the Django admin).
 DEMO_SUPERUSERS = frozenset({"qa"})

@@ -1,4 +1,8 @@
-"""One demo seeding run: static data, then listings in bulk, then logins.
+"""One demo seeding run: logins, static data, refurbishers, then listings in bulk.
+
+Refurbishers are onboarded through the refurbishers' services (see
+``onboarding``), so each has an owner, an application QA approved, and a
+status history.
 
 A refurbisher that already has listings is skipped, so running again adds
 nothing; listings of several refurbishers go in per batch of ~BATCH_LISTINGS,
@@ -78,6 +82,8 @@ def demo_seed(
 ) -> SeedReport:
     """Load the demo data with ``listings`` listings in all; safe to run again."""
     report = SeedReport()
+    # First the logins: QA vets the demo refurbishers, two of them own one.
+    demo_logins_ensure()
     catalog, report.catalog_rows_written = catalog_load()
     specs = refurbisher_plan(listings=listings, seed=seed)
     refurbishers = refurbishers_load(specs)
@@ -97,7 +103,6 @@ def demo_seed(
         tables_analyze(Listing, Offer)  # offers_refresh bumped the catalog version
     elif report.catalog_rows_written:
         catalog_version_bump()
-    demo_logins_ensure()
     return report
 
 

@@ -8,6 +8,7 @@ nothing and a run after a catalog edit writes only the edit.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import random
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from listings.demo import DEMO_EMAIL_DOMAIN, DEMO_LOGINS, DEMO_SUPERUSERS
@@ -42,7 +44,7 @@ from listings.models import (
 )
 from listings.services import variant_search_text_refresh
 from marketplace.markets import MARKETS, markets_reachable_from
-from refurbishers.models import Refurbisher
+from refurbishers.models import DEFAULT_TRIAL_DAYS, Refurbisher, RefurbisherStatus
 
 DEFAULT_LISTINGS = sum(spec.listings for spec in REFURBISHERS)
 
@@ -299,11 +301,36 @@ def _ships_to(spec: RefurbisherSpec) -> list[str]:
     return [m for m in reachable if m in wanted]
 
 
-@transaction.atomic
 def refurbishers_load(specs: list[RefurbisherSpec]) -> dict[str, Refurbisher]:
-    """Create or update the refurbishers of a plan; return them by slug."""
-    rows = [
-        {
+    """Create the refurbishers of a plan that are missing; return them by slug.
+
+    The demo's own refurbishers are onboarded through the services
+    (``listings.demo.onboarding``). The "Refurb Partner" ones of --scale runs
+    are written directly: onboarding takes about 25 service calls each, and a
+    100,000-listing run has 390 partners; they exist only for benchmarks.
+    """
+    from listings.demo.onboarding import demo_refurbishers_onboard
+
+    demo_codes = {spec.code for spec in REFURBISHERS}
+    found, _ = demo_refurbishers_onboard([s for s in specs if s.code in demo_codes])
+    partners = [spec for spec in specs if spec.code not in demo_codes]
+    if partners:
+        found.update(partners_load(partners))
+    return found
+
+
+@transaction.atomic
+def partners_load(specs: list[RefurbisherSpec]) -> dict[str, Refurbisher]:
+    """Create or update the partner refurbishers of --scale runs, by slug.
+
+    They get what onboarding would have left: an active partner went through
+    a 40-day trial when it started selling; a partner on trial started it
+    when this run created it (within the last 30 days, so trials end on
+    different days), and sells since then.
+    """
+    rows = []
+    for spec in specs:
+        row = {
             "slug": refurbisher_slug(spec),
             "name": spec.name,
             "country": spec.country,
@@ -313,16 +340,35 @@ def refurbishers_load(specs: list[RefurbisherSpec]) -> dict[str, Refurbisher]:
             "dispatch_days": spec.dispatch_days,
             "rating_average": Decimal(spec.rating_average),
             "rating_count": spec.rating_count,
-            "selling_since": date.fromisoformat(spec.selling_since),
+            "legal_name": spec.name,
         }
-        for spec in specs
-    ]
+        if spec.status != RefurbisherStatus.TRIAL:
+            since = date.fromisoformat(spec.selling_since)
+            started = dt.datetime.combine(since, dt.time(9), tzinfo=dt.UTC)
+            row |= {
+                "selling_since": since,
+                "trial_started_at": started,
+                "trial_ends_at": started + timedelta(days=DEFAULT_TRIAL_DAYS),
+            }
+        rows.append(row)
     found, _ = rows_sync(
         Refurbisher,
         ["slug"],
         rows,
         Refurbisher.objects.filter(slug__in=[row["slug"] for row in rows]),
     )
+    now = timezone.now()
+    for refurbisher in found.values():
+        if refurbisher.status == RefurbisherStatus.TRIAL and (
+            refurbisher.trial_started_at is None
+        ):
+            started = now - timedelta(days=refurbisher.pk % 30)
+            refurbisher.trial_started_at = started
+            refurbisher.trial_ends_at = started + timedelta(days=DEFAULT_TRIAL_DAYS)
+            refurbisher.selling_since = started.date()
+            refurbisher.save(
+                update_fields=["trial_started_at", "trial_ends_at", "selling_since"]
+            )
     return {slug: refurbisher for (slug,), refurbisher in found.items()}
 
 
@@ -336,7 +382,10 @@ def demo_logins_ensure() -> None:
     for login in DEMO_LOGINS:
         staff = login.username in DEMO_SUPERUSERS
         wanted = {
-            "email": f"{login.username}@{DEMO_EMAIL_DOMAIN}",
+            # Sellers sign in with their email, which is their username.
+            "email": login.username
+            if "@" in login.username
+            else f"{login.username}@{DEMO_EMAIL_DOMAIN}",
             "is_staff": staff,
             "is_superuser": staff,
             "is_active": True,

@@ -31,6 +31,8 @@ class StatusHistoryInline(_AuditTrail, admin.TabularInline):
     fields = ["created_at", "from_status", "to_status", "actor_name", "reason"]
     readonly_fields = fields
     extra = 0
+    # A plain read-only table (the stock one titles each row with its __str__).
+    template = "admin/refurbishers/refurbisher/status_history_inline.html"
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("actor")

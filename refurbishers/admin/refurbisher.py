@@ -7,9 +7,13 @@ trial dates and cap only through the actions (``refurbishers.admin.actions``).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import admin, messages
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from refurbishers.admin.actions import RefurbisherActions
 from refurbishers.admin.history import StatusHistoryInline
@@ -33,6 +37,12 @@ ANSWERS = {
     ],
     "Certifications and documents": ["certifications", "documents"],
 }  # fmt: skip
+# Answers whose field name says too little to QA.
+LABELS = {
+    "submitted_at": "Application submitted",
+    "qa_message": "Changes asked for",
+    "rejection_reason": "Rejection reason",
+}
 
 
 def _answer(name: str):
@@ -40,9 +50,11 @@ def _answer(name: str):
     field = Application._meta.get_field(name)
     choices = dict(getattr(field, "base_field", field).flatchoices)
 
-    @admin.display(description=field.verbose_name.capitalize())
+    @admin.display(description=LABELS.get(name, field.verbose_name.capitalize()))
     def display(self, refurbisher: Refurbisher):
         value = getattr(refurbisher.application, name)
+        if isinstance(value, datetime):
+            return date_format(localtime(value), "DATETIME_FORMAT")
         if isinstance(value, list):
             return ", ".join(str(choices.get(item, item)) for item in value) or "-"
         if value in (None, ""):

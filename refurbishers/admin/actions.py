@@ -15,7 +15,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -29,11 +31,27 @@ from refurbishers.admin_forms import (
     TrialLimitsForm,
 )
 from refurbishers.exceptions import RefurbisherError
-from refurbishers.models import Refurbisher
+from refurbishers.models import Refurbisher, RefurbisherStatus
 
 ACTION_TEMPLATE = "admin/refurbishers/refurbisher/action_form.html"
 VET = "refurbishers.vet_refurbisher"
 SUSPEND = "refurbishers.suspend_refurbisher"
+# Posted by the change page's buttons: come back to the refurbisher after.
+BACK_TO_OBJECT = "_back_to_object"
+Status = RefurbisherStatus
+# The statuses each action starts from, to offer on a refurbisher's page only
+# the actions its status permits (the services check again).
+ACTION_FROM = {
+    "start_review": {Status.SUBMITTED},
+    "request_changes": {Status.SUBMITTED, Status.IN_REVIEW},
+    "reject_application": {Status.SUBMITTED, Status.IN_REVIEW},
+    "approve_application": {Status.IN_REVIEW},
+    "extend_trial": {Status.TRIAL},
+    "change_trial_limits": {Status.TRIAL},
+    "end_trial_early": {Status.TRIAL},
+    "suspend_refurbisher": {Status.TRIAL, Status.ACTIVE},
+    "reinstate_refurbisher": {Status.SUSPENDED},
+}
 
 
 def _day(moment) -> str:
@@ -68,6 +86,27 @@ class RefurbisherActions:
     def has_suspend_permission(self, request) -> bool:
         return request.user.has_perm(SUSPEND)
 
+    def actions_for(self, request, refurbisher: Refurbisher) -> list[tuple[str, str]]:
+        """(name, label) of the actions this person may run on this refurbisher."""
+        allowed = self.get_actions(request)
+        return [
+            (name, allowed[name][2])
+            for name, statuses in ACTION_FROM.items()
+            if name in allowed and refurbisher.status in statuses
+        ]
+
+    def _after(self, request, queryset: QuerySet):
+        """Where to go once an action ran: its refurbisher's page, or the list."""
+        if BACK_TO_OBJECT in request.POST and queryset.count() == 1:
+            opts = self.model._meta
+            url = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change",
+                args=[queryset.get().pk],
+                current_app=self.admin_site.name,
+            )
+            return HttpResponseRedirect(url)
+        return None
+
     # Running a service for each selected refurbisher.
 
     def _run(
@@ -76,7 +115,7 @@ class RefurbisherActions:
         queryset: QuerySet,
         call: Callable[[Refurbisher], Refurbisher],
         done: Callable[[Refurbisher], str],
-    ) -> None:
+    ):
         for refurbisher in queryset.order_by("pk"):
             try:
                 changed = call(refurbisher)
@@ -88,6 +127,7 @@ class RefurbisherActions:
                 self.message_user(
                     request, f"{refurbisher}: {done(changed)}", messages.SUCCESS
                 )
+        return self._after(request, queryset)
 
     def _with_form(
         self,
@@ -105,8 +145,7 @@ class RefurbisherActions:
             form = form_class(request.POST)
             if form.is_valid():
                 data = form.cleaned_data
-                self._run(request, queryset, lambda r: call(r, data), done)
-                return None  # back to the changelist, with the messages
+                return self._run(request, queryset, lambda r: call(r, data), done)
         else:
             form = form_class()
         context = {
@@ -119,6 +158,7 @@ class RefurbisherActions:
             "action": request.POST.get("action", ""),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "submit": submit,
+            "back_to_object": BACK_TO_OBJECT if BACK_TO_OBJECT in request.POST else "",
             "media": self.media + form.media,
         }
         request.current_app = self.admin_site.name
@@ -128,7 +168,7 @@ class RefurbisherActions:
 
     @admin.action(description="Start review", permissions=["vet"])
     def start_review(self, request, queryset):
-        self._run(
+        return self._run(
             request,
             queryset,
             lambda r: services.application_review_start(

@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
-from refurbishers.admin.actions import RefurbisherActions
+from refurbishers.admin.actions import BACK_TO_OBJECT, RefurbisherActions
 from refurbishers.admin.history import StatusHistoryInline
 from refurbishers.admin.queues import TrialEndingFilter
 from refurbishers.admin_forms import RefurbisherVettingForm, criterion_field_rows
@@ -97,6 +98,16 @@ class RefurbisherAdmin(RefurbisherActions, admin.ModelAdmin):
         return refurbisher.application.submitted_at
 
     # The change page.
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        refurbisher = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "qa_actions": self.actions_for(request, refurbisher) if refurbisher else [],
+            "back_to_object": BACK_TO_OBJECT,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_fieldsets(self, request, obj=None):
         answers = [

@@ -498,3 +498,32 @@ def test_the_status_history_lists_every_change_with_its_actor(client, qa):
     page = client.get(change_url(refurbisher)).content.decode()
     assert "Status history (newest first)" in page
     assert "Approved: trial of 40 days, 5 sales a day" in page
+
+
+def test_the_change_page_offers_the_actions_its_status_permits(client, qa):
+    _, refurbisher = applicant_make(submit=True)
+    criteria_pass(refurbisher, qa)
+    page = client.get(change_url(refurbisher)).content.decode()
+    for label in ["Approve application", "Request changes", "Reject application"]:
+        assert f">{label}</button>" in page
+    assert ">Suspend refurbisher</button>" not in page
+    assert ">Start review</button>" not in page
+
+
+def test_an_action_run_from_the_change_page_comes_back_to_it(client, qa):
+    _, refurbisher = applicant_make(submit=True)
+    criteria_pass(refurbisher, qa)
+    chosen = {
+        "action": "approve_application",
+        "_selected_action": [refurbisher.pk],
+        "_back_to_object": "1",
+    }
+    page = client.post(CHANGELIST, chosen)
+    assert 'name="_back_to_object"' in page.content.decode()
+    response = client.post(
+        CHANGELIST,
+        {**chosen, "apply": "Apply", "trial_days": 40, "daily_sales_cap": 5},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == change_url(refurbisher)
+    assert status_of(refurbisher) == Status.TRIAL

@@ -168,6 +168,8 @@ def test_the_change_page_shows_the_answers_and_documents_read_only(client, qa):
     assert owner.email in page
     document = refurbisher.application.documents.first()
     assert f'href="/seller/apply/documents/{document.pk}/"' in page
+    opened = client.get(f"/seller/apply/documents/{document.pk}/")
+    assert opened.status_code == 200 and opened["Content-Type"] == "application/pdf"
     # No input for what the applicant wrote, nor for status, trial or cap.
     form = client.get(change_url(refurbisher)).context["adminform"].form
     assert set(form.fields) == {

@@ -92,8 +92,8 @@ class Refurbisher(models.Model):
     trial_ends_at = models.DateTimeField(null=True, blank=True)
     daily_sales_cap = models.PositiveSmallIntegerField(default=DEFAULT_DAILY_SALES_CAP)
     # Set by the daily trial review when a trial cannot end by itself.
-    needs_qa_decision = models.BooleanField(default=False)
-    qa_decision_reason = models.TextField(blank=True)
+    needs_qa_decision = models.BooleanField("needs QA decision", default=False)
+    qa_decision_reason = models.TextField("QA decision reason", blank=True)
     # Where a suspension returns to (trial or active).
     status_before_suspension = models.CharField(
         max_length=20, choices=RefurbisherStatus.choices, blank=True
@@ -185,7 +185,7 @@ class Application(models.Model):
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     # QA's words to the applicant: what to change, or why it was rejected.
-    qa_message = models.TextField(blank=True)
+    qa_message = models.TextField("QA's message", blank=True)
     rejection_reason = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -224,6 +224,11 @@ def application_approve(
     """Approve an application whose every criterion passed: the trial starts now."""
     _check_trial_limits(trial_days, daily_sales_cap)
     refurbisher = _locked(refurbisher)
+    if Status.TRIAL not in ALLOWED_MOVES[refurbisher.status]:
+        raise StatusChangeNotAllowed(
+            "Only an application in review can be approved; this one is "
+            f"{Status(refurbisher.status).label.lower()}."
+        )
     verdicts = dict(
         refurbisher.application.criterion_reviews.values_list("criterion", "passed")
     )

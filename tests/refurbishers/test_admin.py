@@ -284,7 +284,7 @@ def test_a_forbidden_move_is_a_message_and_changes_nothing(client, qa):
         client, "approve_application", [draft], trial_days=40, daily_sales_cap=5
     )
     [message] = messages_of(response)
-    assert message.startswith(f"{draft}: Approval needs every criterion passed")
+    assert message.startswith(f"{draft}: Only an application in review can be approved")
     response = client.post(
         CHANGELIST,
         {"action": "start_review", "index": 0, "_selected_action": [draft.pk]},

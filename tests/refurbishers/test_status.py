@@ -430,3 +430,15 @@ def test_a_refused_move_sends_no_email(qa, django_capture_on_commit_callbacks):
         )
 
     assert mail.outbox == []
+
+
+def test_approving_an_application_not_in_review_says_so_first():
+    from refurbishers.exceptions import StatusChangeNotAllowed
+    from refurbishers.services import application_approve
+    from tests.refurbishers.builders import applicant_make, qa_user_make
+
+    _, draft = applicant_make()
+    with pytest.raises(StatusChangeNotAllowed, match="Only an application in review"):
+        application_approve(refurbisher=draft, actor=qa_user_make())
+    draft.refresh_from_db()
+    assert draft.status == "draft"

@@ -96,40 +96,56 @@ def offers_refresh(
         params.append(list(refurbisher_ids))
     extra = "".join(f" AND {c}" for c in conditions)
     with connection.cursor() as cursor:
+        # Only offers whose copies change are written, so a periodic refresh
+        # (trial caps every minute) leaves the page cache alone when nothing
+        # moved; the row count is the number of offers that changed.
         cursor.execute(
             f"""
             UPDATE listings_offer AS o SET
-                refurbisher_id = l.refurbisher_id,
-                variant_id = l.variant_id,
-                device_model_id = v.device_model_id,
-                category_id = m.category_id,
-                brand_id = m.brand_id,
-                grade = l.grade,
-                battery_min_pct = l.battery_min_pct,
-                warranty_months = l.warranty_months,
-                rank_score = l.rank_score,
-                is_purchasable = (
-                    l.status = %s AND l.stock > 0
-                    AND r.status = ANY(%s) AND o.market = ANY(r.ships_to)
-                    -- A trial seller whose sales today (its own time zone)
-                    -- reached the cap is off the site until its midnight.
-                    AND NOT (r.status = 'trial' AND EXISTS (
-                        SELECT 1 FROM refurbishers_saleday d
-                        WHERE d.refurbisher_id = r.id
-                          AND d.local_date = (now() AT TIME ZONE r.time_zone)::date
-                          AND d.confirmed >= d.cap
-                    ))
-                )
-            FROM listings_listing l
-            JOIN listings_variant v ON v.id = l.variant_id
-            JOIN listings_devicemodel m ON m.id = v.device_model_id
-            JOIN refurbishers_refurbisher r ON r.id = l.refurbisher_id
-            WHERE o.listing_id = l.id{extra}
+                refurbisher_id = n.refurbisher_id, variant_id = n.variant_id,
+                device_model_id = n.device_model_id, category_id = n.category_id,
+                brand_id = n.brand_id, grade = n.grade,
+                battery_min_pct = n.battery_min_pct,
+                warranty_months = n.warranty_months, rank_score = n.rank_score,
+                is_purchasable = n.is_purchasable
+            FROM (
+                SELECT o2.id, l.refurbisher_id, l.variant_id, v.device_model_id,
+                       m.category_id, m.brand_id, l.grade, l.battery_min_pct,
+                       l.warranty_months, l.rank_score,
+                       (
+                        l.status = %s AND l.stock > 0
+                        AND r.status = ANY(%s) AND o2.market = ANY(r.ships_to)
+                        -- A trial seller whose sales today (its own time zone)
+                        -- reached the cap is off the site until its midnight.
+                        AND NOT (r.status = 'trial' AND EXISTS (
+                            SELECT 1 FROM refurbishers_saleday d
+                            WHERE d.refurbisher_id = r.id
+                              AND d.local_date = (now() AT TIME ZONE r.time_zone)::date
+                              AND d.confirmed >= d.cap
+                        ))
+                       ) AS is_purchasable
+                FROM listings_offer o2
+                JOIN listings_listing l ON l.id = o2.listing_id
+                JOIN listings_variant v ON v.id = l.variant_id
+                JOIN listings_devicemodel m ON m.id = v.device_model_id
+                JOIN refurbishers_refurbisher r ON r.id = l.refurbisher_id
+                WHERE TRUE{extra}
+            ) AS n
+            WHERE o.id = n.id AND (
+                o.refurbisher_id, o.variant_id, o.device_model_id, o.category_id,
+                o.brand_id, o.grade, o.battery_min_pct, o.warranty_months,
+                o.rank_score, o.is_purchasable
+            ) IS DISTINCT FROM (
+                n.refurbisher_id, n.variant_id, n.device_model_id, n.category_id,
+                n.brand_id, n.grade, n.battery_min_pct, n.warranty_months,
+                n.rank_score, n.is_purchasable
+            )
             """,
             [ListingStatus.ACTIVE, list(SELLING_STATUSES), *params],
         )
         count = cursor.rowcount
-    catalog_version_bump()
+    if count:
+        catalog_version_bump()
     return count
 
 
@@ -243,6 +259,7 @@ def listing_create(
         for code, price in prices.items()
     )
     offers_refresh(listing_ids=[listing.pk])
+    catalog_version_bump()
     return listing
 
 
@@ -255,6 +272,7 @@ def listing_status_set(*, listing: Listing, status: str) -> Listing:
     listing.status = status
     listing.save(update_fields=["status", "updated_at"])
     offers_refresh(listing_ids=[listing.pk])
+    catalog_version_bump()
     return listing
 
 
@@ -266,5 +284,7 @@ def listing_stock_set(*, listing: Listing, stock: int) -> Listing:
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     listing.stock = stock
     listing.save(update_fields=["stock", "updated_at"])
+    # Pages show how many are left, purchasable or not.
     offers_refresh(listing_ids=[listing.pk])
+    catalog_version_bump()
     return listing

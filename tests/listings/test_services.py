@@ -476,3 +476,18 @@ def test_a_rolled_back_listing_write_keeps_the_catalog_version():
 def test_the_catalog_version_starts_at_one_on_an_empty_cache():
     assert catalog_version() == 1
     assert catalog_version() == 1
+
+
+def test_a_refresh_that_changes_nothing_writes_nothing_and_keeps_the_page_cache(
+    django_capture_on_commit_callbacks,
+):
+    """Trial caps are refreshed every minute: that must not empty the page cache."""
+    listing = make_listing(markets=["FR"])
+    version = catalog_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert offers_refresh(listing_ids=[listing.pk]) == 0
+    assert catalog_version() == version
+    with django_capture_on_commit_callbacks(execute=True):
+        Listing.objects.filter(pk=listing.pk).update(stock=0)
+        assert offers_refresh(listing_ids=[listing.pk]) == 1
+    assert catalog_version() == version + 1

@@ -19,7 +19,7 @@ class DemoLogin(NamedTuple):
 # Created by seed_demo and printed wherever a developer needs to sign in.
 DEMO_LOGINS = [
     DemoLogin("QA staff (admin)", "qa", "remarket-qa"),
-    DemoLogin("Shopper", "shopper", "remarket-shopper"),
+    DemoLogin("Shopper", "shopper@remarket.local", "remarket-shopper"),
     # Refurbishers' people sign in on the site with their email.
     DemoLogin("Seller on trial", "trial-seller@remarket.local", "remarket-seller"),
     DemoLogin("Seller (active)", "active-seller@remarket.local", "remarket-active"),

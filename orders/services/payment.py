@@ -1,0 +1,196 @@
+"""What a payment's outcome does to an order: paid exactly once, or released.
+
+Every function here is safe to call more than once and in any order: the
+order row is locked first and the function does nothing when its effect is
+already there, so duplicated or reordered webhook events change nothing.
+
+Lock order: the order row, then listing rows by pk, then sale days. A
+checkout never locks an existing order, so it cannot wait in a cycle with
+these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from listings.models import Listing
+from listings.services import catalog_version_bump, offers_refresh
+from marketplace.money import quantize, to_minor_units
+from orders.exceptions import CheckoutRefused
+from orders.models import (
+    ORDER_MOVES,
+    Order,
+    OrderStatus,
+    OrderStatusChange,
+    ReservationStatus,
+    SellerOrderStatus,
+    StockReservation,
+)
+from refurbishers.exceptions import SaleCapReached
+from refurbishers.services import sale_slot_confirm, sale_slot_release
+
+EXPIRY_BATCH = 200
+
+
+class PaymentOutcome(enum.Enum):
+    PAID = "paid"
+    ALREADY_PAID = "already_paid"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    NEEDS_REFUND = "needs_refund"  # paid after its reservations were let go
+
+
+def _locked(order_id: int) -> Order:
+    return Order.objects.select_for_update().get(pk=order_id)
+
+
+def _audit(order: Order, to_status: str, reason: str, *, from_status: str) -> None:
+    OrderStatusChange.objects.create(
+        order=order, from_status=from_status, to_status=to_status, reason=reason
+    )
+
+
+def _retake(order: Order) -> None:
+    """Take stock and sale slots again for an order whose hold ran out."""
+    reservations = list(
+        StockReservation.objects.filter(line__seller_order__order=order).order_by(
+            "listing_id"
+        )
+    )
+    locked = {
+        listing.pk: listing
+        for listing in Listing.objects.filter(
+            pk__in=[r.listing_id for r in reservations]
+        )
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    }
+    for reservation in reservations:
+        if locked[reservation.listing_id].stock < reservation.quantity:
+            raise CheckoutRefused("Sold out since the payment started.")
+        Listing.objects.filter(pk=reservation.listing_id).update(
+            stock=F("stock") - reservation.quantity
+        )
+        locked[reservation.listing_id].stock -= reservation.quantity
+
+
+@transaction.atomic
+def order_payment_succeeded(
+    *, order_id: int, amount_minor: int, currency: str, payment_intent_id: str = ""
+) -> PaymentOutcome:
+    """Mark the order paid once: reservations become sales, seller orders are paid."""
+    order = _locked(order_id)
+    if order.status == OrderStatus.PAID:
+        return PaymentOutcome.ALREADY_PAID
+    expected = to_minor_units(order.total_amount, order.currency)
+    if amount_minor != expected or currency.upper() != order.currency:
+        _audit(
+            order, order.status, from_status=order.status,
+            reason=f"Payment of {amount_minor} {currency.upper()} does not match "
+            f"{expected} {order.currency}: not applied",
+        )  # fmt: skip
+        return PaymentOutcome.AMOUNT_MISMATCH
+    try:
+        with transaction.atomic():
+            if order.status != OrderStatus.PENDING_PAYMENT:
+                _retake(order)
+            for seller_order in order.seller_orders.all():
+                if seller_order.sale_slot_reference:
+                    sale_slot_confirm(reference=seller_order.sale_slot_reference)
+    except (CheckoutRefused, SaleCapReached) as refusal:
+        _audit(
+            order, order.status, from_status=order.status,
+            reason=f"Paid after the reservations ended and {refusal.message} "
+            "The payment must be refunded.",
+        )  # fmt: skip
+        return PaymentOutcome.NEEDS_REFUND
+    now = timezone.now()
+    from_status = order.status
+    order.status = OrderStatus.PAID
+    order.paid_at = now
+    order.payment_intent_id = payment_intent_id or order.payment_intent_id
+    order.save(update_fields=["status", "paid_at", "payment_intent_id"])
+    _audit(order, OrderStatus.PAID, "Payment received", from_status=from_status)
+    StockReservation.objects.filter(line__seller_order__order=order).update(
+        status=ReservationStatus.SOLD
+    )
+    for seller_order in order.seller_orders.all():
+        previous = seller_order.status
+        seller_order.status = SellerOrderStatus.PAID
+        seller_order.paid_at = now
+        seller_order.commission_amount = quantize(
+            seller_order.items_amount * seller_order.commission_rate
+        )
+        seller_order.save(update_fields=["status", "paid_at", "commission_amount"])
+        OrderStatusChange.objects.create(
+            order=order, seller_order=seller_order, from_status=previous,
+            to_status=SellerOrderStatus.PAID, reason="Payment received",
+        )  # fmt: skip
+    return PaymentOutcome.PAID
+
+
+def _release(order_id: int, to_status: str, reason: str) -> bool:
+    order = _locked(order_id)
+    if to_status not in ORDER_MOVES[order.status]:
+        return False  # already paid, failed or expired: nothing to give back
+    held = list(
+        StockReservation.objects.filter(
+            line__seller_order__order=order, status=ReservationStatus.HELD
+        ).order_by("listing_id")
+    )
+    for reservation in held:
+        Listing.objects.filter(pk=reservation.listing_id).update(
+            stock=F("stock") + reservation.quantity
+        )
+    StockReservation.objects.filter(pk__in=[r.pk for r in held]).update(
+        status=ReservationStatus.RELEASED
+    )
+    for seller_order in order.seller_orders.all():
+        if seller_order.sale_slot_reference:
+            sale_slot_release(reference=seller_order.sale_slot_reference)
+        previous = seller_order.status
+        seller_order.status = SellerOrderStatus.VOID
+        seller_order.save(update_fields=["status"])
+        OrderStatusChange.objects.create(
+            order=order, seller_order=seller_order, from_status=previous,
+            to_status=SellerOrderStatus.VOID, reason=reason,
+        )  # fmt: skip
+    from_status = order.status
+    order.status = to_status
+    order.save(update_fields=["status"])
+    _audit(order, to_status, reason, from_status=from_status)
+    offers_refresh(listing_ids=sorted({r.listing_id for r in held}))
+    catalog_version_bump()
+    return True
+
+
+@transaction.atomic
+def order_payment_failed(*, order_id: int, reason: str = "Payment failed") -> bool:
+    """Give the order's stock and sale slots back; the shopper may try again."""
+    return _release(order_id, OrderStatus.PAYMENT_FAILED, reason)
+
+
+@transaction.atomic
+def order_expire(*, order_id: int) -> bool:
+    """Give back what an unpaid order held once its time ran out."""
+    return _release(order_id, OrderStatus.EXPIRED, "Not paid in time")
+
+
+def orders_expire_due(*, at: dt.datetime | None = None) -> int:
+    """Expire unpaid orders whose hold has run out, in bounded batches."""
+    at = at or timezone.now()
+    expired = 0
+    while True:
+        ids = list(
+            Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lt=at)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:EXPIRY_BATCH]
+        )
+        for order_id in ids:
+            expired += order_expire(order_id=order_id)
+        if len(ids) < EXPIRY_BATCH:
+            return expired

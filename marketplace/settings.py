@@ -178,6 +178,7 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "marketplace.tasks.heartbeat", "schedule": 60.0},
     "shop-pages-warm": {"task": "listings.tasks.shop_pages_warm", "schedule": 30.0},
+    "orders-expire": {"task": "orders.tasks.orders_expire", "schedule": 60.0},
     # The trial (refurbishers.tasks): expired checkout holds, capped listings
     # off the site until the refurbisher's local midnight, finished trials.
     "sale-slots-expire": {

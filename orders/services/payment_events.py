@@ -1,0 +1,82 @@
+"""Apply a payment provider's event (Stripe's shapes) to its order.
+
+The Stripe webhook and the offline test gateway both end here, with events of
+the same types and shapes, so one code path decides what a payment did.
+Each event maps onto a payment service that is a no-op when its effect is
+already there, so duplicates and any order of arrival leave the right state:
+``payment_intent.succeeded`` before ``checkout.session.completed`` pays the
+order once; a late ``payment_failed`` for a paid order changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from orders.models import Order
+from orders.services.payment import (
+    order_expire,
+    order_payment_failed,
+    order_payment_succeeded,
+)
+
+logger = logging.getLogger(__name__)
+
+SUCCEEDED = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "payment_intent.succeeded",
+}
+FAILED = {"checkout.session.async_payment_failed", "payment_intent.payment_failed"}
+EXPIRED = {"checkout.session.expired"}
+
+
+def _order_for(payload: dict) -> Order | None:
+    """The order an event's object is about: by metadata, session or intent id."""
+    metadata = payload.get("metadata") or {}
+    order_id = str(metadata.get("order_id") or "")
+    if order_id.isdigit():
+        order = Order.objects.filter(pk=int(order_id)).first()
+        if order is not None:
+            return order
+    object_id = payload.get("id") or ""
+    if payload.get("object") == "checkout.session":
+        return Order.objects.filter(payment_session_id=object_id).first()
+    if payload.get("object") == "payment_intent" and object_id:
+        return Order.objects.filter(payment_intent_id=object_id).first()
+    return None
+
+
+def payment_event_process(event: dict) -> str:
+    """Apply one event; return what it did, in a few words (for logs and tests)."""
+    kind = event.get("type", "")
+    payload = (event.get("data") or {}).get("object") or {}
+    if kind not in SUCCEEDED | FAILED | EXPIRED:
+        return f"ignored {kind}"
+    order = _order_for(payload)
+    if order is None:
+        logger.warning("Payment event %s names no known order", event.get("id"))
+        return "no such order"
+    if kind in SUCCEEDED:
+        if kind.startswith("checkout.session") and payload.get(
+            "payment_status"
+        ) not in (
+            "paid",
+            "no_payment_required",
+        ):
+            # Paid later (async methods): the async_payment_succeeded event follows.
+            return "waiting for payment"
+        amount = payload.get("amount_total", payload.get("amount_received"))
+        if payload.get("object") == "payment_intent":
+            intent = payload.get("id") or ""
+        else:
+            intent = payload.get("payment_intent") or ""
+        outcome = order_payment_succeeded(
+            order_id=order.pk,
+            amount_minor=int(amount or 0),
+            currency=str(payload.get("currency") or ""),
+            payment_intent_id=str(intent),
+        )
+        return outcome.value
+    if kind in FAILED:
+        return "released" if order_payment_failed(order_id=order.pk) else "unchanged"
+    return "expired" if order_expire(order_id=order.pk) else "unchanged"

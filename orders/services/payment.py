@@ -31,6 +31,7 @@ from orders.models import (
     SellerOrderStatus,
     StockReservation,
 )
+from orders.notifications import order_paid_notify
 from refurbishers.exceptions import SaleCapReached
 from refurbishers.services import sale_slot_confirm, sale_slot_release
 
@@ -130,6 +131,7 @@ def order_payment_succeeded(
             order=order, seller_order=seller_order, from_status=previous,
             to_status=SellerOrderStatus.PAID, reason="Payment received",
         )  # fmt: skip
+    transaction.on_commit(lambda: order_paid_notify(order_id=order.pk))
     return PaymentOutcome.PAID
 
 

@@ -282,3 +282,24 @@ class TestPaymentOutcomes:
         order.refresh_from_db()
         assert order.status == OrderStatus.EXPIRED
         assert "must be refunded" in order.status_changes.first().reason
+
+
+@pytest.mark.django_db
+def test_a_paid_order_emails_the_shopper_and_each_seller(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    _, refurbisher = trial_refurbisher_make()
+    first = fr_listing(refurbisher, price="300.00")
+    second = fr_listing(price="120.00")
+    order = start((first, 1), (second, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        order_payment_succeeded(order_id=order.pk, amount_minor=42000, currency="EUR")
+    shopper = next(m for m in mailoutbox if m.to == ["camille@example.com"])
+    assert order.reference in shopper.subject
+    assert "420,00" in shopper.body
+    assert f"/orders/access/{order.access_token}/" in shopper.body
+    assert shopper.alternatives[0][1] == "text/html"
+    owner_email = refurbisher.memberships.get().user.email
+    seller = next(m for m in mailoutbox if m.to == [owner_email])
+    assert "new order" in seller.subject
+    assert "8 rue Oberkampf" in seller.body

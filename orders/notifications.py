@@ -1,0 +1,52 @@
+"""Emails when an order is paid: to the shopper, and to each seller of its sale."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from marketplace.markets import MARKETS
+from orders.models import Order
+from refurbishers.models import MemberRole
+
+
+def _send(subject: str, template: str, context: dict, to: list[str]) -> int:
+    text = render_to_string(f"emails/{template}.txt", context)
+    html = render_to_string(f"emails/{template}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
+    message.attach_alternative(html, "text/html")
+    return message.send()
+
+
+def order_paid_notify(*, order_id: int) -> int:
+    """Confirm the order to the shopper and tell each refurbisher of its sale."""
+    order = Order.objects.prefetch_related(
+        "seller_orders__lines", "seller_orders__refurbisher__memberships__user"
+    ).get(pk=order_id)
+    context = {
+        "order": order,
+        "market": MARKETS[order.market],
+        "site_url": settings.SITE_URL,
+        "order_url": f"{settings.SITE_URL}/orders/access/{order.access_token}/",
+    }
+    sent = _send(
+        f"ReMarket: your order {order.reference} is confirmed",
+        "order_paid_shopper",
+        context,
+        [order.email],
+    )
+    for seller_order in order.seller_orders.all():
+        owners = [
+            m.user.email
+            for m in seller_order.refurbisher.memberships.all()
+            if m.role == MemberRole.OWNER and m.user.email
+        ]
+        if owners:
+            sent += _send(
+                f"ReMarket: new order {order.reference}",
+                "seller_new_order",
+                {**context, "seller_order": seller_order},
+                owners,
+            )
+    return sent

@@ -28,3 +28,24 @@ class OrderError(Exception):
 
 class CheckoutRefused(OrderError):
     """Something in the cart cannot be reserved; the message names it and why."""
+
+
+class PaymentProviderError(Exception):
+    """The payment provider refused a request or could not be reached.
+
+    ``message`` is the provider's explanation, fit for a log and a staff page;
+    ``code`` is the provider's error code (``resource_missing``), if any.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class WebhookSignatureError(Exception):
+    """A webhook delivery is not provably from the provider, or not an event.
+
+    Missing, malformed, wrong or stale signature, or a body that is not an event:
+    the endpoint answers 400 and changes nothing.
+    """

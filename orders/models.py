@@ -312,3 +312,23 @@ class OrderStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.from_status} → {self.to_status}"
+
+
+class PaymentEvent(models.Model):
+    """A payment provider's event, recorded once by its id (Stripe's ``evt_...``).
+
+    The unique id makes a second delivery of an event a no-op: the webhook
+    answers it 200 without processing it again.
+    """
+
+    provider_event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.provider_event_id}"

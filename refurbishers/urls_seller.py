@@ -5,12 +5,13 @@ No URL names a refurbisher: every page shows the signed-in member's own.
 
 from django.urls import path
 
-from refurbishers.views import dashboard, team
+from refurbishers.views import dashboard, orders, team
 
 app_name = "seller"
 
 urlpatterns = [
     path("", dashboard.overview, name="overview"),
+    path("orders/", orders.orders, name="orders"),
     path("team/", team.team, name="team"),
     path("team/invite/", team.team_invite, name="team-invite"),
     path(

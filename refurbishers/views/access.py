@@ -36,7 +36,7 @@ OWNER_ONLY_MESSAGE = (
 NAV = (
     ("overview", "Overview", "seller:overview"),
     ("listings", "Listings", None),
-    ("orders", "Orders", None),
+    ("orders", "Orders", "seller:orders"),
     ("claims", "Claims and returns", None),
     ("messages", "Messages", None),
     ("payouts", "Payouts", None),

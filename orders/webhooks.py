@@ -1,0 +1,99 @@
+"""Stripe webhook deliveries: prove they come from Stripe, record each event once.
+
+The endpoint reads the raw body and the ``Stripe-Signature`` header, calls
+``verified_event`` (400 on ``WebhookSignatureError``, nothing changed), then, in
+one transaction with the processing::
+
+    with transaction.atomic():
+        if event_record(event):
+            payment_event_process(event)
+            event_mark_processed(event)
+    return 200  # also for a duplicate
+
+Recording and processing commit together: if processing fails, the record is
+rolled back too and Stripe's next delivery of the event is processed. Two
+deliveries of one event at the same moment meet on the unique event id: the
+second waits for the first to commit, then finds the record and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders.exceptions import WebhookSignatureError
+from orders.models import PaymentEvent
+
+# Stripe's default: a delivery signed more than 5 minutes ago is refused, so a
+# captured request cannot be replayed later.
+SIGNATURE_TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE
+
+
+def verified_event(payload: bytes, signature_header: str | None) -> dict[str, Any]:
+    """Return the event in a webhook body whose Stripe signature checks out.
+
+    Raise ``WebhookSignatureError`` when no webhook secret is configured, the
+    header is missing or malformed, the signature does not match the body and
+    ``settings.STRIPE_WEBHOOK_SECRET``, the signature is older than 300 s, or
+    the body is not a JSON event with an id, a type and ``data.object``.
+    """
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret:
+        raise WebhookSignatureError("STRIPE_WEBHOOK_SECRET is not set.")
+    if not signature_header:
+        raise WebhookSignatureError("No Stripe-Signature header.")
+    try:
+        text = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(
+            text, signature_header, secret, SIGNATURE_TOLERANCE_SECONDS
+        )
+    except UnicodeDecodeError as error:
+        raise WebhookSignatureError("The body is not UTF-8.") from error
+    except stripe.SignatureVerificationError as error:
+        raise WebhookSignatureError(str(error)) from error
+    try:
+        event = json.loads(text)
+    except ValueError as error:
+        raise WebhookSignatureError("The body is not JSON.") from error
+    if not (
+        isinstance(event, dict)
+        and isinstance(event.get("id"), str)
+        and event["id"]
+        and isinstance(event.get("type"), str)
+        and isinstance(event.get("data"), dict)
+        and isinstance(event["data"].get("object"), dict)
+    ):
+        raise WebhookSignatureError("The body is not a Stripe event.")
+    return event
+
+
+def event_record(event: dict[str, Any]) -> bool:
+    """Record a verified event by its id; return False if it was recorded before.
+
+    Call it in the transaction that processes the event (see the module's
+    docstring). A concurrent delivery of the same event waits on the unique id
+    until this transaction ends.
+    """
+    try:
+        # A savepoint, so a duplicate leaves the caller's transaction usable.
+        with transaction.atomic():
+            PaymentEvent.objects.create(
+                provider_event_id=event["id"],
+                type=event["type"],
+                payload=event,
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def event_mark_processed(event: dict[str, Any]) -> None:
+    """Note when a recorded event's effect was applied."""
+    PaymentEvent.objects.filter(
+        provider_event_id=event["id"], processed_at__isnull=True
+    ).update(processed_at=timezone.now())

@@ -8,6 +8,7 @@ urlpatterns = [
     path("market/", views.market_choose, name="market-choose"),
     path("admin/", admin.site.urls),
     path("accounts/", include("marketplace.accounts.urls")),
+    path("", include("orders.urls_checkout")),
     path("", include("refurbishers.urls")),
     path("", include("listings.urls")),
 ]

@@ -1,0 +1,141 @@
+"""The shopper's order pages: confirmation, list, detail, and the guest's link.
+
+An order is shown to its signed-in owner, or to a browser whose session was
+granted it (the one that paid, or one that opened the email link with the
+order's access token). Anyone else gets a 404, the same as for an order that
+does not exist, so references cannot be probed.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
+
+from orders.models import Order, OrderStatus, SellerOrderStatus
+from orders.selectors.cart import cart_of_request
+from orders.selectors.orders import (
+    order_detail,
+    order_for_access_token,
+    order_visible_to,
+    orders_for_user,
+    seller_contact_email,
+)
+from orders.services.cart import cart_count_remember
+from orders.services.checkout_session import cart_lines_remove_bought
+
+# Orders this browser may see without an account, by id.
+SESSION_GRANTED = "orders_granted"
+# Paid orders whose lines were taken out of this browser's cart already.
+SESSION_CART_CLEARED = "orders_cart_cleared"
+MAX_GRANTED = 50
+TIMELINE = [
+    SellerOrderStatus.PAID,
+    SellerOrderStatus.ACCEPTED,
+    SellerOrderStatus.SHIPPED,
+    SellerOrderStatus.DELIVERED,
+]
+
+
+def order_access_granted(request) -> list[int]:
+    granted = request.session.get(SESSION_GRANTED, [])
+    return [pk for pk in granted if isinstance(pk, int)]
+
+
+def order_access_grant(request, order: Order) -> None:
+    """Let this browser's session see the order (the payer, the email link)."""
+    granted = [pk for pk in order_access_granted(request) if pk != order.pk]
+    request.session[SESSION_GRANTED] = [*granted, order.pk][-MAX_GRANTED:]
+
+
+def _visible_order(request, reference: str) -> Order:
+    order = order_detail(reference=reference)
+    token = request.GET.get("token", "")
+    if order is None or not order_visible_to(
+        order=order,
+        user=request.user,
+        granted=order_access_granted(request),
+        token=token,
+    ):
+        raise Http404("No such order.")
+    if token:
+        order_access_grant(request, order)
+    return order
+
+
+def _timeline(status: str) -> list[dict]:
+    """Each step of a seller order's journey, done or current; [] off the path."""
+    if status not in TIMELINE:
+        return []
+    reached = TIMELINE.index(status)
+    return [
+        {"label": SellerOrderStatus(step).label, "done": i <= reached,
+         "current": i == reached}
+        for i, step in enumerate(TIMELINE)
+    ]  # fmt: skip
+
+
+def _sellers(order: Order) -> list[dict]:
+    return [
+        {
+            "seller_order": seller_order,
+            "refurbisher": seller_order.refurbisher,
+            "contact_email": seller_contact_email(seller_order),
+            "lines": list(seller_order.lines.all()),
+            "timeline": _timeline(seller_order.status),
+        }
+        for seller_order in order.seller_orders.all()
+    ]
+
+
+def _clear_bought_from_cart(request, order: Order) -> None:
+    """Once per paid order, take what it bought out of this browser's cart."""
+    if order.status != OrderStatus.PAID:
+        return
+    cleared = request.session.get(SESSION_CART_CLEARED, [])
+    if order.pk in cleared:
+        return
+    cart = cart_of_request(request)
+    if cart is not None:
+        cart_lines_remove_bought(cart=cart, order=order)
+        cart_count_remember(request=request, cart=cart)
+    request.session[SESSION_CART_CLEARED] = [*cleared, order.pk][-MAX_GRANTED:]
+
+
+@require_safe
+def order_confirmation(request, reference: str):
+    order = _visible_order(request, reference)
+    _clear_bought_from_cart(request, order)
+    return render(
+        request,
+        "orders/order_confirmation.html",
+        {"order": order, "sellers": _sellers(order)},
+    )
+
+
+@require_safe
+def order_detail_page(request, reference: str):
+    order = _visible_order(request, reference)
+    return render(
+        request,
+        "orders/order_detail.html",
+        {"order": order, "sellers": _sellers(order)},
+    )
+
+
+@require_safe
+@login_required
+def order_list(request):
+    orders = orders_for_user(user=request.user)
+    return render(request, "orders/order_list.html", {"orders": orders})
+
+
+@require_safe
+def order_access(request, token: str):
+    """The guest's email link: remember the order in the session, show it."""
+    order = order_for_access_token(token=token)
+    if order is None:
+        raise Http404("This link does not open an order.")
+    order_access_grant(request, order)
+    return redirect("order-detail", order.reference)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("marketplace.accounts.urls")),
     path("", include("orders.urls_checkout")),
+    path("", include("orders.urls")),
     path("", include("refurbishers.urls")),
     path("", include("listings.urls")),
 ]

@@ -1,0 +1,290 @@
+"""Every write to a cart: find or create it, add, change and remove lines, merge.
+
+Nothing the browser sends sets a price: ``price_seen`` and ``currency`` are
+read from the offer when a line is added. Quantities stay within
+1..min(stock, MAX_QUANTITY_PER_LINE) when the shopper chooses them; the cart
+page lowers a line whose stock fell since (``cart_changes_accept``).
+
+Locks: a cart row first (``select_for_update``), then its lines; a merge locks
+both carts by pk, so two requests of one shopper queue instead of losing a line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import Sum
+
+from listings.models import Offer
+from marketplace.markets import Market
+from orders.exceptions import CartError, CartLineNotFound
+from orders.models import MAX_QUANTITY_PER_LINE, Cart, CartLine
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from orders.selectors.cart import CartView
+
+# Session keys: the guest cart's id (it survives the new session key a sign-in
+# makes, so the merge finds the cart) and the item count the header shows.
+SESSION_CART_ID = "cart_id"
+SESSION_CART_COUNT = "cart_count"
+
+
+def cart_for_request(request: HttpRequest) -> Cart:
+    """The shopper's cart, created on first use: the person's, or the session's.
+
+    A guest's cart is keyed by the session key, so the session is saved first
+    when it does not exist yet.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        cart, _ = Cart.objects.get_or_create(user=user)
+        return cart
+    if not request.session.session_key:
+        request.session.save()
+    cart, _ = Cart.objects.get_or_create(session_key=request.session.session_key)
+    request.session[SESSION_CART_ID] = cart.pk
+    return cart
+
+
+def cart_count_remember(
+    *, request: HttpRequest, cart: Cart | None, count: int | None = None
+) -> int:
+    """Keep the cart's item count in the session, where the header reads it.
+
+    ``count`` when the caller knows it already (the cart page), else one query.
+    The session is written only when the count changed.
+    """
+    if count is None:
+        count = 0
+        if cart is not None and cart.pk is not None:
+            total = CartLine.objects.filter(cart=cart).aggregate(n=Sum("quantity"))
+            count = total["n"] or 0
+    if request.session.get(SESSION_CART_COUNT) != count:
+        request.session[SESSION_CART_COUNT] = count
+    return count
+
+
+def _quantity_limit(offer: Offer) -> int:
+    return min(offer.listing.stock, MAX_QUANTITY_PER_LINE)
+
+
+def _check_quantity(quantity: object, limit: int, *, already: int = 0) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise CartError("Choose a quantity as a whole number.", "quantity")
+    if quantity < 1:
+        raise CartError("Choose a quantity of at least 1.", "quantity")
+    if quantity > MAX_QUANTITY_PER_LINE:
+        raise CartError(
+            f"You can buy at most {MAX_QUANTITY_PER_LINE} of one offer.", "quantity"
+        )
+    if already + quantity > limit:
+        left = f"Only {limit} left" if limit else "None left"
+        have = f": you already have {already} in your cart" if already else ""
+        raise CartError(f"{left}{have}.", "quantity")
+    return quantity
+
+
+def _locked(cart: Cart) -> Cart:
+    return Cart.objects.select_for_update().get(pk=cart.pk)
+
+
+@transaction.atomic
+def cart_line_add(
+    *, cart: Cart, offer_id: int, quantity: int, market: Market
+) -> CartLine:
+    """Add ``quantity`` of an offer to the cart, or more of it if already there.
+
+    The offer must exist, be sold in the shopper's market and be purchasable;
+    the line's total quantity stays within 1..min(stock, 10). The price the
+    line remembers is the offer's, now.
+    """
+    if isinstance(offer_id, bool) or not isinstance(offer_id, int):
+        raise CartError("Choose an offer to add.", "offer_id")
+    offer = (
+        Offer.objects.select_related("listing", "refurbisher", "device_model")
+        .filter(pk=offer_id)
+        .first()
+    )
+    if offer is None:
+        raise CartError("That offer does not exist (any more).", "offer_id")
+    if offer.market != market.code:
+        raise CartError(
+            f"That offer is not sold in {market.name}: choose an offer shown "
+            f"in {market.name}.",
+            "offer_id",
+        )
+    if not offer.is_purchasable:
+        raise CartError(
+            f"The {offer.device_model.name} from {offer.refurbisher.name} cannot "
+            "be bought right now: choose another offer.",
+            "offer_id",
+        )
+    _locked(cart)
+    line = CartLine.objects.filter(cart=cart, offer=offer).first()
+    already = line.quantity if line else 0
+    quantity = _check_quantity(quantity, _quantity_limit(offer), already=already)
+    if line is None:
+        line = CartLine.objects.create(
+            cart=cart,
+            offer=offer,
+            quantity=quantity,
+            price_seen=offer.price_amount,
+            currency=offer.currency,
+            market=offer.market,
+        )
+    else:
+        line.quantity = already + quantity
+        line.price_seen = offer.price_amount
+        line.currency = offer.currency
+        line.save(update_fields=["quantity", "price_seen", "currency"])
+        line.offer = offer
+    return line
+
+
+def _line(cart: Cart, line_id: int) -> CartLine:
+    if isinstance(line_id, bool) or not isinstance(line_id, int):
+        raise CartLineNotFound("That item is not in your cart.")
+    line = (
+        CartLine.objects.select_for_update(of=("self",))
+        .select_related("offer__listing")
+        .filter(cart=cart, pk=line_id)
+        .first()
+    )
+    if line is None:
+        raise CartLineNotFound("That item is not in your cart.")
+    return line
+
+
+@transaction.atomic
+def cart_line_quantity_set(*, cart: Cart, line_id: int, quantity: int) -> CartLine:
+    """Set a line's quantity, within 1..min(stock, 10).
+
+    Raises CartLineNotFound for a line of another cart.
+    """
+    _locked(cart)
+    line = _line(cart, line_id)
+    line.quantity = _check_quantity(quantity, _quantity_limit(line.offer))
+    line.save(update_fields=["quantity"])
+    return line
+
+
+@transaction.atomic
+def cart_line_remove(*, cart: Cart, line_id: int) -> CartLine:
+    """Take a line out of the cart; raises CartLineNotFound for another cart's."""
+    _locked(cart)
+    line = _line(cart, line_id)
+    line.delete()
+    return line
+
+
+@transaction.atomic
+def cart_line_offer_swap(
+    *, cart: Cart, line_id: int, offer_id: int, market: Market
+) -> CartLine:
+    """Replace a line by the same listing's offer in the shopper's market.
+
+    Used when the shopper changed market: the quantity is kept where stock
+    allows, else lowered to what is left.
+    """
+    _locked(cart)
+    line = _line(cart, line_id)
+    offer = (
+        Offer.objects.select_related("listing")
+        .filter(pk=offer_id, listing_id=line.offer.listing_id, market=market.code)
+        .first()
+    )
+    if offer is None or not offer.is_purchasable:
+        raise CartError(
+            f"This item cannot be bought in {market.name} right now.", "offer_id"
+        )
+    limit = _quantity_limit(offer)
+    quantity = min(line.quantity, limit)
+    line.delete()
+    existing = CartLine.objects.filter(cart=cart, offer=offer).first()
+    if existing is not None:
+        quantity = min(existing.quantity + quantity, limit)
+        existing.delete()
+    return CartLine.objects.create(
+        cart=cart,
+        offer=offer,
+        quantity=max(quantity, 1),
+        price_seen=offer.price_amount,
+        currency=offer.currency,
+        market=offer.market,
+    )
+
+
+@transaction.atomic
+def cart_merge(*, guest_cart: Cart, user_cart: Cart) -> Cart:
+    """Move a guest cart's lines into a person's cart, then delete the guest cart.
+
+    An offer in both carts keeps one line whose quantity is the sum, capped by
+    stock and MAX_QUANTITY_PER_LINE (at least 1: a sold-out line stays to say
+    so), with the price the guest saw last. Both carts are locked by pk.
+    """
+    if guest_cart.pk == user_cart.pk:
+        return user_cart
+    list(
+        Cart.objects.select_for_update()
+        .filter(pk__in=[guest_cart.pk, user_cart.pk])
+        .order_by("pk")
+    )
+    theirs = {
+        line.offer_id: line
+        for line in CartLine.objects.select_for_update(of=("self",)).filter(
+            cart=user_cart
+        )
+    }
+    guest_lines = list(
+        CartLine.objects.select_for_update(of=("self",))
+        .select_related("offer__listing")
+        .filter(cart=guest_cart)
+    )
+    for line in guest_lines:
+        kept = theirs.get(line.offer_id)
+        if kept is None:
+            line.cart = user_cart
+            line.save(update_fields=["cart"])
+            continue
+        limit = _quantity_limit(line.offer)
+        kept.quantity = max(1, min(kept.quantity + line.quantity, limit))
+        kept.price_seen, kept.currency = line.price_seen, line.currency
+        kept.market = line.market
+        kept.save(update_fields=["quantity", "price_seen", "currency", "market"])
+        line.delete()
+    guest_cart.delete()
+    return user_cart
+
+
+def cart_for_user_get_or_create(*, user) -> Cart:
+    """The person's cart, created if they have none yet."""
+    cart, _ = Cart.objects.get_or_create(user=user)
+    return cart
+
+
+def cart_changes_accept(*, cart: Cart, view: CartView) -> int:
+    """Record that the shopper has been shown what changed since they added lines.
+
+    Each line's ``price_seen`` becomes the price now, and a quantity above the
+    stock left is lowered to it (a sold-out line keeps its quantity: it cannot
+    be bought and says so). Called by the cart page after rendering the
+    notices once; returns the number of lines changed, in one UPDATE (none
+    when nothing changed).
+    """
+    changed = []
+    for line in view.all_lines:
+        row = line.line
+        if line.price_changed:
+            row.price_seen = line.price
+        if line.quantity < row.quantity and line.quantity >= 1:
+            row.quantity = line.quantity
+        if line.price_changed or line.quantity_lowered:
+            changed.append(row)
+    if changed:
+        CartLine.objects.filter(cart=cart).bulk_update(
+            changed, ["price_seen", "quantity"]
+        )
+    return len(changed)

@@ -1,0 +1,1 @@
+"""The orders app's pages, one module per part (cart, checkout, orders)."""

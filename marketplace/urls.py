@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from marketplace import views
+from orders.views.webhook import stripe_webhook
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("market/", views.market_choose, name="market-choose"),
+    path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
     path("admin/", admin.site.urls),
     path("accounts/", include("marketplace.accounts.urls")),
     path("", include("orders.urls_checkout")),

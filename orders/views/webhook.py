@@ -1,0 +1,28 @@
+"""The Stripe webhook: verify, record once, apply (see orders/webhooks.py)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from orders.exceptions import WebhookSignatureError
+from orders.services.payment_events import payment_event_process
+from orders.webhooks import event_mark_processed, event_record, verified_event
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request) -> HttpResponse:
+    """Answer 400 to anything not signed by Stripe, 200 to the rest (once applied)."""
+    try:
+        event = verified_event(request.body, request.headers.get("Stripe-Signature"))
+    except WebhookSignatureError as refusal:
+        return JsonResponse({"error": str(refusal)}, status=400)
+    with transaction.atomic():
+        if not event_record(event):
+            return JsonResponse({"received": True, "duplicate": True})
+        result = payment_event_process(event)
+        event_mark_processed(event)
+    return JsonResponse({"received": True, "result": result})

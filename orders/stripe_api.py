@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
@@ -31,6 +32,8 @@ stripe.enable_telemetry = False
 # 409/5xx twice (the library keeps the same idempotency key on its retries).
 TIMEOUT_SECONDS = 10
 MAX_NETWORK_RETRIES = 2
+# Stripe refuses a Checkout Session that expires in less than 30 minutes.
+SESSION_MIN_LIFETIME_SECONDS = 31 * 60
 
 
 class CheckoutLine(TypedDict):
@@ -104,7 +107,8 @@ def checkout_session_create(
     ``metadata`` goes on the session and on its PaymentIntent, so every event
     (``checkout.session.*`` and ``payment_intent.*``) carries it; the order
     reference is added as ``order_reference`` and as ``client_reference_id``.
-    Stripe takes an ``expires_at`` from 30 minutes to 24 hours ahead.
+    Stripe takes an ``expires_at`` from 30 minutes to 24 hours ahead; an
+    earlier one is moved to 31 minutes ahead.
     ``payment_intent`` is None until the shopper pays: Stripe creates the
     PaymentIntent on the hosted page.
     """
@@ -131,7 +135,12 @@ def checkout_session_create(
         "line_items": line_items,
         "success_url": success_url,
         "cancel_url": cancel_url,
-        "expires_at": _timestamp(expires_at),
+        # Stripe refuses less than 30 minutes; an order's hold is 30 minutes
+        # from the checkout, a moment earlier. A payment that lands after the
+        # hold takes its units again or is refunded (orders.services.payment).
+        "expires_at": max(
+            _timestamp(expires_at), int(time.time()) + SESSION_MIN_LIFETIME_SECONDS
+        ),
         "metadata": tags,
         "payment_intent_data": {"metadata": tags},
     }

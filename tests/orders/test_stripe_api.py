@@ -167,10 +167,10 @@ def test_a_wrong_api_key_becomes_a_payment_provider_error(fake_stripe, settings)
 
 
 def test_stripe_validation_errors_become_payment_provider_errors(fake_stripe):
-    """An expiry under Stripe's 30 minutes, or a total under 50 cents, is refused."""
-    with pytest.raises(PaymentProviderError, match="at least 30 minutes"):
+    """An expiry past Stripe's 24 hours, or a total under 50 cents, is refused."""
+    with pytest.raises(PaymentProviderError, match="less than 24 hours"):
         stripe_api.checkout_session_create(
-            **_session_args(expires_at=timezone.now() + dt.timedelta(minutes=10))
+            **_session_args(expires_at=timezone.now() + dt.timedelta(hours=25))
         )
     cheap = [{"name": "Cable", "unit_amount_minor": 10, "quantity": 1}]
     with pytest.raises(PaymentProviderError, match="at least 50") as caught:
@@ -179,6 +179,18 @@ def test_stripe_validation_errors_become_payment_provider_errors(fake_stripe):
         )
     assert caught.value.code == "amount_too_small"
     assert fake_stripe.sessions == {}
+
+
+def test_an_expiry_under_stripes_30_minutes_is_moved_to_31(fake_stripe):
+    """The order's hold ends a moment earlier; orders.services.payment copes."""
+    before = int(timezone.now().timestamp())
+
+    created = stripe_api.checkout_session_create(
+        **_session_args(expires_at=timezone.now() + dt.timedelta(minutes=29))
+    )
+
+    expires_at = fake_stripe.sessions[created["id"]]["expires_at"]
+    assert before + 31 * 60 <= expires_at <= int(timezone.now().timestamp()) + 31 * 60
 
 
 @pytest.mark.parametrize("amount", [Decimal("429.90"), 429.9, "42990", True])

@@ -109,6 +109,10 @@ class TestAccess:
         url = f"/orders/{other.reference}/?token={mine.access_token}"
         assert shopper().get(url).status_code == 404
 
+    def test_the_account_menu_leads_to_the_orders(self, db):
+        page = shopper(user=user_make()).get("/").content.decode()
+        assert '<a href="/orders/">Your orders</a>' in page
+
     def test_the_list_needs_an_account_and_shows_only_theirs(self, listings):
         owner = user_make()
         mine = paid_order(listings[0], user=owner)

@@ -10,7 +10,7 @@ from django.test import Client
 
 from listings.models import Listing
 from listings.services import MarketPrice
-from orders.exceptions import CheckoutRefused
+from orders.exceptions import CheckoutRefused, PaymentProviderError
 from orders.models import (
     CartLine,
     Order,
@@ -346,6 +346,42 @@ class TestPay:
         assert newer.status == OrderStatus.PENDING_PAYMENT
         first.refresh_from_db()
         assert first.stock == 3
+
+    def test_coming_back_from_a_cancelled_payment_releases_it(self, two_sellers):
+        first, _ = two_sellers
+        client = shopper()
+        add(client, first, 2)
+        checkout_to_review(client)
+        pay(client)
+        page = client.get("/checkout/review/?cancelled=1").content.decode()
+        assert "Payment cancelled: nothing was charged." in page
+        assert Order.objects.get().status == OrderStatus.PAYMENT_FAILED
+        first.refresh_from_db()
+        assert first.stock == 5
+
+    def test_a_payment_service_that_refuses_releases_the_order(
+        self, two_sellers, monkeypatch
+    ):
+        first, _ = two_sellers
+
+        class Down:
+            moves_money = True
+
+            def start_payment(self, **kwargs):
+                raise PaymentProviderError("Stripe is unreachable")
+
+        monkeypatch.setattr(
+            "orders.services.checkout_session.payment_gateway", lambda: Down()
+        )
+        client = shopper()
+        add(client, first)
+        checkout_to_review(client)
+        response = pay(client)
+        assert response.status_code == 503
+        assert "nothing was charged" in response.content.decode()
+        assert Order.objects.get().status == OrderStatus.PAYMENT_FAILED
+        first.refresh_from_db()
+        assert first.stock == 5
 
 
 def start_payment(client: Client, listings) -> Order:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
+
 from orders.models import Order
 from orders.services.payment import (
     order_expire,
     order_payment_failed,
     order_payment_succeeded,
 )
+from orders.webhooks import event_mark_processed, event_record
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +83,18 @@ def payment_event_process(event: dict) -> str:
     if kind in FAILED:
         return "released" if order_payment_failed(order_id=order.pk) else "unchanged"
     return "expired" if order_expire(order_id=order.pk) else "unchanged"
+
+
+@transaction.atomic
+def payment_event_receive(event: dict) -> str:
+    """Record an event once and apply it, in one transaction.
+
+    The Stripe webhook and the offline test gateway's page both come here: a
+    second delivery of an event id changes nothing ("duplicate"); if applying
+    fails, the record rolls back too and the next delivery is applied.
+    """
+    if not event_record(event):
+        return "duplicate"
+    result = payment_event_process(event)
+    event_mark_processed(event)
+    return result

@@ -21,7 +21,7 @@ from orders.payment_gateway import payment_gateway
 from orders.selectors.cart import CartView, cart_of_request, cart_view
 from orders.services.checkout import CheckoutLine, checkout_start
 from orders.services.checkout_session import checkout_abandon, checkout_pay
-from orders.services.payment_events import payment_event_process
+from orders.services.payment_events import payment_event_receive
 from orders.views.orders import order_access_grant, order_access_granted
 
 # The details form's values between the steps, with the market they were for.
@@ -212,7 +212,8 @@ def test_payment(request, session_id: str):
         except PaymentProviderError:
             raise Http404("This payment is closed.") from None
         for event in events:
-            payment_event_process(event)
+            # The same path as a webhook delivery: recorded once, then applied.
+            payment_event_receive(event)
         order.refresh_from_db(fields=["status"])
         if order.status == OrderStatus.PAID:
             order_access_grant(request, order)

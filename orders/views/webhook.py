@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from orders.exceptions import WebhookSignatureError
-from orders.services.payment_events import payment_event_process
-from orders.webhooks import event_mark_processed, event_record, verified_event
+from orders.services.payment_events import payment_event_receive
+from orders.webhooks import verified_event
 
 
 @csrf_exempt
@@ -20,9 +19,7 @@ def stripe_webhook(request) -> HttpResponse:
         event = verified_event(request.body, request.headers.get("Stripe-Signature"))
     except WebhookSignatureError as refusal:
         return JsonResponse({"error": str(refusal)}, status=400)
-    with transaction.atomic():
-        if not event_record(event):
-            return JsonResponse({"received": True, "duplicate": True})
-        result = payment_event_process(event)
-        event_mark_processed(event)
+    result = payment_event_receive(event)
+    if result == "duplicate":
+        return JsonResponse({"received": True, "duplicate": True})
     return JsonResponse({"received": True, "result": result})

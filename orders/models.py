@@ -134,6 +134,8 @@ class Order(models.Model):
     payment_provider = models.CharField(max_length=16, blank=True)
     payment_session_id = models.CharField(max_length=255, blank=True, db_index=True)
     payment_intent_id = models.CharField(max_length=255, blank=True)
+    # What the payment provider reports refunded so far (its running total).
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

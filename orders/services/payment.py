@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from listings.models import Listing
 from listings.services import catalog_version_bump, offers_refresh
-from marketplace.money import quantize, to_minor_units
+from marketplace.money import MINOR_UNIT_EXPONENT, quantize, to_minor_units
 from orders.exceptions import CheckoutRefused
 from orders.models import (
     ORDER_MOVES,
@@ -196,3 +197,24 @@ def orders_expire_due(*, at: dt.datetime | None = None) -> int:
             expired += order_expire(order_id=order_id)
         if len(ids) < EXPIRY_BATCH:
             return expired
+
+
+@transaction.atomic
+def order_refund_recorded(*, order_id: int, refunded_minor: int, currency: str) -> bool:
+    """Note what the provider reports refunded in total for the order's payment.
+
+    Providers report a running total (Stripe's ``amount_refunded``), so the
+    largest figure wins: a repeated or late event never lowers or doubles it.
+    """
+    order = _locked(order_id)
+    exponent = 10 ** MINOR_UNIT_EXPONENT[order.currency]
+    amount = quantize(Decimal(refunded_minor) / exponent)
+    if currency.upper() != order.currency or amount <= order.refunded_amount:
+        return False
+    order.refunded_amount = min(amount, order.total_amount)
+    order.save(update_fields=["refunded_amount"])
+    _audit(
+        order, order.status, from_status=order.status,
+        reason=f"Refunded so far: {order.refunded_amount} {order.currency}",
+    )  # fmt: skip
+    return True

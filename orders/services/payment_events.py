@@ -19,6 +19,7 @@ from orders.services.payment import (
     order_expire,
     order_payment_failed,
     order_payment_succeeded,
+    order_refund_recorded,
 )
 from orders.webhooks import event_mark_processed, event_record
 
@@ -31,6 +32,7 @@ SUCCEEDED = {
 }
 FAILED = {"checkout.session.async_payment_failed", "payment_intent.payment_failed"}
 EXPIRED = {"checkout.session.expired"}
+REFUNDED = {"charge.refunded"}
 
 
 def _order_for(payload: dict) -> Order | None:
@@ -46,6 +48,8 @@ def _order_for(payload: dict) -> Order | None:
         return Order.objects.filter(payment_session_id=object_id).first()
     if payload.get("object") == "payment_intent" and object_id:
         return Order.objects.filter(payment_intent_id=object_id).first()
+    if payload.get("object") == "charge" and payload.get("payment_intent"):
+        return Order.objects.filter(payment_intent_id=payload["payment_intent"]).first()
     return None
 
 
@@ -53,7 +57,7 @@ def payment_event_process(event: dict) -> str:
     """Apply one event; return what it did, in a few words (for logs and tests)."""
     kind = event.get("type", "")
     payload = (event.get("data") or {}).get("object") or {}
-    if kind not in SUCCEEDED | FAILED | EXPIRED:
+    if kind not in SUCCEEDED | FAILED | EXPIRED | REFUNDED:
         return f"ignored {kind}"
     order = _order_for(payload)
     if order is None:
@@ -80,6 +84,13 @@ def payment_event_process(event: dict) -> str:
             payment_intent_id=str(intent),
         )
         return outcome.value
+    if kind in REFUNDED:
+        recorded = order_refund_recorded(
+            order_id=order.pk,
+            refunded_minor=int(payload.get("amount_refunded") or 0),
+            currency=str(payload.get("currency") or ""),
+        )
+        return "refund recorded" if recorded else "unchanged"
     if kind in FAILED:
         return "released" if order_payment_failed(order_id=order.pk) else "unchanged"
     return "expired" if order_expire(order_id=order.pk) else "unchanged"

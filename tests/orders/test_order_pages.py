@@ -194,3 +194,15 @@ class TestQueryCounts:
         big = paid_order(*more, *listings, user=owner)
         assert _queries(client, f"/orders/{big.reference}/") == one
         assert one <= 8
+
+
+def test_the_order_page_shows_what_was_refunded(listings):
+    from orders.services.payment import order_refund_recorded
+
+    order = paid_order(*listings)
+    client = shopper()
+    client.get(f"/orders/access/{order.access_token}/")
+    assert "Refunded" not in client.get(f"/orders/{order.reference}/").content.decode()
+    order_refund_recorded(order_id=order.pk, refunded_minor=25050, currency="EUR")
+    page = client.get(f"/orders/{order.reference}/").content.decode()
+    assert "Refunded" in page and "250,50" in page

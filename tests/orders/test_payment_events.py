@@ -89,3 +89,39 @@ def test_events_without_a_known_order_or_of_other_types_change_nothing(order):
     )
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING_PAYMENT
+
+
+def charge_refunded(order, amount_refunded: int, **fields) -> dict:
+    obj = {
+        "id": "ch_test_1", "object": "charge", "payment_intent": "pi_test_1",
+        "amount": 30000, "amount_refunded": amount_refunded, "currency": "eur",
+        "refunded": amount_refunded >= 30000, "metadata": {"order_id": str(order.pk)},
+    }  # fmt: skip
+    obj.update(fields)
+    return {
+        "id": f"evt_{next(_ids)}",
+        "type": "charge.refunded",
+        "data": {"object": obj},
+    }
+
+
+def test_refund_events_record_the_running_total_once_in_any_order(order):
+    payment_event_process(event("checkout.session.completed", order))
+    # A full refund reported before the partial one, and the full one twice.
+    outcomes = [
+        payment_event_process(charge_refunded(order, 30000)),
+        payment_event_process(charge_refunded(order, 10000)),
+        payment_event_process(charge_refunded(order, 30000)),
+    ]
+    assert outcomes == ["refund recorded", "unchanged", "unchanged"]
+    order.refresh_from_db()
+    assert order.refunded_amount == 300
+    assert order.status == OrderStatus.PAID
+
+
+def test_a_refund_event_found_by_its_payment_intent(order):
+    payment_event_process(event("payment_intent.succeeded", order))
+    partial = charge_refunded(order, 5000, metadata={})
+    assert payment_event_process(partial) == "refund recorded"
+    order.refresh_from_db()
+    assert str(order.refunded_amount) == "50.00"

@@ -99,6 +99,40 @@ class SellerOrderStatus(models.TextChoices):
     VOID = "void", "Not paid"
 
 
+# The moves a seller order permits; orders.services.fulfilment is the only
+# code that makes them after payment, each with an audit row.
+SELLER_ORDER_MOVES: dict[str, frozenset[str]] = {
+    SellerOrderStatus.PENDING_PAYMENT: frozenset(
+        {SellerOrderStatus.PAID, SellerOrderStatus.VOID}
+    ),
+    SellerOrderStatus.PAID: frozenset(
+        {SellerOrderStatus.ACCEPTED, SellerOrderStatus.CANCELLED}
+    ),
+    SellerOrderStatus.ACCEPTED: frozenset(
+        {SellerOrderStatus.SHIPPED, SellerOrderStatus.CANCELLED}
+    ),
+    SellerOrderStatus.SHIPPED: frozenset({SellerOrderStatus.DELIVERED}),
+    SellerOrderStatus.DELIVERED: frozenset(),
+    SellerOrderStatus.CANCELLED: frozenset(),
+    SellerOrderStatus.VOID: frozenset(),
+}
+
+
+class Carrier(models.TextChoices):
+    UPS = "ups", "UPS"
+    FEDEX = "fedex", "FedEx"
+    USPS = "usps", "USPS"
+    DHL = "dhl", "DHL"
+    COLISSIMO = "colissimo", "Colissimo"
+    CHRONOPOST = "chronopost", "Chronopost"
+    DPD = "dpd", "DPD"
+    GLS = "gls", "GLS"
+    BPOST = "bpost", "bpost"
+    POSTE_ITALIANE = "poste_italiane", "Poste Italiane"
+    CORREOS = "correos", "Correos"
+    OTHER = "other", "Other"
+
+
 class Order(models.Model):
     """A shopper's checkout: one payment for items from one or more sellers."""
 
@@ -189,10 +223,35 @@ class SellerOrder(models.Model):
     # The trial sale slot this seller order holds, if the seller is on trial.
     sale_slot_reference = models.CharField(max_length=100, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Fulfilment: set by orders.services.fulfilment.
+    ship_by = models.DateTimeField(null=True, blank=True)
+    late_shipment = models.BooleanField(default=False)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    carrier = models.CharField(max_length=16, choices=Carrier.choices, blank=True)
+    carrier_name = models.CharField(max_length=80, blank=True)  # for "other"
+    tracking_number = models.CharField(max_length=64, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+    # A seller's own cancellation (a stock error, say) counts against it.
+    cancelled_by_seller = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["ship_by"],
+                condition=Q(status__in=["paid", "accepted"], late_shipment=False),
+                name="seller_order_ship_by_open",
+            ),
+            models.Index(
+                fields=["shipped_at"],
+                condition=Q(status="shipped"),
+                name="seller_order_in_transit",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "refurbisher"], name="seller_order_once_per_seller"
@@ -334,3 +393,58 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.provider_event_id}"
+
+
+class ShippedUnit(models.Model):
+    """One device shipped for an order line, by its serial number or IMEI.
+
+    Written once when the seller ships; never changed (the warranty and any
+    claim refer to this exact device).
+    """
+
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="units")
+    serial = models.CharField("serial number or IMEI", max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "serial"], name="shipped_unit_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A shipped unit's serial number cannot change.")
+        super().save(*args, **kwargs)
+
+
+class Warranty(models.Model):
+    """The warranty of one delivered device: from delivery, for its months."""
+
+    unit = models.OneToOneField(
+        ShippedUnit, on_delete=models.PROTECT, related_name="warranty"
+    )
+    line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="warranties"
+    )
+    months = models.PositiveSmallIntegerField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    # Lets the holder open the printable certificate without signing in.
+    certificate_token = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(months__gte=6) & Q(ends_at__gt=models.F("starts_at")),
+                name="warranty_at_least_six_months",
+            )
+        ]
+        verbose_name_plural = "warranties"
+
+    def __str__(self) -> str:
+        return f"Warranty of {self.unit} until {self.ends_at:%Y-%m-%d}"

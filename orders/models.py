@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -448,3 +450,51 @@ class Warranty(models.Model):
 
     def __str__(self) -> str:
         return f"Warranty of {self.unit} until {self.ends_at:%Y-%m-%d}"
+
+
+class MessageAuthor(models.TextChoices):
+    SHOPPER = "shopper", "Shopper"
+    SELLER = "seller", "Seller"
+
+
+def message_image_path(message: Message, filename: str) -> str:
+    # A random name: the stored path never trusts or reveals the uploaded one.
+    return f"messages/{message.seller_order_id}/{uuid.uuid4().hex}"
+
+
+class Message(models.Model):
+    """A message between the shopper and the seller about one seller order.
+
+    A shopper's message is answered when the seller first writes after it;
+    ``answered_at`` records when, for the seller's answer-time metric.
+    """
+
+    seller_order = models.ForeignKey(
+        SellerOrder, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.CharField(max_length=8, choices=MessageAuthor.choices)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    body = models.TextField(max_length=5000)
+    image = models.FileField(upload_to=message_image_path, blank=True, max_length=200)
+    image_content_type = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["seller_order"],
+                condition=Q(author="shopper", answered_at__isnull=True),
+                name="message_waiting_for_seller",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on seller order {self.seller_order_id}"

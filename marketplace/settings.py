@@ -194,6 +194,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "refurbishers.tasks.trials_review",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Fulfilment (orders.tasks): late shipments flagged, deliveries confirmed.
+    "late-shipments-flag": {
+        "task": "orders.tasks.late_shipments_flag",
+        "schedule": crontab(minute="*/15"),
+    },
+    "deliveries-auto-confirm": {
+        "task": "orders.tasks.deliveries_auto_confirm",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # --- Trial -----------------------------------------------------------------
@@ -203,6 +212,13 @@ SALE_SLOT_HOLD_MINUTES = int(os.environ.get("SALE_SLOT_HOLD_MINUTES", "30"))
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Absolute address of the site, for links in emails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Fulfilment -------------------------------------------------------------
+# A paid seller order must ship within this many business days (the
+# refurbisher's time zone); later it is flagged late.
+SHIP_BY_BUSINESS_DAYS = int(os.environ.get("SHIP_BY_BUSINESS_DAYS", "2"))
+# A shipped seller order nobody confirmed is delivered this many days later.
+AUTO_DELIVERY_DAYS = int(os.environ.get("AUTO_DELIVERY_DAYS", "14"))
 
 # --- Markets ----------------------------------------------------------------
 DEFAULT_MARKET = (os.environ.get("DEFAULT_MARKET") or "US").strip().upper()

@@ -49,3 +49,15 @@ class WebhookSignatureError(Exception):
     Missing, malformed, wrong or stale signature, or a body that is not an event:
     the endpoint answers 400 and changes nothing.
     """
+
+
+class FulfilmentRefused(OrderError):
+    """A fulfilment move or its input the rules refuse (a move out of turn, a
+    tracking number in the wrong format, a missing serial number).
+
+    ``field`` names the form field at fault (``tracking_number``,
+    ``serial_<line id>_<index>``), if any.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message, field=field)

@@ -33,6 +33,7 @@ from orders.models import (
     StockReservation,
 )
 from orders.notifications import order_paid_notify
+from orders.services.fulfilment import ship_by_for
 from refurbishers.exceptions import SaleCapReached
 from refurbishers.services import sale_slot_confirm, sale_slot_release
 
@@ -127,7 +128,10 @@ def order_payment_succeeded(
         seller_order.commission_amount = quantize(
             seller_order.items_amount * seller_order.commission_rate
         )
-        seller_order.save(update_fields=["status", "paid_at", "commission_amount"])
+        seller_order.ship_by = ship_by_for(seller_order)
+        seller_order.save(
+            update_fields=["status", "paid_at", "commission_amount", "ship_by"]
+        )
         OrderStatusChange.objects.create(
             order=order, seller_order=seller_order, from_status=previous,
             to_status=SellerOrderStatus.PAID, reason="Payment received",

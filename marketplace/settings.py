@@ -210,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
 SALE_SLOT_HOLD_MINUTES = int(os.environ.get("SALE_SLOT_HOLD_MINUTES", "30"))
 # Largest document an applicant may upload.
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Largest image a shopper or a seller may attach to a message.
+MESSAGE_IMAGE_MAX_BYTES = int(
+    os.environ.get("MESSAGE_IMAGE_MAX_BYTES", str(5 * 1024 * 1024))
+)
 # Absolute address of the site, for links in emails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -61,3 +61,7 @@ class FulfilmentRefused(OrderError):
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message, field=field)
+
+
+class MessageRefused(OrderError):
+    """A message the marketplace will not send (empty, too long, a bad image)."""

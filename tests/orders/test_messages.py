@@ -1,0 +1,268 @@
+"""Messages between a shopper and a seller on a seller order.
+
+Sending both ways, answer times, refused input, emails, the seller's waiting
+list and median answer time.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from orders.exceptions import MessageRefused
+from orders.models import Message, MessageAuthor
+from orders.selectors.messages import (
+    messages_waiting,
+    refurbisher_threads,
+    seller_median_answer_time,
+)
+from orders.services.checkout import CheckoutLine, checkout_start
+from orders.services.messages import message_send
+from refurbishers.models import MemberRole, Membership
+from tests.orders.test_checkout_pages import listing_in, seller
+from tests.orders.test_order_pages import PARIS, paid_order
+from tests.refurbishers.builders import user_make
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64
+SHOPPER = MessageAuthor.SHOPPER
+SELLER = MessageAuthor.SELLER
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def photo(content: bytes = PNG, name: str = "photo.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="image/png")
+
+
+@pytest.fixture
+def shop(db):
+    """Two sellers (Lyon with an owner and a staff member, Berlin) and a paid
+    order from Lyon by a shopper with an account: a namespace of the pieces."""
+    lyon = seller("Lyon Refurb", owner_email="owner@lyon.example")
+    staff = user_make(email="staff@lyon.example")
+    Membership.objects.create(user=staff, refurbisher=lyon, role=MemberRole.STAFF)
+    berlin = seller("Berlin Refurb", "DE", owner_email="owner@berlin.example")
+    buyer = user_make(email="ana@example.com")
+    listing = listing_in("FR", lyon, stock=50)
+    order = paid_order(listing, user=buyer, email="ana@example.com")
+
+    class Shop:
+        pass
+
+    shop = Shop()
+    shop.lyon, shop.berlin, shop.buyer, shop.order = lyon, berlin, buyer, order
+    shop.listing = listing
+    shop.owner = Membership.objects.get(refurbisher=lyon, role=MemberRole.OWNER).user
+    shop.staff = staff
+    shop.berlin_owner = Membership.objects.get(refurbisher=berlin).user
+    shop.seller_order = order.seller_orders.get()
+    shop.thread_url = f"/orders/{order.reference}/messages/{shop.seller_order.pk}/"
+    shop.seller_url = f"/seller/messages/{order.reference}/"
+    return shop
+
+
+def send(shop, author=SHOPPER, body="Hello", **kw) -> Message:
+    sender = shop.buyer if author == SHOPPER else shop.owner
+    return message_send(
+        seller_order=shop.seller_order, author=author, sender=sender, body=body, **kw
+    )
+
+
+@pytest.mark.django_db
+class TestSend:
+    def test_the_shopper_and_the_seller_write_to_each_other(self, shop):
+        question = send(shop, body="  Does it come with a charger?  ")
+        answer = send(shop, SELLER, body="Yes, a USB-C cable too.")
+        assert question.body == "Does it come with a charger?"
+        assert question.sender == shop.buyer and question.author == SHOPPER
+        assert answer.author == SELLER and answer.answered_at is None
+        assert list(shop.seller_order.messages.values_list("pk", flat=True)) == [
+            question.pk,
+            answer.pk,
+        ]
+
+    def test_the_sellers_first_reply_answers_every_waiting_message(self, shop):
+        first, second = send(shop, body="One"), send(shop, body="Two")
+        reply = send(shop, SELLER, body="Answer")
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert first.answered_at == reply.created_at == second.answered_at
+
+    def test_a_later_shopper_message_waits_and_does_not_move_earlier_answers(
+        self, shop
+    ):
+        first = send(shop, body="One")
+        reply = send(shop, SELLER, body="Answer")
+        later = send(shop, body="Thanks, and another question")
+        send(shop, SELLER, body="Second answer")
+        first.refresh_from_db()
+        later.refresh_from_db()
+        assert first.answered_at == reply.created_at
+        assert later.answered_at is not None and later.answered_at > reply.created_at
+
+    def test_a_shopper_message_never_answers_anything(self, shop):
+        send(shop, body="One")
+        send(shop, body="Two")
+        assert not Message.objects.filter(answered_at__isnull=False).exists()
+
+    @pytest.mark.parametrize("body", ["", "   \n  ", None])
+    def test_an_empty_message_is_refused(self, shop, body):
+        with pytest.raises(MessageRefused) as refused:
+            send(shop, body=body)
+        assert refused.value.field == "body"
+        assert not Message.objects.exists()
+
+    def test_a_message_of_more_than_5000_characters_is_refused(self, shop):
+        send(shop, body="x" * 5000)
+        with pytest.raises(MessageRefused) as refused:
+            send(shop, body="x" * 5001)
+        assert "5000 characters" in refused.value.message
+        assert Message.objects.count() == 1
+
+    @pytest.mark.parametrize(
+        "content, content_type",
+        [(PNG, "image/png"), (JPEG, "image/jpeg"), (WEBP, "image/webp")],
+    )
+    def test_a_photo_alone_is_a_message_stored_under_a_random_name(
+        self, shop, content, content_type
+    ):
+        message = send(shop, body="", image=photo(content, "my-broken-screen.png"))
+        assert message.image_content_type == content_type
+        assert "broken" not in message.image.name
+        assert message.image.name.startswith(f"messages/{shop.seller_order.pk}/")
+        with message.image.open("rb") as stored:
+            assert stored.read() == content
+
+    def test_a_text_file_renamed_as_an_image_is_refused(self, shop):
+        with pytest.raises(MessageRefused) as refused:
+            send(shop, image=photo(b"just some text, honestly", "screen.png"))
+        assert refused.value.field == "image"
+        assert not Message.objects.exists()
+
+    def test_a_photo_over_the_size_limit_is_refused(self, shop, settings):
+        settings.MESSAGE_IMAGE_MAX_BYTES = 1024
+        with pytest.raises(MessageRefused) as refused:
+            send(shop, image=photo(PNG + b"\x00" * 1024))
+        assert refused.value.field == "image"
+        settings.MESSAGE_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+        with pytest.raises(MessageRefused, match="5 MB at most"):
+            send(shop, image=photo(PNG + b"\x00" * 5 * 1024 * 1024))
+        assert not Message.objects.exists()
+
+    def test_an_unpaid_seller_order_has_no_messages(self, shop):
+        order = checkout_start(
+            lines=[CheckoutLine(shop.listing.offers.get().pk, 1)],
+            email="ana@example.com", address=PARIS, market="FR", user=shop.buyer,
+        )  # fmt: skip
+        with pytest.raises(MessageRefused, match="once the order is paid"):
+            message_send(
+                seller_order=order.seller_orders.get(), author=SHOPPER,
+                sender=shop.buyer, body="Hello",
+            )  # fmt: skip
+
+    def test_only_a_member_of_the_refurbisher_answers_for_it(self, shop):
+        with pytest.raises(MessageRefused):
+            message_send(
+                seller_order=shop.seller_order, author=SELLER,
+                sender=shop.berlin_owner, body="I am not Lyon",
+            )  # fmt: skip
+        assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+class TestEmails:
+    def test_a_shopper_message_is_emailed_to_every_member_of_the_seller(
+        self, shop, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            send(shop, body="Is the battery new?")
+        (email,) = mail.outbox
+        assert sorted(email.to) == ["owner@lyon.example", "staff@lyon.example"]
+        assert shop.order.reference in email.subject
+        assert "Is the battery new?" in email.body
+        assert f"/seller/messages/{shop.order.reference}/" in email.body
+        html, mimetype = email.alternatives[0]
+        assert mimetype == "text/html"
+        assert f"/seller/messages/{shop.order.reference}/" in html
+
+    def test_a_seller_answer_is_emailed_to_the_shopper_with_a_link_to_the_thread(
+        self, shop, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            send(shop, SELLER, body="Shipped today.")
+        (email,) = mail.outbox
+        assert email.to == ["ana@example.com"]
+        assert "Lyon Refurb" in email.subject
+        assert shop.thread_url in email.body
+        assert shop.order.access_token not in email.body
+
+    def test_a_guest_gets_the_private_access_link(
+        self, shop, django_capture_on_commit_callbacks
+    ):
+        order = paid_order(shop.listing, email="guest@example.com")
+        seller_order = order.seller_orders.get()
+        with django_capture_on_commit_callbacks(execute=True):
+            message_send(
+                seller_order=seller_order, author=SELLER, sender=shop.staff,
+                body="Hello",
+            )  # fmt: skip
+        (email,) = mail.outbox
+        assert email.to == ["guest@example.com"]
+        assert f"/orders/access/{order.access_token}/" in email.body
+        assert f"/orders/access/{order.access_token}/" in email.alternatives[0][0]
+
+    def test_a_refused_message_sends_nothing(
+        self, shop, django_capture_on_commit_callbacks
+    ):
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(MessageRefused),
+        ):
+            send(shop, body="")
+        assert mail.outbox == []
+
+
+@pytest.mark.django_db
+class TestSelectors:
+    def test_waiting_counts_only_unanswered_shopper_messages_of_the_seller(self, shop):
+        send(shop, body="Answered")
+        send(shop, SELLER, body="Answer")
+        send(shop, body="Waiting")
+        other = paid_order(shop.listing, email="b@example.com")
+        message_send(
+            seller_order=other.seller_orders.get(), author=SHOPPER, sender=None,
+            body="Waiting too",
+        )  # fmt: skip
+        waiting = messages_waiting(refurbisher=shop.lyon)
+        assert (waiting.messages, waiting.threads) == (2, 2)
+        assert waiting.oldest_since == Message.objects.get(body="Waiting").created_at
+        empty = messages_waiting(refurbisher=shop.berlin)
+        assert (empty.messages, empty.threads, empty.oldest_since) == (0, 0, None)
+
+    def test_the_median_answer_time_over_the_last_90_days(self, shop):
+        now = timezone.now()
+        for hours, days_ago in ((1, 1), (3, 2), (10, 3), (100, 91)):
+            message = send(shop, body=f"{hours}h")
+            created = now - timedelta(days=days_ago)
+            Message.objects.filter(pk=message.pk).update(
+                created_at=created, answered_at=created + timedelta(hours=hours)
+            )
+        send(shop, body="still waiting")
+        assert seller_median_answer_time(refurbisher=shop.lyon) == timedelta(hours=3)
+        assert seller_median_answer_time(refurbisher=shop.berlin) is None
+
+    def test_threads_of_one_seller_only(self, shop):
+        send(shop, body="Hi")
+        assert [so.pk for so in refurbisher_threads(refurbisher=shop.lyon)] == [
+            shop.seller_order.pk
+        ]
+        assert list(refurbisher_threads(refurbisher=shop.berlin)) == []

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("marketplace.accounts.urls")),
     path("", include("orders.urls_checkout")),
     path("", include("orders.urls")),
+    path("", include("orders.urls_fulfilment")),
     path("", include("refurbishers.urls")),
     path("", include("listings.urls")),
 ]

@@ -12,6 +12,10 @@ app_name = "seller"
 urlpatterns = [
     path("", dashboard.overview, name="overview"),
     path("orders/", orders.orders, name="orders"),
+    path("orders/<str:reference>/", orders.order_detail, name="order"),
+    path("orders/<str:reference>/accept/", orders.order_accept, name="order-accept"),
+    path("orders/<str:reference>/ship/", orders.order_ship, name="order-ship"),
+    path("orders/<str:reference>/deliver/", orders.order_deliver, name="order-deliver"),
     path("team/", team.team, name="team"),
     path("team/invite/", team.team_invite, name="team-invite"),
     path(

@@ -8,13 +8,16 @@ does not exist, so references cannot be probed.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
+from orders.exceptions import FulfilmentRefused
 from orders.models import Order, OrderStatus, SellerOrderStatus
 from orders.selectors.cart import cart_of_request
+from orders.selectors.fulfilment import seller_order_in_order, warranties_of_order
 from orders.selectors.orders import (
     order_detail,
     order_for_access_token,
@@ -24,6 +27,9 @@ from orders.selectors.orders import (
 )
 from orders.services.cart import cart_count_remember
 from orders.services.checkout_session import cart_lines_remove_bought
+from orders.services.fulfilment import seller_order_deliver
+from orders.services.warranty import COVERS, EXCLUDES
+from orders.tracking import tracking_url
 
 # Orders this browser may see without an account, by id.
 SESSION_GRANTED = "orders_granted"
@@ -76,7 +82,9 @@ def _timeline(status: str) -> list[dict]:
     ]  # fmt: skip
 
 
-def _sellers(order: Order) -> list[dict]:
+def _sellers(order: Order, *, warranties: bool = False) -> list[dict]:
+    """Each seller order's part of the page; with its warranties (one query)."""
+    by_seller_order = warranties_of_order(order=order) if warranties else {}
     return [
         {
             "seller_order": seller_order,
@@ -84,6 +92,11 @@ def _sellers(order: Order) -> list[dict]:
             "contact_email": seller_contact_email(seller_order),
             "lines": list(seller_order.lines.all()),
             "timeline": _timeline(seller_order.status),
+            "carrier": seller_order.carrier_name or seller_order.get_carrier_display(),
+            "tracking_url": tracking_url(
+                seller_order.carrier, seller_order.tracking_number
+            ),
+            "warranties": by_seller_order.get(seller_order.pk, []),
         }
         for seller_order in order.seller_orders.all()
     ]
@@ -120,8 +133,33 @@ def order_detail_page(request, reference: str):
     return render(
         request,
         "orders/order_detail.html",
-        {"order": order, "sellers": _sellers(order)},
+        {
+            "order": order,
+            "sellers": _sellers(order, warranties=True),
+            "warranty_covers": COVERS,
+            "warranty_excludes": EXCLUDES,
+        },
     )
+
+
+@require_POST
+def delivery_confirm(request, reference: str, seller_order_id: int):
+    """The shopper confirms a parcel arrived: the warranty starts now."""
+    order = _visible_order(request, reference)
+    seller_order = seller_order_in_order(order=order, seller_order_id=seller_order_id)
+    if seller_order is None:
+        raise Http404("No such parcel in this order.")
+    try:
+        seller_order_deliver(
+            seller_order=seller_order, actor=request.user, by="shopper"
+        )
+    except FulfilmentRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request, "Thank you: delivery confirmed. Your warranty starts today."
+        )
+    return redirect("order-detail", order.reference)
 
 
 @require_safe

@@ -1,12 +1,36 @@
-"""The seller's orders: what shoppers paid for, newest first."""
+"""The seller's orders: the list, one order's page, and accept, ship, deliver.
+
+Any member of the refurbisher (owner or staff) may act on its orders. An order
+is looked up by reference within the member's own refurbisher, so another
+seller's order is a 404 that reveals nothing.
+"""
 
 from __future__ import annotations
 
-from django.views.decorators.http import require_safe
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST, require_safe
 
-from orders.models import SellerOrderStatus
+from orders.exceptions import FulfilmentRefused
+from orders.models import Carrier, SellerOrder, SellerOrderStatus
+from orders.selectors.fulfilment import seller_order_of_refurbisher
 from orders.selectors.seller_orders import SOLD, seller_orders_page
+from orders.services.fulfilment import (
+    seller_order_accept,
+    seller_order_deliver,
+    seller_order_ship,
+)
+from orders.tracking import tracking_url
 from refurbishers.views.access import member_required, seller_render
+
+Status = SellerOrderStatus
+STEPS = [
+    (Status.PAID, "paid_at"),
+    (Status.ACCEPTED, "accepted_at"),
+    (Status.SHIPPED, "shipped_at"),
+    (Status.DELIVERED, "delivered_at"),
+]
 
 
 @require_safe
@@ -28,3 +52,137 @@ def orders(request):
         request, "seller/orders.html", {"page": page, "filters": filters},
         current="orders",
     )  # fmt: skip
+
+
+def _seller_order(request, reference: str) -> SellerOrder:
+    seller_order = seller_order_of_refurbisher(
+        refurbisher=request.refurbisher, reference=reference
+    )
+    if seller_order is None:
+        raise Http404("No such order.")
+    return seller_order
+
+
+def _ship_fields(seller_order: SellerOrder, data=None) -> dict:
+    """The ship form's fields and values: one serial field per unit shipped."""
+    data = data or {}
+    units = [
+        {
+            "name": f"serial_{line.pk}_{index}",
+            "label": f"{line.title} ({line.variant_label})"
+            + (f", unit {index + 1}" if line.quantity > 1 else ""),
+            "value": data.get(f"serial_{line.pk}_{index}", ""),
+        }
+        for line in seller_order.lines.all()
+        for index in range(line.quantity)
+    ]
+    return {
+        "carriers": Carrier.choices,
+        "carrier": data.get("carrier", ""),
+        "carrier_name": data.get("carrier_name", ""),
+        "tracking_number": data.get("tracking_number", ""),
+        "units": units,
+    }
+
+
+def _timeline(seller_order: SellerOrder) -> list[dict]:
+    order_of = [status for status, _ in STEPS]
+    reached = (
+        order_of.index(seller_order.status) if seller_order.status in order_of else -1
+    )
+    return [
+        {
+            "label": Status(status).label,
+            "at": getattr(seller_order, field),
+            "done": i <= reached,
+            "current": i == reached,
+        }
+        for i, (status, field) in enumerate(STEPS)
+    ]
+
+
+def _detail_page(request, seller_order, *, ship=None, error=None, status=200):
+    return seller_render(
+        request,
+        "seller/order_detail.html",
+        {
+            "so": seller_order,
+            "order": seller_order.order,
+            "timeline": _timeline(seller_order),
+            "ship": ship or _ship_fields(seller_order),
+            "error": error,
+            "tracking_url": tracking_url(
+                seller_order.carrier, seller_order.tracking_number
+            ),
+            "carrier_shown": seller_order.carrier_name
+            or seller_order.get_carrier_display(),
+        },
+        current="orders",
+        status=status,
+    )
+
+
+@require_safe
+@member_required
+def order_detail(request, reference: str):
+    return _detail_page(request, _seller_order(request, reference))
+
+
+def _refused(request, seller_order, refusal: FulfilmentRefused):
+    """The page again with the refusal: a move out of turn is a conflict (409)."""
+    return _detail_page(request, seller_order, error=refusal, status=409)
+
+
+@require_POST
+@member_required
+def order_accept(request, reference: str):
+    seller_order = _seller_order(request, reference)
+    try:
+        seller_order_accept(seller_order=seller_order, actor=request.user)
+    except FulfilmentRefused as refusal:
+        return _refused(request, seller_order, refusal)
+    messages.success(request, "Order accepted. Ship it before the ship-by time.")
+    return redirect("seller:order", reference)
+
+
+@require_POST
+@member_required
+def order_ship(request, reference: str):
+    seller_order = _seller_order(request, reference)
+    ship = _ship_fields(seller_order, request.POST)
+    serials: dict[int, list[str]] = {}
+    for line in seller_order.lines.all():
+        serials[line.pk] = [
+            request.POST.get(f"serial_{line.pk}_{index}", "")
+            for index in range(line.quantity)
+        ]
+    try:
+        seller_order_ship(
+            seller_order=seller_order,
+            actor=request.user,
+            carrier=request.POST.get("carrier", ""),
+            carrier_name=request.POST.get("carrier_name", ""),
+            tracking_number=request.POST.get("tracking_number", ""),
+            serials=serials,
+        )
+    except FulfilmentRefused as refusal:
+        status = 400 if seller_order.status == Status.ACCEPTED else 409
+        return _detail_page(
+            request, seller_order, ship=ship, error=refusal, status=status
+        )
+    messages.success(request, "Marked shipped. The shopper has the tracking number.")
+    return redirect("seller:order", reference)
+
+
+@require_POST
+@member_required
+def order_deliver(request, reference: str):
+    seller_order = _seller_order(request, reference)
+    try:
+        seller_order_deliver(seller_order=seller_order, actor=request.user, by="seller")
+    except FulfilmentRefused as refusal:
+        return _refused(request, seller_order, refusal)
+    messages.success(
+        request, "Marked delivered. The warranty of each device starts now."
+    )
+    return redirect("seller:order", reference)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("orders.urls_checkout")),
     path("", include("orders.urls")),
     path("", include("orders.urls_fulfilment")),
+    path("", include("orders.urls_messages")),
     path("", include("refurbishers.urls")),
     path("", include("listings.urls")),
 ]

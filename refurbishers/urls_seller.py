@@ -5,7 +5,7 @@ No URL names a refurbisher: every page shows the signed-in member's own.
 
 from django.urls import path
 
-from refurbishers.views import dashboard, orders, team
+from refurbishers.views import dashboard, messages, orders, team
 
 app_name = "seller"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("orders/<str:reference>/accept/", orders.order_accept, name="order-accept"),
     path("orders/<str:reference>/ship/", orders.order_ship, name="order-ship"),
     path("orders/<str:reference>/deliver/", orders.order_deliver, name="order-deliver"),
+    path("messages/", messages.threads, name="messages"),
+    path("messages/<str:reference>/", messages.thread, name="message-thread"),
     path("team/", team.team, name="team"),
     path("team/invite/", team.team_invite, name="team-invite"),
     path(

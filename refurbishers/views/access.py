@@ -38,7 +38,7 @@ NAV = (
     ("listings", "Listings", None),
     ("orders", "Orders", "seller:orders"),
     ("claims", "Claims and returns", None),
-    ("messages", "Messages", None),
+    ("messages", "Messages", "seller:messages"),
     ("payouts", "Payouts", None),
     ("performance", "Performance", None),
     ("api", "API tokens", None),

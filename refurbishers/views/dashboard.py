@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.views.decorators.http import require_safe
 
+from orders.selectors.messages import messages_waiting
 from refurbishers.models import (
     Refurbisher,
     RefurbisherStatus,
@@ -120,6 +121,9 @@ def overview(request):
     return seller_render(
         request,
         "seller/overview.html",
-        {"overview": seller_overview(request.refurbisher)},
+        {
+            "overview": seller_overview(request.refurbisher),
+            "messages_waiting": messages_waiting(refurbisher=request.refurbisher),
+        },
         current="overview",
     )

@@ -1,7 +1,7 @@
 """Messages between a shopper and a seller on a seller order.
 
-Sending both ways, answer times, refused input, emails, the seller's waiting
-list and median answer time.
+Sending both ways, answer times, refused input, who may see a thread and its
+images (invariant 5), emails, the seller's waiting list and query counts.
 """
 
 from __future__ import annotations
@@ -9,12 +9,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders.exceptions import MessageRefused
-from orders.models import Message, MessageAuthor
+from orders.models import Message, MessageAuthor, SellerOrder
 from orders.selectors.messages import (
     messages_waiting,
     refurbisher_threads,
@@ -23,7 +26,7 @@ from orders.selectors.messages import (
 from orders.services.checkout import CheckoutLine, checkout_start
 from orders.services.messages import message_send
 from refurbishers.models import MemberRole, Membership
-from tests.orders.test_checkout_pages import listing_in, seller
+from tests.orders.test_checkout_pages import listing_in, seller, shopper
 from tests.orders.test_order_pages import PARIS, paid_order
 from tests.refurbishers.builders import user_make
 
@@ -232,6 +235,163 @@ class TestEmails:
 
 
 @pytest.mark.django_db
+class TestShopperPages:
+    def test_the_order_page_leads_to_the_thread(self, shop):
+        page = shopper(user=shop.buyer).get(f"/orders/{shop.order.reference}/")
+        assert f'href="{shop.thread_url}"' in page.content.decode()
+        assert "Message Lyon Refurb" in page.content.decode()
+
+    def test_the_buyer_writes_and_reads_the_answer(self, shop):
+        client = shopper(user=shop.buyer)
+        response = client.post(shop.thread_url, {"body": "Which charger?"})
+        message = Message.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == f"{shop.thread_url}#message-{message.pk}"
+        send(shop, SELLER, body="A 20 W one.")
+        page = client.get(shop.thread_url).content.decode()
+        assert "Which charger?" in page and "A 20 W one." in page
+
+    def test_a_photo_is_sent_and_shown_through_the_access_checked_view(self, shop):
+        client = shopper(user=shop.buyer)
+        client.post(shop.thread_url, {"body": "", "image": photo()})
+        message = Message.objects.get()
+        page = client.get(shop.thread_url).content.decode()
+        image_url = f"/messages/images/{message.pk}/"
+        assert f'src="{image_url}"' in page
+        assert "/media/" not in page
+        response = client.get(image_url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/png"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert b"".join(response.streaming_content) == PNG
+
+    def test_an_empty_message_gets_a_form_error_and_writes_nothing(self, shop):
+        response = shopper(user=shop.buyer).post(shop.thread_url, {"body": "  "})
+        assert response.status_code == 400
+        assert "Write a message or attach a photo." in response.content.decode()
+        assert not Message.objects.exists()
+
+    def test_a_bad_photo_keeps_the_text_and_says_why(self, shop):
+        response = shopper(user=shop.buyer).post(
+            shop.thread_url,
+            {"body": "See attached", "image": photo(b"text", "x.jpg")},
+        )
+        page = response.content.decode()
+        assert response.status_code == 400
+        assert "PNG, JPEG or WebP" in page
+        assert ">See attached</textarea>" in page
+        assert not Message.objects.exists()
+
+    def test_a_guest_with_the_email_link_writes_to_the_seller(self, shop):
+        order = paid_order(shop.listing, email="guest@example.com")
+        url = f"/orders/{order.reference}/messages/{order.seller_orders.get().pk}/"
+        assert shopper().get(url).status_code == 404
+        client = shopper()
+        client.get(f"/orders/access/{order.access_token}/")
+        assert client.get(url).status_code == 200
+        assert client.post(url, {"body": "Hi"}).status_code == 302
+        assert Message.objects.get().sender is None
+
+    def test_another_shopper_gets_a_404_on_thread_reply_and_image(self, shop):
+        message = send(shop, image=photo())
+        for client in (shopper(user=user_make()), shopper()):
+            assert client.get(shop.thread_url).status_code == 404
+            assert client.post(shop.thread_url, {"body": "x"}).status_code == 404
+            assert client.get(f"/messages/images/{message.pk}/").status_code == 404
+        assert Message.objects.count() == 1
+
+    def test_a_seller_order_of_another_order_is_a_404(self, shop):
+        other = paid_order(shop.listing, user=user_make())
+        url = f"/orders/{shop.order.reference}/messages/{other.seller_orders.get().pk}/"
+        assert shopper(user=shop.buyer).get(url).status_code == 404
+
+    def test_an_unpaid_seller_order_has_no_thread(self, shop):
+        order = checkout_start(
+            lines=[CheckoutLine(shop.listing.offers.get().pk, 1)],
+            email="ana@example.com", address=PARIS, market="FR", user=shop.buyer,
+        )  # fmt: skip
+        url = f"/orders/{order.reference}/messages/{order.seller_orders.get().pk}/"
+        assert shopper(user=shop.buyer).get(url).status_code == 404
+
+
+@pytest.mark.django_db
+class TestSellerPages:
+    def test_the_navigation_links_to_messages(self, shop):
+        page = shopper(user=shop.owner).get("/seller/").content.decode()
+        assert 'href="/seller/messages/"' in page
+
+    def test_a_member_answers_and_the_shopper_message_is_answered(self, shop):
+        question = send(shop, body="When do you ship?")
+        client = shopper(user=shop.staff)
+        page = client.get(shop.seller_url).content.decode()
+        assert "When do you ship?" in page and "waiting for your answer" in page
+        response = client.post(shop.seller_url, {"body": "Tomorrow morning."})
+        assert response.status_code == 302
+        reply = Message.objects.get(author=SELLER)
+        assert reply.sender == shop.staff
+        question.refresh_from_db()
+        assert question.answered_at == reply.created_at
+
+    def test_an_empty_answer_gets_a_form_error(self, shop):
+        response = shopper(user=shop.owner).post(shop.seller_url, {"body": ""})
+        assert response.status_code == 400
+        assert "Write a message or attach a photo." in response.content.decode()
+        assert not Message.objects.exists()
+
+    def test_another_seller_gets_a_404_on_thread_reply_and_image(self, shop):
+        message = send(shop, image=photo())
+        client = shopper(user=shop.berlin_owner)
+        assert client.get(shop.seller_url).status_code == 404
+        assert client.post(shop.seller_url, {"body": "x"}).status_code == 404
+        assert client.get(f"/messages/images/{message.pk}/").status_code == 404
+        assert (
+            shop.order.reference not in client.get("/seller/messages/").content.decode()
+        )
+        assert Message.objects.count() == 1
+
+    def test_the_seller_and_staff_with_permission_see_the_image(self, shop):
+        message = send(shop, image=photo(JPEG))
+        url = f"/messages/images/{message.pk}/"
+        assert shopper(user=shop.staff).get(url)["Content-Type"] == "image/jpeg"
+        staff = user_make(is_staff=True)
+        assert shopper(user=staff).get(url).status_code == 404
+        staff.user_permissions.add(Permission.objects.get(codename="view_message"))
+        assert shopper(user=staff).get(url).status_code == 200
+        assert shopper().get("/messages/images/999999/").status_code == 404
+
+    def test_the_list_shows_waiting_threads_first_with_their_wait(self, shop):
+        answered = paid_order(shop.listing, email="b@example.com")
+        waiting = paid_order(shop.listing, email="c@example.com")
+        for order, sender in ((answered, SHOPPER), (answered, SELLER)):
+            message_send(
+                seller_order=order.seller_orders.get(), author=sender,
+                sender=shop.owner if sender == SELLER else None, body="Hi",
+            )  # fmt: skip
+        message_send(
+            seller_order=waiting.seller_orders.get(), author=SHOPPER, sender=None,
+            body="Where is my parcel?",
+        )  # fmt: skip
+        Message.objects.filter(seller_order__order=waiting).update(
+            created_at=timezone.now() - timedelta(hours=5)
+        )
+        page = shopper(user=shop.owner).get("/seller/messages/").content.decode()
+        assert page.index(waiting.reference) < page.index(answered.reference)
+        assert "1 waiting for 5\xa0hours" in page
+        assert "1 message waiting for your answer" in page
+
+    def test_the_overview_says_how_many_messages_wait(self, shop):
+        page = shopper(user=shop.owner).get("/seller/").content.decode()
+        assert "waiting for your answer" not in page
+        send(shop, body="One")
+        send(shop, body="Two")
+        page = shopper(user=shop.owner).get("/seller/").content.decode()
+        assert "2 messages waiting for your answer" in page
+        send(shop, SELLER, body="Answer")
+        page = shopper(user=shop.owner).get("/seller/").content.decode()
+        assert "waiting for your answer" not in page
+
+
+@pytest.mark.django_db
 class TestSelectors:
     def test_waiting_counts_only_unanswered_shopper_messages_of_the_seller(self, shop):
         send(shop, body="Answered")
@@ -266,3 +426,45 @@ class TestSelectors:
             shop.seller_order.pk
         ]
         assert list(refurbisher_threads(refurbisher=shop.berlin)) == []
+
+
+@pytest.mark.django_db
+class TestQueryCounts:
+    def _count(self, client, url) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        # A session read falls back to the database when its cache entry is
+        # missing (cached_db sessions): not the page's cost.
+        return sum("django_session" not in q["sql"] for q in queries)
+
+    def test_the_thread_pages_cost_the_same_whatever_their_length(self, shop):
+        buyer, owner = shopper(user=shop.buyer), shopper(user=shop.owner)
+        send(shop, image=photo())
+        send(shop, SELLER)
+        counts = [
+            self._count(buyer, shop.thread_url),
+            self._count(owner, shop.seller_url),
+        ]
+        for _ in range(10):
+            send(shop, image=photo())
+            send(shop, SELLER)
+        assert [
+            self._count(buyer, shop.thread_url),
+            self._count(owner, shop.seller_url),
+        ] == counts
+        assert counts[0] <= 8 and counts[1] <= 8
+
+    def test_the_threads_list_costs_the_same_whatever_its_length(self, shop):
+        owner = shopper(user=shop.owner)
+        send(shop)
+        first = self._count(owner, "/seller/messages/")
+        for _ in range(5):
+            order = paid_order(shop.listing, email="x@example.com")
+            message_send(
+                seller_order=order.seller_orders.get(), author=SHOPPER,
+                sender=None, body="Hi",
+            )  # fmt: skip
+        assert self._count(owner, "/seller/messages/") == first
+        assert (
+            SellerOrder.objects.filter(messages__isnull=False).distinct().count() == 6
+        )

@@ -1,13 +1,15 @@
 """The shopper's messages with a seller, and message images for both sides.
 
 A thread is the buyer's (the order's owner, or a browser granted the order, as
-on the order pages) and the seller's; anyone else gets a 404, like an order
-that does not exist. Images are never public media: this view streams them to
-the two parties and to staff allowed to view messages.
+on the order pages) and the seller's; anyone else signed in gets a 404, like an
+order that does not exist, and a signed-out visitor is asked to sign in.
+Images are never public media: a view streams them to the two parties and to
+staff allowed to view messages.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,12 +41,18 @@ def _buyer_may_see(request, seller_order: SellerOrder, token: str = "") -> bool:
     )
 
 
-def _visible_seller_order(request, reference: str, seller_order_id: int):
+def _visible_seller_order(
+    request, reference: str, seller_order_id: int
+) -> SellerOrder | None:
+    """The seller order if the requester is its buyer; None for a signed-out
+    visitor who is not; a 404 for anyone else signed in."""
     seller_order = seller_order_for_shopper(
         reference=reference, seller_order_id=seller_order_id
     )
     token = request.GET.get("token", "")
     if seller_order is None or not _buyer_may_see(request, seller_order, token):
+        if not request.user.is_authenticated:
+            return None
         raise Http404("No such conversation.")
     if token:
         order_access_grant(request, seller_order.order)
@@ -55,6 +63,10 @@ def _visible_seller_order(request, reference: str, seller_order_id: int):
 def thread(request, reference: str, seller_order_id: int):
     """The buyer's conversation with the seller of one seller order."""
     seller_order = _visible_seller_order(request, reference, seller_order_id)
+    if seller_order is None:
+        # A signed-out visitor may be the buyer following the email link:
+        # ask them to sign in, whether or not the thread exists (nothing leaks).
+        return redirect_to_login(request.get_full_path())
     error = None
     body = ""
     status = 200

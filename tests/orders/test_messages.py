@@ -285,7 +285,7 @@ class TestShopperPages:
     def test_a_guest_with_the_email_link_writes_to_the_seller(self, shop):
         order = paid_order(shop.listing, email="guest@example.com")
         url = f"/orders/{order.reference}/messages/{order.seller_orders.get().pk}/"
-        assert shopper().get(url).status_code == 404
+        assert shopper().get(url)["Location"].startswith("/accounts/sign-in/")
         client = shopper()
         client.get(f"/orders/access/{order.access_token}/")
         assert client.get(url).status_code == 200
@@ -294,11 +294,28 @@ class TestShopperPages:
 
     def test_another_shopper_gets_a_404_on_thread_reply_and_image(self, shop):
         message = send(shop, image=photo())
-        for client in (shopper(user=user_make()), shopper()):
-            assert client.get(shop.thread_url).status_code == 404
-            assert client.post(shop.thread_url, {"body": "x"}).status_code == 404
-            assert client.get(f"/messages/images/{message.pk}/").status_code == 404
+        client = shopper(user=user_make())
+        assert client.get(shop.thread_url).status_code == 404
+        assert client.post(shop.thread_url, {"body": "x"}).status_code == 404
+        assert client.get(f"/messages/images/{message.pk}/").status_code == 404
+        assert shopper().get(f"/messages/images/{message.pk}/").status_code == 404
         assert Message.objects.count() == 1
+
+    def test_a_signed_out_visitor_is_asked_to_sign_in_whether_or_not_it_exists(
+        self, shop
+    ):
+        """The buyer may be following the email link signed out; a stranger
+        learns nothing, as an unknown thread answers the same."""
+        client = shopper()
+        unknown = f"/orders/{shop.order.reference}/messages/999999/"
+        for url in (shop.thread_url, unknown):
+            response = client.get(url)
+            assert response.status_code == 302
+            assert response["Location"].startswith("/accounts/sign-in/?next=")
+        assert client.post(shop.thread_url, {"body": "x"}).status_code == 302
+        assert not Message.objects.exists()
+        client.force_login(shop.buyer)
+        assert client.get(shop.thread_url).status_code == 200
 
     def test_a_seller_order_of_another_order_is_a_404(self, shop):
         other = paid_order(shop.listing, user=user_make())

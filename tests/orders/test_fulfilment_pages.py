@@ -50,6 +50,8 @@ class TestSellerOrderPage:
         assert "Ship by" in page and "Europe/Paris time" in page
         assert "Accept order" in page
         assert "Late" not in page
+        reference = seller_order.order.reference
+        assert f'href="/seller/messages/{reference}/"' in page
 
     def test_the_orders_list_links_to_it_and_shows_a_late_badge(self, client, shop):
         owner, _, seller_order = shop

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from marketplace.uploads import JPEG, PNG, WEBP, sniffed_content_type
 from orders.exceptions import MessageRefused
 from orders.models import Message, MessageAuthor, SellerOrder, SellerOrderStatus
 from refurbishers.models import Membership
@@ -21,11 +22,8 @@ from refurbishers.models import Membership
 BODY_MAX_CHARS = 5000
 # A seller order that was never paid has no one to talk to.
 NO_MESSAGES = (SellerOrderStatus.PENDING_PAYMENT, SellerOrderStatus.VOID)
-# What a message image may be, recognised by its first bytes, never by its name.
-IMAGE_SIGNATURES = {
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
+# What a message image may be (recognised by content: marketplace.uploads).
+IMAGE_TYPES = (PNG, JPEG, WEBP)
 
 
 def image_max_megabytes() -> str:
@@ -41,14 +39,9 @@ def message_image_content_type(upload: UploadedFile) -> str:
         )
     if upload.size == 0:
         raise MessageRefused("The photo is empty.", field="image")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, content_type in IMAGE_SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
+    content_type = sniffed_content_type(upload)
+    if content_type in IMAGE_TYPES:
+        return content_type
     raise MessageRefused(
         "Attach a PNG, JPEG or WebP photo (this file is none of them, whatever "
         "its name).",

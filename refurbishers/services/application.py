@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import slugify
 
+from marketplace.uploads import JPEG, PDF, PNG, sniffed_content_type
 from refurbishers.exceptions import DocumentRejected, StatusChangeNotAllowed
 from refurbishers.models import (
     Application,
@@ -34,12 +35,8 @@ OPERATIONS_FIELDS = (
     "erasure_method", "erasure_standard", "erasure_certificate", "warranty_months",
     "service_channels", "service_hours", "service_team_size", "return_address",
 )  # fmt: skip
-# What a document may be, recognised by its first bytes, never by its name.
-SIGNATURES = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
+# What a document may be (recognised by content: marketplace.uploads).
+DOCUMENT_TYPES = (PDF, PNG, JPEG)
 
 
 def _unique_slug(name: str) -> str:
@@ -131,12 +128,9 @@ def document_content_type(upload: UploadedFile) -> str:
         raise DocumentRejected(f"A document can be {limit} MB at most.", field="file")
     if upload.size == 0:
         raise DocumentRejected("The file is empty.", field="file")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, content_type in SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
+    content_type = sniffed_content_type(upload)
+    if content_type in DOCUMENT_TYPES:
+        return content_type
     raise DocumentRejected(
         "Upload a PDF, PNG or JPEG file (this one is none of them, whatever its name).",
         field="file",

@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from marketplace.money import to_minor_units
 from orders.models import Order
-from orders.services.checkout import CheckoutLine, ShippingAddress, checkout_start
+from orders.services.checkout import CheckoutLine, checkout_start
 from orders.services.payment import order_payment_succeeded
+from tests.orders.test_checkout import PARIS
 from tests.orders.test_checkout_pages import (
     add,
     checkout_to_review,
@@ -19,11 +20,6 @@ from tests.orders.test_checkout_pages import (
     shopper,
 )
 from tests.refurbishers.builders import user_make
-
-PARIS = ShippingAddress(
-    name="Camille Martin", line1="8 rue Oberkampf", postal_code="75011",
-    city="Paris", country="FR",
-)  # fmt: skip
 
 
 def paid_order(*listings, user=None, email="camille@example.com") -> Order:

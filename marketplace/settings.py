@@ -199,6 +199,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.late_shipments_flag",
         "schedule": crontab(minute="*/15"),
     },
+    # After the sale (orders.tasks): refunds retried, returns refunded when
+    # overdue, claims reminded and escalated, payouts sent daily.
+    "refunds-retry": {"task": "orders.tasks.refunds_retry", "schedule": 300.0},
+    "returns-refund-overdue": {
+        "task": "orders.tasks.returns_refund_overdue",
+        "schedule": crontab(minute=20),
+    },
+    "claims-remind-and-escalate": {
+        "task": "orders.tasks.claims_remind_and_escalate",
+        "schedule": crontab(minute="*/15"),
+    },
+    "payouts-run": {
+        "task": "orders.tasks.payouts_run",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "deliveries-auto-confirm": {
         "task": "orders.tasks.deliveries_auto_confirm",
         "schedule": crontab(minute=5),
@@ -223,6 +238,18 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SHIP_BY_BUSINESS_DAYS = int(os.environ.get("SHIP_BY_BUSINESS_DAYS", "2"))
 # A shipped seller order nobody confirmed is delivered this many days later.
 AUTO_DELIVERY_DAYS = int(os.environ.get("AUTO_DELIVERY_DAYS", "14"))
+# After the sale (orders.services): refunds, returns, warranty claims, payouts.
+# A refund the provider refused this many times is marked failed for QA.
+REFUND_MAX_ATTEMPTS = int(os.environ.get("REFUND_MAX_ATTEMPTS", "5"))
+# A return on its way back that the seller has not marked received is refunded
+# automatically this many days after the shopper sent it.
+RETURN_REFUND_DAYS = int(os.environ.get("RETURN_REFUND_DAYS", "14"))
+# The seller answers a warranty claim within this many business days (its own
+# time zone); a reminder goes this many hours before; past it, ReMarket decides.
+CLAIM_ANSWER_BUSINESS_DAYS = int(os.environ.get("CLAIM_ANSWER_BUSINESS_DAYS", "2"))
+CLAIM_REMINDER_HOURS = int(os.environ.get("CLAIM_REMINDER_HOURS", "24"))
+# Where escalated claims are announced (QA's shared inbox).
+QA_EMAIL = os.environ.get("QA_EMAIL", "qa@remarket.local")
 
 # --- Markets ----------------------------------------------------------------
 DEFAULT_MARKET = (os.environ.get("DEFAULT_MARKET") or "US").strip().upper()

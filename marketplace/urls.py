@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("orders.urls_fulfilment")),
     path("", include("orders.urls_messages")),
+    path("", include("orders.urls_after_sale")),
     path("", include("refurbishers.urls")),
     path("", include("listings.urls")),
 ]

@@ -238,6 +238,9 @@ class SellerOrder(models.Model):
     cancel_reason = models.TextField(blank=True)
     # A seller's own cancellation (a stock error, say) counts against it.
     cancelled_by_seller = models.BooleanField(default=False)
+    cancel_reason_code = models.CharField(max_length=24, blank=True)
+    # Delivered and past the return window: the seller may be paid from then.
+    payable_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -252,6 +255,11 @@ class SellerOrder(models.Model):
                 fields=["shipped_at"],
                 condition=Q(status="shipped"),
                 name="seller_order_in_transit",
+            ),
+            models.Index(
+                fields=["refurbisher", "payable_at"],
+                condition=Q(status="delivered"),
+                name="seller_order_payable",
             ),
         ]
         constraints = [
@@ -498,3 +506,491 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} on seller order {self.seller_order_id}"
+
+
+# --- Refunds ------------------------------------------------------------------
+
+
+class RefundReason(models.TextChoices):
+    SHOPPER_CANCELLED = "shopper_cancelled", "Cancelled by the shopper"
+    SELLER_CANCELLED = "seller_cancelled", "Cancelled by the seller"
+    RETURN = "return", "Item returned"
+    WARRANTY_CLAIM = "warranty_claim", "Warranty claim"
+    PAID_TOO_LATE = "paid_too_late", "Paid after the items were released"
+    GOODWILL = "goodwill", "Goodwill gesture from ReMarket"
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", "Being refunded"
+    SUCCEEDED = "succeeded", "Refunded"
+    FAILED = "failed", "Refund failed"
+
+
+class Refund(models.Model):
+    """Money given back on an order's payment, full or partial, and why.
+
+    The row is written first (in the transaction that decides the refund) and
+    sent to the payment provider after commit with ``idempotency_key``, so a
+    retry after a crash or a timeout can never refund twice. The sum of an
+    order's refunds that did not fail never exceeds what was paid
+    (``orders.services.refunds``, under the order's row lock).
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    seller_order = models.ForeignKey(
+        SellerOrder,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=24, choices=RefundReason.choices)
+    # Shown to the shopper on the order page: why this money came back.
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    provider_refund_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure_message = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive"),
+            # A cancelled seller order is refunded once.
+            models.UniqueConstraint(
+                fields=["seller_order"],
+                condition=Q(reason__in=["shopper_cancelled", "seller_cancelled"]),
+                name="refund_once_per_cancellation",
+            ),
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(reason="paid_too_late"),
+                name="refund_once_per_late_payment",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="pending"),
+                name="refund_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.pk} of {self.amount} {self.currency}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"remarket-refund-{self.pk}"
+
+
+# --- Returns (change of mind, or the seller's fault) ---------------------------
+
+
+class ReturnReason(models.TextChoices):
+    CHANGED_MIND = "changed_mind", "Changed my mind"
+    DEFECTIVE = "defective", "Does not work properly"
+    DAMAGED_IN_TRANSIT = "damaged_in_transit", "Damaged in transit"
+    NOT_AS_DESCRIBED = "not_as_described", "Not as described"
+
+
+# Returns for these reasons count against the seller (quality metrics).
+SELLER_FAULT_RETURN_REASONS = frozenset(
+    {
+        ReturnReason.DEFECTIVE,
+        ReturnReason.DAMAGED_IN_TRANSIT,
+        ReturnReason.NOT_AS_DESCRIBED,
+    }
+)
+
+
+class ReturnStatus(models.TextChoices):
+    REQUESTED = "requested", "Return requested"
+    AUTHORISED = "authorised", "Return instructions sent"
+    SENT_BACK = "sent_back", "On its way back"
+    RECEIVED = "received", "Received by the seller"
+    REFUNDED = "refunded", "Refunded"
+    WITHDRAWN = "withdrawn", "Withdrawn by the shopper"
+
+
+# orders.services.returns is the only code that moves a return, with an audit row.
+RETURN_MOVES: dict[str, frozenset[str]] = {
+    ReturnStatus.REQUESTED: frozenset(
+        {ReturnStatus.AUTHORISED, ReturnStatus.WITHDRAWN}
+    ),
+    ReturnStatus.AUTHORISED: frozenset(
+        {ReturnStatus.SENT_BACK, ReturnStatus.RECEIVED, ReturnStatus.WITHDRAWN}
+    ),
+    ReturnStatus.SENT_BACK: frozenset({ReturnStatus.RECEIVED, ReturnStatus.REFUNDED}),
+    ReturnStatus.RECEIVED: frozenset({ReturnStatus.REFUNDED}),
+    ReturnStatus.REFUNDED: frozenset(),
+    ReturnStatus.WITHDRAWN: frozenset(),
+}
+OPEN_RETURN_STATUSES = (
+    ReturnStatus.REQUESTED,
+    ReturnStatus.AUTHORISED,
+    ReturnStatus.SENT_BACK,
+    ReturnStatus.RECEIVED,
+)
+
+
+class ReturnRequest(models.Model):
+    """A shopper sending back one delivered line within the return window."""
+
+    seller_order = models.ForeignKey(
+        SellerOrder, on_delete=models.PROTECT, related_name="returns"
+    )
+    line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="returns"
+    )
+    reason = models.CharField(max_length=24, choices=ReturnReason.choices)
+    details = models.TextField(max_length=2000, blank=True)
+    seller_at_fault = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED
+    )
+    instructions = models.TextField(max_length=2000, blank=True)
+    return_carrier = models.CharField(max_length=80, blank=True)
+    return_tracking = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    refund = models.OneToOneField(
+        Refund,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="return_request",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    authorised_at = models.DateTimeField(null=True, blank=True)
+    sent_back_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=~Q(status="withdrawn"),
+                name="return_once_per_line",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["sent_back_at"],
+                condition=Q(status="sent_back"),
+                name="return_on_its_way_back",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Return {self.pk} of line {self.line_id} ({self.status})"
+
+
+class ReturnStatusChange(models.Model):
+    """Who moved a return, when, from what, to what, and why."""
+
+    return_request = models.ForeignKey(
+        ReturnRequest, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.return_request_id}: {self.from_status} → {self.to_status}"
+
+
+# --- Warranty claims --------------------------------------------------------------
+
+
+class ClaimProblem(models.TextChoices):
+    SCREEN = "screen", "Screen or touch"
+    BATTERY = "battery", "Battery"
+    CHARGING = "charging", "Charging port or charging"
+    CAMERA = "camera", "Camera"
+    AUDIO = "audio", "Speaker or microphone"
+    CONNECTIVITY = "connectivity", "Wi-Fi, Bluetooth or mobile network"
+    BUTTONS = "buttons", "Buttons or sensors"
+    SOFTWARE = "software", "Software or start-up"
+    OTHER = "other", "Something else"
+
+
+class ClaimStatus(models.TextChoices):
+    OPEN = "open", "Waiting for the seller"
+    ANSWERED = "answered", "Seller answered"
+    ACCEPTED = "accepted", "Solution accepted"
+    ESCALATED = "escalated", "With ReMarket"
+    RESOLVED = "resolved", "Decided by ReMarket"
+
+
+# orders.services.claims is the only code that moves a claim, with an audit row.
+CLAIM_MOVES: dict[str, frozenset[str]] = {
+    ClaimStatus.OPEN: frozenset({ClaimStatus.ANSWERED, ClaimStatus.ESCALATED}),
+    ClaimStatus.ANSWERED: frozenset({ClaimStatus.ACCEPTED, ClaimStatus.ESCALATED}),
+    ClaimStatus.ESCALATED: frozenset({ClaimStatus.RESOLVED}),
+    ClaimStatus.ACCEPTED: frozenset(),
+    ClaimStatus.RESOLVED: frozenset(),
+}
+OPEN_CLAIM_STATUSES = (ClaimStatus.OPEN, ClaimStatus.ANSWERED, ClaimStatus.ESCALATED)
+
+
+class ClaimRemedy(models.TextChoices):
+    REPAIR = "repair", "Repair"
+    REPLACEMENT = "replacement", "Replacement"
+    REFUND = "refund", "Refund"
+    DECLINE = "decline", "Declined"
+
+
+class WarrantyClaim(models.Model):
+    """A shopper's claim under one device's warranty, from filing to resolution."""
+
+    warranty = models.ForeignKey(
+        Warranty, on_delete=models.PROTECT, related_name="claims"
+    )
+    # Copies of the warranty's seller order and seller, for scoping and queues.
+    seller_order = models.ForeignKey(
+        SellerOrder, on_delete=models.PROTECT, related_name="claims"
+    )
+    refurbisher = models.ForeignKey(
+        "refurbishers.Refurbisher", on_delete=models.PROTECT, related_name="claims"
+    )
+    problem = models.CharField(max_length=16, choices=ClaimProblem.choices)
+    description = models.TextField(max_length=4000)
+    status = models.CharField(
+        max_length=12, choices=ClaimStatus.choices, default=ClaimStatus.OPEN
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The seller's answer is due then (business days in its time zone).
+    answer_due_at = models.DateTimeField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    seller_remedy = models.CharField(
+        max_length=12, choices=ClaimRemedy.choices, blank=True
+    )
+    seller_message = models.TextField(max_length=4000, blank=True)
+    # A refund offered or decided may be partial (up to the unit's price).
+    refund_amount = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalation_reason = models.TextField(max_length=4000, blank=True)
+    qa_remedy = models.CharField(max_length=12, choices=ClaimRemedy.choices, blank=True)
+    qa_note = models.TextField("QA note", max_length=4000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refund = models.OneToOneField(
+        Refund,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="warranty_claim",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warranty"],
+                condition=Q(status__in=["open", "answered", "escalated"]),
+                name="claim_one_open_per_warranty",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_amount__isnull=True) | Q(refund_amount__gt=0),
+                name="claim_refund_positive",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["answer_due_at"],
+                condition=Q(status="open"),
+                name="claim_waiting_for_seller",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim {self.pk} on warranty {self.warranty_id} ({self.status})"
+
+
+def claim_photo_path(photo: ClaimPhoto, filename: str) -> str:
+    return f"claims/{photo.claim_id}/{uuid.uuid4().hex}"
+
+
+class ClaimPhoto(models.Model):
+    """A photo of the fault, checked to be an image by its first bytes."""
+
+    claim = models.ForeignKey(
+        WarrantyClaim, on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.FileField(upload_to=claim_photo_path, max_length=200)
+    content_type = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} of claim {self.claim_id}"
+
+
+class ClaimStatusChange(models.Model):
+    """Who moved a claim, when, from what, to what, and why."""
+
+    claim = models.ForeignKey(
+        WarrantyClaim, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.from_status} → {self.to_status}"
+
+
+# --- Payouts -------------------------------------------------------------------
+
+
+class PayoutStatus(models.TextChoices):
+    PENDING = "pending", "Being sent"
+    PAID = "paid", "Paid"
+    FAILED = "failed", "Not sent"
+
+
+class Payout(models.Model):
+    """Money sent to a refurbisher: its payable sales less commission and refunds.
+
+    Sent as a Stripe Connect transfer to the refurbisher's connected account
+    with ``idempotency_key``; with the offline gateway it is a test payout.
+    """
+
+    refurbisher = models.ForeignKey(
+        "refurbishers.Refurbisher", on_delete=models.PROTECT, related_name="payouts"
+    )
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    status = models.CharField(
+        max_length=8, choices=PayoutStatus.choices, default=PayoutStatus.PENDING
+    )
+    provider = models.CharField(max_length=16, blank=True)
+    transfer_id = models.CharField(max_length=255, blank=True)
+    destination = models.CharField(max_length=255, blank=True)
+    failure_message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Payout {self.pk} of {self.amount} {self.currency}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"remarket-payout-{self.pk}"
+
+
+class PayoutLineKind(models.TextChoices):
+    SALE = "sale", "Sale"
+    REFUND = "refund", "Refund deducted"
+
+
+class PayoutLine(models.Model):
+    """What a payout contains: a sale's net amount, or a refund deducted.
+
+    A seller order is paid out once and a refund deducted once (unique
+    constraints), so a second payout run finds nothing left to pay.
+    """
+
+    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=8, choices=PayoutLineKind.choices)
+    seller_order = models.ForeignKey(
+        SellerOrder, on_delete=models.PROTECT, related_name="payout_lines"
+    )
+    refund = models.OneToOneField(
+        Refund,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payout_line",
+    )
+    # Positive for a sale, negative for a deduction.
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    description = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller_order"],
+                condition=Q(kind="sale"),
+                name="payout_sale_once",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="sale", refund__isnull=True, amount__gte=0))
+                | Q(kind="refund", refund__isnull=False, amount__lt=0),
+                name="payout_line_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"

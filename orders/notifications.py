@@ -50,3 +50,36 @@ def order_paid_notify(*, order_id: int) -> int:
                 owners,
             )
     return sent
+
+
+def owner_emails(refurbisher) -> list[str]:
+    """The refurbisher's owners' email addresses: where seller emails go."""
+    return list(
+        refurbisher.memberships.filter(role=MemberRole.OWNER)
+        .exclude(user__email="")
+        .order_by("pk")
+        .values_list("user__email", flat=True)
+    )
+
+
+def refund_notify(*, refund_id: int) -> int:
+    """Tell the shopper money is on its way back, how much and why."""
+    from orders.models import Refund
+
+    refund = Refund.objects.select_related("order", "seller_order__refurbisher").get(
+        pk=refund_id
+    )
+    order = refund.order
+    context = {
+        "order": order,
+        "refund": refund,
+        "market": MARKETS[order.market],
+        "site_url": settings.SITE_URL,
+        "order_url": f"{settings.SITE_URL}/orders/access/{order.access_token}/",
+    }
+    return _send(
+        f"ReMarket: a refund on your order {order.reference}",
+        "refund_issued",
+        context,
+        [order.email],
+    )

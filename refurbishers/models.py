@@ -104,6 +104,8 @@ class Refurbisher(models.Model):
     )
     rating_count = models.PositiveIntegerField(default=0)
     selling_since = models.DateField(null=True, blank=True)
+    # The Stripe Connect account payouts are transferred to (acct_...).
+    stripe_account_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

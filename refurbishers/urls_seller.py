@@ -3,7 +3,7 @@
 No URL names a refurbisher: every page shows the signed-in member's own.
 """
 
-from django.urls import path
+from django.urls import include, path
 
 from refurbishers.views import dashboard, messages, orders, team
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("orders/<str:reference>/deliver/", orders.order_deliver, name="order-deliver"),
     path("messages/", messages.threads, name="messages"),
     path("messages/<str:reference>/", messages.thread, name="message-thread"),
+    path("claims/", include("refurbishers.urls_seller_claims")),
+    path("returns/", include("refurbishers.urls_seller_returns")),
+    path("payouts/", include("refurbishers.urls_seller_payouts")),
     path("team/", team.team, name="team"),
     path("team/invite/", team.team_invite, name="team-invite"),
     path(

@@ -63,6 +63,18 @@ def ship_by_for(seller_order: SellerOrder) -> dt.datetime:
     )
 
 
+# A seller order the shopper may still cancel: not shipped yet.
+CANCELLABLE_BY_SHOPPER = (Status.PAID, Status.ACCEPTED)
+
+
+def return_window_end(seller_order: SellerOrder) -> dt.datetime | None:
+    """Until when a delivered seller order may be returned (the market's days)."""
+    if seller_order.delivered_at is None:
+        return None
+    days = MARKETS[seller_order.order.market].return_window_days
+    return seller_order.delivered_at + dt.timedelta(days=days)
+
+
 def _locked(seller_order: SellerOrder) -> SellerOrder:
     return (
         SellerOrder.objects.select_for_update(of=("self",))
@@ -259,10 +271,12 @@ def seller_order_deliver(
     _check(seller_order, Status.DELIVERED)
     now = timezone.now()
     seller_order.delivered_at = now
+    # The seller is paid once the return window has closed.
+    seller_order.payable_at = return_window_end(seller_order)
     reason = DELIVERED_BY[by].format(days=settings.AUTO_DELIVERY_DAYS)
     _move(
         seller_order, Status.DELIVERED, actor=actor, reason=reason,
-        fields=("delivered_at",),
+        fields=("delivered_at", "payable_at"),
     )  # fmt: skip
     warranties_create(seller_order=seller_order, starts_at=now)
     pk = seller_order.pk

@@ -105,6 +105,9 @@ def order_payment_succeeded(
                 if seller_order.sale_slot_reference:
                     sale_slot_confirm(reference=seller_order.sale_slot_reference)
     except (CheckoutRefused, SaleCapReached) as refusal:
+        # Kept so the refund can name the payment it gives back.
+        order.payment_intent_id = payment_intent_id or order.payment_intent_id
+        order.save(update_fields=["payment_intent_id"])
         _audit(
             order, order.status, from_status=order.status,
             reason=f"Paid after the reservations ended and {refusal.message} "

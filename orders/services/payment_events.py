@@ -14,13 +14,15 @@ import logging
 
 from django.db import transaction
 
-from orders.models import Order
+from orders.models import Order, RefundReason
 from orders.services.payment import (
+    PaymentOutcome,
     order_expire,
     order_payment_failed,
     order_payment_succeeded,
     order_refund_recorded,
 )
+from orders.services.refunds import RefundRefused, refund_create
 from orders.webhooks import event_mark_processed, event_record
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,25 @@ def _order_for(payload: dict) -> Order | None:
     return None
 
 
+def _late_payment_refund(order: Order) -> None:
+    """Give back a payment whose items were sold out by the time it arrived.
+
+    Once per order (a unique constraint on the late-payment refund): a repeated
+    event finds the refund there and leaves it.
+    """
+    if order.refunds.filter(reason=RefundReason.PAID_TOO_LATE).exists():
+        return
+    try:
+        with transaction.atomic():
+            refund_create(
+                order=order, seller_order=None, amount=order.total_amount,
+                reason=RefundReason.PAID_TOO_LATE,
+                note="The items were no longer available when the payment arrived.",
+            )  # fmt: skip
+    except RefundRefused as refusal:
+        logger.error("Late payment of order %s not refunded: %s", order.pk, refusal)
+
+
 def payment_event_process(event: dict) -> str:
     """Apply one event; return what it did, in a few words (for logs and tests)."""
     kind = event.get("type", "")
@@ -83,6 +104,8 @@ def payment_event_process(event: dict) -> str:
             currency=str(payload.get("currency") or ""),
             payment_intent_id=str(intent),
         )
+        if outcome is PaymentOutcome.NEEDS_REFUND:
+            _late_payment_refund(order)
         return outcome.value
     if kind in REFUNDED:
         recorded = order_refund_recorded(

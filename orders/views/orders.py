@@ -12,10 +12,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from orders.exceptions import FulfilmentRefused
 from orders.models import Order, OrderStatus, SellerOrderStatus
+from orders.selectors.after_sale import AfterSale, after_sale_of_order
 from orders.selectors.cart import cart_of_request
 from orders.selectors.fulfilment import seller_order_in_order, warranties_of_order
 from orders.selectors.orders import (
@@ -27,7 +29,11 @@ from orders.selectors.orders import (
 )
 from orders.services.cart import cart_count_remember
 from orders.services.checkout_session import cart_lines_remove_bought
-from orders.services.fulfilment import seller_order_deliver
+from orders.services.fulfilment import (
+    CANCELLABLE_BY_SHOPPER,
+    return_window_end,
+    seller_order_deliver,
+)
 from orders.services.warranty import COVERS, EXCLUDES
 from orders.tracking import tracking_url
 
@@ -82,24 +88,46 @@ def _timeline(status: str) -> list[dict]:
     ]  # fmt: skip
 
 
-def _sellers(order: Order, *, warranties: bool = False) -> list[dict]:
-    """Each seller order's part of the page; with its warranties (one query)."""
-    by_seller_order = warranties_of_order(order=order) if warranties else {}
-    return [
-        {
-            "seller_order": seller_order,
-            "refurbisher": seller_order.refurbisher,
-            "contact_email": seller_contact_email(seller_order),
-            "lines": list(seller_order.lines.all()),
-            "timeline": _timeline(seller_order.status),
-            "carrier": seller_order.carrier_name or seller_order.get_carrier_display(),
-            "tracking_url": tracking_url(
-                seller_order.carrier, seller_order.tracking_number
-            ),
-            "warranties": by_seller_order.get(seller_order.pk, []),
-        }
-        for seller_order in order.seller_orders.all()
-    ]
+def _sellers(order: Order, *, after_sale: AfterSale | None = None) -> list[dict]:
+    """Each seller order's part of the page.
+
+    With ``after_sale`` (the order page): each seller order's warranties (one
+    query), refunds, each line's return (``line.return_request``) and each
+    warranty's claims (``warranty.claims_list``).
+    """
+    by_seller_order = warranties_of_order(order=order) if after_sale else {}
+    after_sale = after_sale or AfterSale()
+    now = timezone.now()
+    sellers = []
+    for seller_order in order.seller_orders.all():
+        lines = list(seller_order.lines.all())
+        for line in lines:
+            line.return_request = after_sale.return_by_line.get(line.pk)
+        seller_warranties = by_seller_order.get(seller_order.pk, [])
+        for warranty in seller_warranties:
+            warranty.claims_list = after_sale.claims_by_warranty.get(warranty.pk, [])
+            warranty.running = warranty.starts_at <= now < warranty.ends_at
+        return_until = return_window_end(seller_order)
+        sellers.append(
+            {
+                "seller_order": seller_order,
+                "refurbisher": seller_order.refurbisher,
+                "contact_email": seller_contact_email(seller_order),
+                "lines": lines,
+                "timeline": _timeline(seller_order.status),
+                "carrier": seller_order.carrier_name
+                or seller_order.get_carrier_display(),
+                "tracking_url": tracking_url(
+                    seller_order.carrier, seller_order.tracking_number
+                ),
+                "warranties": seller_warranties,
+                "refunds": after_sale.refunds_by_seller_order.get(seller_order.pk, []),
+                "cancellable": seller_order.status in CANCELLABLE_BY_SHOPPER,
+                "return_until": return_until,
+                "returnable": return_until is not None and now < return_until,
+            }
+        )
+    return sellers
 
 
 def _clear_bought_from_cart(request, order: Order) -> None:
@@ -130,12 +158,15 @@ def order_confirmation(request, reference: str):
 @require_safe
 def order_detail_page(request, reference: str):
     order = _visible_order(request, reference)
+    after_sale = after_sale_of_order(order=order)
     return render(
         request,
         "orders/order_detail.html",
         {
             "order": order,
-            "sellers": _sellers(order, warranties=True),
+            "sellers": _sellers(order, after_sale=after_sale),
+            # Refunds of the whole order (a payment that came too late).
+            "order_refunds": after_sale.refunds_by_seller_order.get(None, []),
             "warranty_covers": COVERS,
             "warranty_excludes": EXCLUDES,
         },

@@ -82,3 +82,7 @@ class MessageAdmin(ReadOnlyAdmin):
     list_select_related = ["seller_order__order"]
     search_fields = ["seller_order__order__reference", "body"]
     date_hierarchy = "created_at"
+
+
+# Each part of after-sale has its admin beside this module.
+from orders.admin import claims, payouts, refunds, returns  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Warranty claims in the admin: QA decides the escalated ones."""

@@ -1,0 +1,1 @@
+"""Returns in the admin, read-only, with filters for QA's follow-up."""

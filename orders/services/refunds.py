@@ -1,0 +1,225 @@
+"""Refunds: decided in our transaction, sent to the payment provider after it.
+
+``refund_issue`` (or ``refund_create`` inside a caller's transaction) writes a
+``Refund`` row under the order's row lock, after checking that the order's
+refunds that did not fail, plus this one, stay within what was paid (and
+within the seller order's total when it names one). Once the transaction
+commits, ``refund_send`` asks the gateway to refund with the row's
+idempotency key: a retry (the periodic ``refunds_retry_due``, a crash between
+the provider's answer and our save) sends the same key, and the provider
+answers with the first refund instead of making a second one.
+
+Lock order: the order row, then the refund row. Callers that also lock a
+seller order lock the order first (``orders.services`` keeps that order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from marketplace.money import quantize, to_minor_units
+from orders.exceptions import OrderError, PaymentProviderError
+from orders.models import (
+    Order,
+    OrderStatus,
+    OrderStatusChange,
+    Refund,
+    RefundReason,
+    RefundStatus,
+    SellerOrder,
+)
+from orders.notifications import refund_notify
+
+logger = logging.getLogger(__name__)
+
+# Pending refunds older than this are sent again by the periodic retry.
+RETRY_AFTER = dt.timedelta(minutes=5)
+RETRY_BATCH = 100
+
+
+class RefundRefused(OrderError):
+    """A refund the rules refuse: nothing paid, or more than is left to refund."""
+
+
+def _refunded_so_far(**filters) -> Decimal:
+    total = (
+        Refund.objects.filter(**filters)
+        .exclude(status=RefundStatus.FAILED)
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return total or Decimal("0")
+
+
+def refundable_amount(
+    *, order: Order, seller_order: SellerOrder | None = None
+) -> Decimal:
+    """What can still be refunded on the order, or on one seller order of it."""
+    left = order.total_amount - _refunded_so_far(order=order)
+    if seller_order is not None:
+        left = min(
+            left,
+            seller_order.total_amount - _refunded_so_far(seller_order=seller_order),
+        )
+    return max(left, Decimal("0"))
+
+
+def refund_create(
+    *,
+    order: Order,
+    seller_order: SellerOrder | None,
+    amount: Decimal,
+    reason: str,
+    note: str = "",
+    actor: AbstractBaseUser | None = None,
+) -> Refund:
+    """Write a refund under the order's lock; it is sent once the caller commits.
+
+    Must run inside the caller's transaction (the refund belongs with the
+    change that caused it: a cancellation, a return, a claim). Raises
+    ``RefundRefused`` if the order was not paid or the amount is more than
+    what is left to refund.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("refund_create must run inside a transaction")
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if reason not in RefundReason.values:
+        raise RefundRefused(f"{reason!r} is not a reason for a refund.")
+    # A payment that came after its items were released is refunded whole.
+    late = reason == RefundReason.PAID_TOO_LATE and bool(order.payment_intent_id)
+    if order.status != OrderStatus.PAID and not late:
+        raise RefundRefused("Only a paid order can be refunded.")
+    amount = quantize(Decimal(amount))
+    if amount <= 0:
+        raise RefundRefused("A refund must be more than zero.", field="amount")
+    left = refundable_amount(order=order, seller_order=seller_order)
+    if amount > left:
+        raise RefundRefused(
+            f"Only {left} {order.currency} is left to refund on this "
+            f"{'part of the order' if seller_order else 'order'}.",
+            field="amount",
+        )
+    refund = Refund.objects.create(
+        order=order,
+        seller_order=seller_order,
+        amount=amount,
+        currency=order.currency,
+        reason=reason,
+        note=note[:300],
+        requested_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    OrderStatusChange.objects.create(
+        order=order, seller_order=seller_order, from_status=order.status,
+        to_status=order.status, actor=refund.requested_by,
+        reason=f"Refund of {amount} {order.currency}: "
+        f"{RefundReason(reason).label}{f' ({note})' if note else ''}",
+    )  # fmt: skip
+    refund_id = refund.pk
+    transaction.on_commit(lambda: refund_send(refund_id=refund_id))
+    return refund
+
+
+@transaction.atomic
+def refund_issue(
+    *,
+    order: Order,
+    seller_order: SellerOrder | None,
+    amount: Decimal,
+    reason: str,
+    note: str = "",
+    actor: AbstractBaseUser | None = None,
+) -> Refund:
+    """Decide a refund on its own (QA's goodwill refund, a late payment)."""
+    return refund_create(
+        order=order, seller_order=seller_order, amount=amount, reason=reason,
+        note=note, actor=actor,
+    )  # fmt: skip
+
+
+def refund_send(*, refund_id: int) -> Refund:
+    """Send a pending refund to the payment provider; a no-op once it is done.
+
+    A provider error leaves the refund pending with the message (the retry
+    sends it again with the same idempotency key); after
+    ``REFUND_MAX_ATTEMPTS`` it is marked failed for QA to look at, and its
+    amount no longer counts as refunded.
+    """
+    from orders.payment_gateway import OfflineGateway, payment_gateway
+
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=refund_id)
+        )
+        if refund.status != RefundStatus.PENDING:
+            return refund
+        order = refund.order
+        gateway = payment_gateway()
+        refund.attempts += 1
+        try:
+            answer = gateway.refund(
+                payment_intent=order.payment_intent_id,
+                amount_minor=to_minor_units(refund.amount, refund.currency),
+                currency=refund.currency,
+                idempotency_key=refund.idempotency_key,
+                metadata={
+                    "order_id": order.pk,
+                    "order_reference": order.reference,
+                    "refund_id": refund.pk,
+                },
+            )
+        except PaymentProviderError as error:
+            logger.warning("Refund %s not sent: %s", refund.pk, error.message)
+            refund.failure_message = error.message
+            if refund.attempts >= settings.REFUND_MAX_ATTEMPTS:
+                refund.status = RefundStatus.FAILED
+            refund.save(update_fields=["attempts", "failure_message", "status"])
+            return refund
+        refund.status = RefundStatus.SUCCEEDED
+        refund.provider_refund_id = answer["id"]
+        refund.succeeded_at = timezone.now()
+        refund.failure_message = ""
+        refund.save(
+            update_fields=[
+                "attempts", "status", "provider_refund_id", "succeeded_at",
+                "failure_message",
+            ]
+        )  # fmt: skip
+        if isinstance(gateway, OfflineGateway):
+            _offline_refund_recorded(gateway, order)
+        transaction.on_commit(lambda: refund_notify(refund_id=refund_id))
+    return refund
+
+
+def _offline_refund_recorded(gateway, order: Order) -> None:
+    """Apply the offline gateway's charge.refunded as Stripe's would arrive."""
+    from orders.services.payment_events import payment_event_receive
+
+    try:
+        events = gateway.events_for(order.payment_session_id, "refunded")
+    except PaymentProviderError:
+        return
+    for event in events:
+        payment_event_receive(event)
+
+
+def refunds_retry_due(*, at: dt.datetime | None = None) -> int:
+    """Send again the refunds still pending a while after they were decided."""
+    before = (at or timezone.now()) - RETRY_AFTER
+    ids = list(
+        Refund.objects.filter(status=RefundStatus.PENDING, created_at__lt=before)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:RETRY_BATCH]
+    )
+    sent = 0
+    for refund_id in ids:
+        sent += refund_send(refund_id=refund_id).status == RefundStatus.SUCCEEDED
+    return sent

@@ -1,0 +1,1 @@
+"""Celery tasks of warranty claims (thin: each calls one service)."""

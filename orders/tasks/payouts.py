@@ -1,0 +1,1 @@
+"""Celery tasks of payouts (thin: each calls one service)."""

@@ -1,0 +1,1 @@
+"""Celery tasks of returns (thin: each calls one service)."""

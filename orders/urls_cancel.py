@@ -1,0 +1,3 @@
+"""The shopper's cancel pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The shopper's claims pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The shopper's returns pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Seller dashboard: claims."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Seller dashboard: payouts."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Seller dashboard: returns."""
+
+urlpatterns: list = []

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from orders.exceptions import FulfilmentRefused
-from orders.models import Order, OrderStatus, SellerOrderStatus
+from orders.models import Order, OrderStatus, SellerOrder, SellerOrderStatus
 from orders.selectors.after_sale import AfterSale, after_sale_of_order
 from orders.selectors.cart import cart_of_request
 from orders.selectors.fulfilment import seller_order_in_order, warranties_of_order
@@ -76,14 +76,27 @@ def _visible_order(request, reference: str) -> Order:
     return order
 
 
-def _timeline(status: str) -> list[dict]:
-    """Each step of a seller order's journey, done or current; [] off the path."""
+# When each step of the timeline happened, by the seller order's field.
+TIMELINE_AT = {
+    SellerOrderStatus.PAID: "paid_at",
+    SellerOrderStatus.ACCEPTED: "accepted_at",
+    SellerOrderStatus.SHIPPED: "shipped_at",
+    SellerOrderStatus.DELIVERED: "delivered_at",
+}
+
+
+def _timeline(seller_order: SellerOrder) -> list[dict]:
+    """Each step of a seller order's journey, done or current, with its date.
+
+    [] off the path (cancelled, not paid): the status badge says it then.
+    """
+    status = seller_order.status
     if status not in TIMELINE:
         return []
     reached = TIMELINE.index(status)
     return [
         {"label": SellerOrderStatus(step).label, "done": i <= reached,
-         "current": i == reached}
+         "current": i == reached, "at": getattr(seller_order, TIMELINE_AT[step])}
         for i, step in enumerate(TIMELINE)
     ]  # fmt: skip
 
@@ -114,7 +127,7 @@ def _sellers(order: Order, *, after_sale: AfterSale | None = None) -> list[dict]
                 "refurbisher": seller_order.refurbisher,
                 "contact_email": seller_contact_email(seller_order),
                 "lines": lines,
-                "timeline": _timeline(seller_order.status),
+                "timeline": _timeline(seller_order),
                 "carrier": seller_order.carrier_name
                 or seller_order.get_carrier_display(),
                 "tracking_url": tracking_url(

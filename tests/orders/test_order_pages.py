@@ -204,3 +204,26 @@ def test_the_order_page_shows_what_was_refunded(listings):
     order_refund_recorded(order_id=order.pk, refunded_minor=25050, currency="EUR")
     page = client.get(f"/orders/{order.reference}/").content.decode()
     assert "Refunded" in page and "250,50" in page
+
+
+@pytest.mark.django_db
+def test_the_timeline_dates_each_step_reached_and_only_those(listings):
+    from django.utils import timezone
+
+    from orders.models import SellerOrder
+    from orders.services.fulfilment import seller_order_accept
+
+    owner = user_make()
+    order = paid_order(listings[0], user=owner)
+    seller_order = order.seller_orders.get()
+    seller_order_accept(seller_order=seller_order, actor=None)
+    SellerOrder.objects.filter(pk=seller_order.pk).update(
+        paid_at=timezone.make_aware(timezone.datetime(2026, 3, 2, 10, 0)),
+        accepted_at=timezone.make_aware(timezone.datetime(2026, 3, 3, 9, 0)),
+    )
+    page = shopper(user=owner).get(f"/orders/{order.reference}/").content.decode()
+    timeline = page[page.index('class="order-timeline"') :]
+    timeline = timeline[: timeline.index("</ol>")]
+    assert "2 Mar" in timeline and "3 Mar" in timeline
+    # Shipped and delivered are not reached: no date beside them.
+    assert timeline.count("<time") == 2

@@ -2,12 +2,14 @@
 
 ``payment_gateway()`` returns ``StripeGateway`` when ``settings.STRIPE_SECRET_KEY``
 is set and ``OfflineGateway`` otherwise (the demo, local runs, most tests). Both
-offer the same three calls, in integer minor units:
+offer the same calls, in integer minor units:
 
 - ``start_payment(...) -> PaymentStart``: open a hosted payment for an order and
   say where to send the shopper;
 - ``cancel_payment(session_id)``: close it so it can no longer be paid;
-- ``refund(...)``: give money back on a paid payment.
+- ``refund(...)``: give money back on a paid payment;
+- ``transfer(...)``: pay a refurbisher (a Stripe Connect transfer to its
+  connected account; offline, a test payout ``tr_offline_...``).
 
 The offline gateway moves no money. Its "hosted page" is our own
 ``/checkout/test-payment/<session_id>/`` (a view of the checkout, which says
@@ -109,6 +111,24 @@ class StripeGateway:
             payment_intent=payment_intent,
             amount_minor=amount_minor,
             currency=currency,
+            idempotency_key=idempotency_key,
+            metadata=metadata,
+        )
+
+    def transfer(
+        self,
+        *,
+        amount_minor: int,
+        currency: str,
+        destination: str,
+        idempotency_key: str,
+        metadata: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """Pay a refurbisher: a Connect transfer to its account (``acct_...``)."""
+        return stripe_api.transfer_create(
+            amount_minor=amount_minor,
+            currency=currency,
+            destination=destination,
             idempotency_key=idempotency_key,
             metadata=metadata,
         )
@@ -250,6 +270,38 @@ class OfflineGateway:
             OFFLINE_RETENTION_SECONDS,
         )
         return refund
+
+    def transfer(
+        self,
+        *,
+        amount_minor: int,
+        currency: str,
+        destination: str,
+        idempotency_key: str,
+        metadata: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """Record a test payout to a refurbisher (no money moves).
+
+        Returns the same essentials as ``stripe_api.transfer_create``; the same
+        idempotency key returns the same transfer, as at Stripe. No connected
+        account is needed: ``destination`` may be empty.
+        """
+        amount = _int(amount_minor, "amount_minor")
+        if amount == 0:
+            raise PaymentProviderError("Offline gateway: a transfer must be positive.")
+        if currency.upper() not in MINOR_UNIT_EXPONENT:
+            raise PaymentProviderError(f"Offline gateway: no currency {currency}.")
+        transfer = {
+            "id": _new_id("tr_offline_"),
+            "amount": amount,
+            "currency": currency.upper(),
+            "destination": destination or None,
+            "created": int(time.time()),
+        }
+        key = f"{_CACHE_PREFIX}:transfer:{idempotency_key}"
+        if not cache.add(key, transfer, OFFLINE_RETENTION_SECONDS):
+            return cache.get(key)
+        return transfer
 
     # --- What Stripe's hosted page and webhooks would do -------------------
 

@@ -232,3 +232,40 @@ def _id_of(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return value["id"]
+
+
+def transfer_create(
+    *,
+    amount_minor: int,
+    currency: str,
+    destination: str,
+    idempotency_key: str,
+    metadata: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Send money from our balance to a connected account (a refurbisher's payout).
+
+    ``destination`` is the refurbisher's Stripe Connect account (``acct_...``);
+    the idempotency key comes from our payout row, so a payout sent again
+    (a retry, a crash before we saved the answer) is one transfer at Stripe.
+    """
+    amount = _minor_units(amount_minor, "amount_minor")
+    try:
+        transfer = _client().v1.transfers.create(
+            params={
+                "amount": amount,
+                "currency": currency.lower(),
+                "destination": destination,
+                "metadata": _metadata(metadata),
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.StripeError as error:
+        raise _provider_error(error) from error
+    answer = transfer.to_dict()
+    return {
+        "id": answer["id"],
+        "amount": answer["amount"],
+        "currency": answer["currency"].upper(),
+        "destination": _id_of(answer.get("destination")),
+        "created": answer.get("created"),
+    }

@@ -8,7 +8,9 @@ API ReMarket uses, with Stripe's JSON shapes, status codes and error shape
 - ``POST /v1/checkout/sessions`` (form body as the library sends it, nested keys
   like ``line_items[0][price_data][unit_amount]``), ``GET /v1/checkout/sessions/<id>``,
   ``POST /v1/checkout/sessions/<id>/expire``;
-- ``POST /v1/refunds`` and ``GET /v1/payment_intents/<id>``.
+- ``POST /v1/refunds`` and ``GET /v1/payment_intents/<id>``;
+- ``POST /v1/transfers`` and ``GET /v1/transfers/<id>`` (Stripe Connect
+  payouts to connected accounts the fake knows: ``account_create``).
 
 Every request needs ``Authorization: Bearer <the fake's sk_test_ key>``. POSTs
 honour ``Idempotency-Key`` as Stripe does: the same key with the same parameters
@@ -18,7 +20,8 @@ requests that ran are remembered: a validation error is not, as at Stripe.
 
 Every request is recorded (``FakeStripe.requests``) so tests can assert what was
 sent. What a shopper does on Stripe's hosted page has no API, so test controls
-stand in for it: ``session_complete``, ``payment_fail``, ``session_expire_by_time``.
+stand in for it: ``session_complete``, ``payment_fail``, ``session_expire_by_time``;
+connecting a seller's account has none either: ``account_create``.
 They change the fake's state as Stripe would and return the events Stripe would
 send; ``event_signed`` signs an event the way Stripe signs webhook deliveries.
 """
@@ -229,6 +232,9 @@ class FakeStripe:
     payment_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     charges: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Connected accounts (Stripe Connect) and the transfers made to them.
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    transfers: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     _remembered: dict[str, _Remembered] = field(default_factory=dict)
     _failures: list[_Failure] = field(default_factory=list)
@@ -364,6 +370,21 @@ class FakeStripe:
         with self._lock:
             session = self._open_session(session_id)
             return [self._session_expire(session)]
+
+    def account_create(self, *, country: str = "FR") -> str:
+        """Connect a new account (a refurbisher onboarding); return its ``acct_`` id."""
+        with self._lock:
+            account_id = _new_id("acct_", 16)
+            self.accounts[account_id] = {
+                "id": account_id,
+                "object": "account",
+                "country": country,
+                "type": "express",
+                "charges_enabled": True,
+                "payouts_enabled": True,
+                "created": int(time.time()),
+            }
+            return account_id
 
     def event_signed(
         self,
@@ -510,6 +531,13 @@ class FakeStripe:
                 return 200, self._session_expire_by_api(tail[0])
         if method == "POST" and parts == ["v1", "refunds"]:
             return 200, self._refund_create(params)
+        if method == "POST" and parts == ["v1", "transfers"]:
+            return 200, self._transfer_create(params)
+        if method == "GET" and len(parts) == 3 and parts[1] == "transfers":
+            transfer = self.transfers.get(parts[2])
+            if transfer is None:
+                raise _missing("transfer", parts[2], "id")
+            return 200, transfer
         if method == "GET" and len(parts) == 3 and parts[1] == "payment_intents":
             intent = self.payment_intents.get(parts[2])
             if intent is None:
@@ -710,6 +738,50 @@ class FakeStripe:
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         self._event("charge.refunded", charge)
         return refund
+
+    def _transfer_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        amount = _integer(_required(params, "amount"), "amount", minimum=1)
+        currency = _required(params, "currency").lower()
+        if currency not in MINIMUM_CHARGE:
+            raise StripeAPIError(
+                400, f"Invalid currency: {currency}.", param="currency"
+            )
+        destination = _required(params, "destination")
+        if destination not in self.accounts:
+            raise StripeAPIError(
+                400,
+                f"No such destination: '{destination}'",
+                code="resource_missing",
+                param="destination",
+            )
+        transfer_id = _new_id("tr_test_")
+        transfer = {
+            "id": transfer_id,
+            "object": "transfer",
+            "amount": amount,
+            "amount_reversed": 0,
+            "balance_transaction": _new_id("txn_test_"),
+            "created": int(time.time()),
+            "currency": currency,
+            "description": params.get("description") or None,
+            "destination": destination,
+            "destination_payment": _new_id("py_test_"),
+            "livemode": False,
+            "metadata": _metadata(params.get("metadata")),
+            "reversals": {
+                "object": "list",
+                "data": [],
+                "has_more": False,
+                "total_count": 0,
+                "url": f"/v1/transfers/{transfer_id}/reversals",
+            },
+            "reversed": False,
+            "source_transaction": None,
+            "source_type": "card",
+            "transfer_group": params.get("transfer_group") or None,
+        }
+        self.transfers[transfer_id] = transfer
+        return transfer
 
 
 class _Handler(BaseHTTPRequestHandler):

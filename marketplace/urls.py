@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("orders.urls_fulfilment")),
     path("", include("orders.urls_messages")),
     path("", include("orders.urls_after_sale")),
+    path("", include("quality.urls")),
     path("", include("refurbishers.urls")),
     path("", include("listings.urls")),
 ]

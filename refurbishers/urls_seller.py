@@ -21,6 +21,8 @@ urlpatterns = [
     path("claims/", include("refurbishers.urls_seller_claims")),
     path("returns/", include("refurbishers.urls_seller_returns")),
     path("payouts/", include("refurbishers.urls_seller_payouts")),
+    path("reviews/", include("refurbishers.urls_seller_reviews")),
+    path("performance/", include("refurbishers.urls_seller_performance")),
     path("team/", team.team, name="team"),
     path("team/invite/", team.team_invite, name="team-invite"),
     path(

@@ -1,0 +1,3 @@
+"""Public quality pages: a seller's page with its scorecard and reviews."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Seller dashboard: performance."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Seller dashboard: reviews."""
+
+urlpatterns: list = []

@@ -251,6 +251,10 @@ CLAIM_REMINDER_HOURS = int(os.environ.get("CLAIM_REMINDER_HOURS", "24"))
 # Where escalated claims are announced (QA's shared inbox).
 QA_EMAIL = os.environ.get("QA_EMAIL", "qa@remarket.local")
 
+# --- Quality ----------------------------------------------------------------
+# A shopper may edit their review of a seller order for this many days.
+REVIEW_EDIT_DAYS = int(os.environ.get("REVIEW_EDIT_DAYS", "30"))
+
 # --- Markets ----------------------------------------------------------------
 DEFAULT_MARKET = (os.environ.get("DEFAULT_MARKET") or "US").strip().upper()
 if DEFAULT_MARKET not in MARKETS:

@@ -1,0 +1,53 @@
+"""The QA group can work the after-sale queues, and only those of orders."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.apps import apps as django_apps
+from django.contrib.auth.models import Group
+
+pytestmark = pytest.mark.django_db
+
+ORDERS_QA_PERMISSIONS = [
+    "view_order", "view_sellerorder", "view_orderline", "view_orderstatuschange",
+    "view_shippedunit", "view_warranty", "view_message",
+    "view_refund", "add_refund", "change_refund",
+    "view_returnrequest", "view_returnstatuschange",
+    "view_warrantyclaim", "change_warrantyclaim", "view_claimphoto",
+    "view_claimstatuschange",
+    "view_payout", "change_payout", "view_payoutline",
+]  # fmt: skip
+
+
+def _orders_codenames() -> set[str]:
+    group = Group.objects.get(name="QA")
+    return set(
+        group.permissions.filter(content_type__app_label="orders").values_list(
+            "codename", flat=True
+        )
+    )
+
+
+def test_the_qa_group_holds_exactly_these_orders_permissions():
+    migration = importlib.import_module("orders.migrations.0008_qa_group_orders")
+    assert sorted(migration.ORDERS_QA_PERMISSIONS) == sorted(ORDERS_QA_PERMISSIONS)
+    # Every name is a real permission (a typo would silently grant nothing).
+    migration.qa_group_grant(django_apps, None)
+    assert _orders_codenames() == set(ORDERS_QA_PERMISSIONS)
+
+
+def test_granting_twice_changes_nothing_and_revoking_takes_them_back():
+    vetting = importlib.import_module("refurbishers.migrations.0003_qa_group")
+    vetting.qa_group_create(django_apps, None)  # a flushed database lost them
+    migration = importlib.import_module("orders.migrations.0008_qa_group_orders")
+    migration.qa_group_grant(django_apps, None)
+    migration.qa_group_grant(django_apps, None)
+    assert _orders_codenames() == set(ORDERS_QA_PERMISSIONS)
+    migration.qa_group_revoke(django_apps, None)
+    assert _orders_codenames() == set()
+    refurbishers = Group.objects.get(name="QA").permissions.filter(
+        content_type__app_label="refurbishers"
+    )
+    assert refurbishers.exists()  # QA's vetting permissions are left alone

@@ -9,8 +9,10 @@ idempotency key: a retry (the periodic ``refunds_retry_due``, a crash between
 the provider's answer and our save) sends the same key, and the provider
 answers with the first refund instead of making a second one.
 
-Lock order: the order row, then the refund row. Callers that also lock a
-seller order lock the order first (``orders.services`` keeps that order).
+Lock order: the order row (``FOR NO KEY UPDATE``), then the refund row.
+Callers that also lock a seller order lock the order first (as
+``orders.services.cancellation`` does). ``refund_send`` locks only the refund
+row; the offline gateway's ``charge.refunded`` is applied after it commits.
 """
 
 from __future__ import annotations
@@ -89,7 +91,10 @@ def refund_create(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("refund_create must run inside a transaction")
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    # NO KEY UPDATE: refunds of one order queue here, yet a move that only
+    # adds a row pointing at the order (an audit row, a message) is not held
+    # up, so it cannot wait in a cycle with the caller's other locks.
+    order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if reason not in RefundReason.values:
         raise RefundRefused(f"{reason!r} is not a reason for a refund.")
     # A payment that came after its items were released is refunded whole.
@@ -194,17 +199,20 @@ def refund_send(*, refund_id: int) -> Refund:
             ]
         )  # fmt: skip
         if isinstance(gateway, OfflineGateway):
-            _offline_refund_recorded(gateway, order)
+            # As Stripe's webhook would, after this refund's row lock is gone:
+            # applying it locks the order, and the order comes first.
+            session_id = order.payment_session_id
+            transaction.on_commit(lambda: _offline_refund_recorded(gateway, session_id))
         transaction.on_commit(lambda: refund_notify(refund_id=refund_id))
     return refund
 
 
-def _offline_refund_recorded(gateway, order: Order) -> None:
+def _offline_refund_recorded(gateway, session_id: str) -> None:
     """Apply the offline gateway's charge.refunded as Stripe's would arrive."""
     from orders.services.payment_events import payment_event_receive
 
     try:
-        events = gateway.events_for(order.payment_session_id, "refunded")
+        events = gateway.events_for(session_id, "refunded")
     except PaymentProviderError:
         return
     for event in events:

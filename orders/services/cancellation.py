@@ -1,0 +1,325 @@
+"""Cancellation before shipping: by the shopper, or by the seller with a reason.
+
+Either way the seller order moves to cancelled with an audit row, everything
+still refundable on it is refunded (in the same transaction, so the
+cancellation and its refund commit together or not at all), the trial sale
+slot it held is given back, and its units go back to stock when they can be
+sold again.
+
+Lock order: the order row, then the seller order row, then listing rows by
+pk, then the sale day (through ``sale_slot_release``). Payment services lock
+the order first and fulfilment moves lock only the seller order, so none of
+them can wait in a cycle with a cancellation. A shipment racing a
+cancellation queues on the seller order row: whichever commits first wins and
+the other is refused on the row it then reads.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from listings.models import Listing
+from listings.services import catalog_version_bump, offers_refresh
+from marketplace.markets import MARKETS
+from orders.exceptions import OrderError
+from orders.models import (
+    SELLER_ORDER_MOVES,
+    Order,
+    OrderStatusChange,
+    RefundReason,
+    ReservationStatus,
+    SellerOrder,
+    SellerOrderStatus,
+    StockReservation,
+)
+from orders.notifications import _send, owner_emails
+from orders.services.fulfilment import CANCELLABLE_BY_SHOPPER
+from orders.services.refunds import refund_create, refundable_amount
+from refurbishers.services import sale_slot_release
+
+Status = SellerOrderStatus
+REASON_MAX_CHARS = 500
+# The code stored on a seller order the shopper cancelled.
+SHOPPER_CANCELLED = "shopper_cancelled"
+
+
+class SellerCancelReason(models.TextChoices):
+    """Why a seller cancels an order it was paid for."""
+
+    STOCK_ERROR = "stock_error", "My stock count was wrong"
+    DEFECT_FOUND = "defect_found", "I found a fault before shipping"
+    CANNOT_SHIP = "cannot_ship", "I cannot ship to this address"
+    SHOPPER_ASKED = "shopper_asked", "The shopper asked me to cancel"
+    OTHER = "other", "Another reason"
+
+
+# These count against the seller (its cancellation rate): the shop's own
+# mistake, not the shopper's wish or an address it cannot reach.
+SELLER_FAULT_REASONS = frozenset(
+    {
+        SellerCancelReason.STOCK_ERROR,
+        SellerCancelReason.DEFECT_FOUND,
+        SellerCancelReason.OTHER,
+    }
+)
+# The units can be sold again; a wrong stock count or a faulty unit cannot.
+RESTOCK_REASONS = frozenset(
+    {SellerCancelReason.CANNOT_SHIP, SellerCancelReason.SHOPPER_ASKED}
+)
+
+
+class CancellationRefused(OrderError):
+    """A cancellation the rules refuse: shipped already, or a reason missing.
+
+    ``field`` names the form field at fault (``reason_code``, ``note``), if any.
+    """
+
+
+def _locked(seller_order: SellerOrder) -> SellerOrder:
+    """Lock the order, then the seller order; the latter carries the former."""
+    # NO KEY UPDATE (we change no key): a shipment holding the seller order
+    # still writes its audit row, which points at the order, and commits; the
+    # cancellation then reads the shipped seller order and stops.
+    order = Order.objects.select_for_update(no_key=True).get(pk=seller_order.order_id)
+    seller_order = (
+        SellerOrder.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("refurbisher")
+        .get(pk=seller_order.pk)
+    )
+    seller_order.order = order
+    return seller_order
+
+
+def _check(seller_order: SellerOrder, *, by_shopper: bool) -> None:
+    allowed = Status.CANCELLED in SELLER_ORDER_MOVES[seller_order.status]
+    if allowed and (not by_shopper or seller_order.status in CANCELLABLE_BY_SHOPPER):
+        return
+    status = Status(seller_order.status)
+    if status == Status.CANCELLED:
+        raise CancellationRefused("These items are already cancelled.")
+    if status in (Status.SHIPPED, Status.DELIVERED):
+        if by_shopper:
+            raise CancellationRefused(
+                f"These items are {status.label.lower()} already, so they can no "
+                "longer be cancelled. Once they arrive you can return them within "
+                "the return window."
+            )
+        raise CancellationRefused(
+            f"This order is {status.label.lower()} already: it can no longer be "
+            "cancelled. The shopper can return it after delivery."
+        )
+    raise CancellationRefused(
+        f"This order is {status.label.lower()}: it cannot be cancelled."
+    )
+
+
+def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _restock(seller_order: SellerOrder) -> list[int]:
+    """Put the seller order's units back on their listings; the listing ids."""
+    quantities: Counter[int] = Counter()
+    for line in seller_order.lines.all():
+        quantities[line.listing_id] += line.quantity
+    listing_ids = sorted(quantities)
+    # Locked by pk, as checkout and payment lock them.
+    list(
+        Listing.objects.filter(pk__in=listing_ids)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )
+    for listing_id in listing_ids:
+        Listing.objects.filter(pk=listing_id).update(
+            stock=F("stock") + quantities[listing_id]
+        )
+    StockReservation.objects.filter(
+        line__seller_order=seller_order, status=ReservationStatus.SOLD
+    ).update(status=ReservationStatus.RELEASED)
+    return listing_ids
+
+
+def _cancel(
+    seller_order: SellerOrder,
+    *,
+    actor: AbstractBaseUser | None,
+    by_seller: bool,
+    code: str,
+    reason: str,
+    restock: bool,
+    refund_reason: str,
+    counts_against_seller: bool,
+) -> SellerOrder:
+    """The move both sides share, on rows the caller locked and checked."""
+    order = seller_order.order
+    now = timezone.now()
+    from_status = seller_order.status
+    seller_order.status = Status.CANCELLED
+    seller_order.cancelled_at = now
+    seller_order.cancel_reason = reason
+    seller_order.cancel_reason_code = code
+    seller_order.cancelled_by_seller = counts_against_seller
+    seller_order.save(
+        update_fields=[
+            "status", "cancelled_at", "cancel_reason", "cancel_reason_code",
+            "cancelled_by_seller",
+        ]
+    )  # fmt: skip
+    who = "the seller" if by_seller else "the shopper"
+    OrderStatusChange.objects.create(
+        order=order, seller_order=seller_order, from_status=from_status,
+        to_status=Status.CANCELLED, actor=_actor(actor),
+        reason=f"Cancelled by {who}: {reason}" if reason else f"Cancelled by {who}",
+    )  # fmt: skip
+    listing_ids = _restock(seller_order) if restock else []
+    if seller_order.sale_slot_reference:
+        # The cancelled sale no longer counts in that day's trial cap.
+        sale_slot_release(reference=seller_order.sale_slot_reference)
+    amount = refundable_amount(order=order, seller_order=seller_order)
+    if amount > Decimal("0"):
+        refund_create(
+            order=order, seller_order=seller_order, amount=amount,
+            reason=refund_reason, note=reason, actor=actor,
+        )  # fmt: skip
+    if listing_ids:
+        offers_refresh(listing_ids=listing_ids)
+        catalog_version_bump()
+    return seller_order
+
+
+@transaction.atomic
+def seller_order_cancel_by_shopper(
+    *,
+    seller_order: SellerOrder,
+    actor: AbstractBaseUser | None,
+    reason: str = "",
+) -> SellerOrder:
+    """Cancel a seller order at the shopper's request, before it ships.
+
+    Allowed while it is paid or accepted. The units go back to stock, the
+    trial sale slot is released, the seller order's total is refunded, and
+    the seller's owners are told not to ship once the transaction commits.
+    Locks the order, the seller order, then its listings.
+    """
+    reason = " ".join((reason or "").split())
+    if len(reason) > REASON_MAX_CHARS:
+        raise CancellationRefused(
+            f"Please keep the reason under {REASON_MAX_CHARS} characters.",
+            field="reason",
+        )
+    seller_order = _locked(seller_order)
+    _check(seller_order, by_shopper=True)
+    _cancel(
+        seller_order, actor=actor, by_seller=False, code=SHOPPER_CANCELLED,
+        reason=reason, restock=True, refund_reason=RefundReason.SHOPPER_CANCELLED,
+        counts_against_seller=False,
+    )  # fmt: skip
+    pk = seller_order.pk
+    transaction.on_commit(lambda: seller_order_cancelled_notify(seller_order_id=pk))
+    return seller_order
+
+
+@transaction.atomic
+def seller_order_cancel_by_seller(
+    *,
+    seller_order: SellerOrder,
+    actor: AbstractBaseUser | None,
+    reason_code: str,
+    note: str = "",
+) -> SellerOrder:
+    """Cancel a paid or accepted seller order on the seller's side, with a reason.
+
+    ``reason_code`` is a ``SellerCancelReason``; ``other`` needs a ``note``.
+    A stock error, a fault found or another reason count against the seller
+    (``cancelled_by_seller``); units go back to stock only when the shopper
+    asked or the address cannot be served. The shopper is refunded and told
+    why once the transaction commits.
+    Locks the order, the seller order, then its listings.
+    """
+    if reason_code not in SellerCancelReason.values:
+        raise CancellationRefused(
+            "Please choose why you are cancelling.", field="reason_code"
+        )
+    code = SellerCancelReason(reason_code)
+    note = " ".join((note or "").split())
+    if code == SellerCancelReason.OTHER and not note:
+        raise CancellationRefused(
+            "Please say in a few words why you are cancelling: the shopper "
+            "will read it.",
+            field="note",
+        )
+    if len(note) > REASON_MAX_CHARS:
+        raise CancellationRefused(
+            f"Please keep the note under {REASON_MAX_CHARS} characters.",
+            field="note",
+        )
+    seller_order = _locked(seller_order)
+    _check(seller_order, by_shopper=False)
+    reason = code.label if code != SellerCancelReason.OTHER else note
+    if note and code != SellerCancelReason.OTHER:
+        reason = f"{code.label}: {note}"
+    _cancel(
+        seller_order, actor=actor, by_seller=True, code=code.value,
+        reason=reason, restock=code in RESTOCK_REASONS,
+        refund_reason=RefundReason.SELLER_CANCELLED,
+        counts_against_seller=code in SELLER_FAULT_REASONS,
+    )  # fmt: skip
+    pk = seller_order.pk
+    transaction.on_commit(lambda: seller_order_cancelled_notify(seller_order_id=pk))
+    return seller_order
+
+
+# --- Emails -------------------------------------------------------------------
+
+
+def seller_order_cancelled_notify(*, seller_order_id: int) -> int:
+    """Tell the other side: the seller's owners not to ship, or the shopper why.
+
+    The refund has its own email (``refund_notify``) once the provider confirms.
+    """
+    seller_order = (
+        SellerOrder.objects.select_related("order", "refurbisher")
+        .prefetch_related("lines")
+        .get(pk=seller_order_id)
+    )
+    order = seller_order.order
+    by_shopper = seller_order.cancel_reason_code == SHOPPER_CANCELLED
+    refund = seller_order.refunds.filter(
+        reason__in=[RefundReason.SHOPPER_CANCELLED, RefundReason.SELLER_CANCELLED]
+    ).first()
+    context = {
+        "refund": refund,
+        "order": order,
+        "seller_order": seller_order,
+        "refurbisher": seller_order.refurbisher,
+        "market": MARKETS[order.market],
+        "site_url": settings.SITE_URL,
+        "order_url": f"{settings.SITE_URL}/orders/access/{order.access_token}/",
+        "seller_order_url": f"{settings.SITE_URL}/seller/orders/{order.reference}/",
+        "by_shopper": by_shopper,
+    }
+    if by_shopper:
+        owners = owner_emails(seller_order.refurbisher)
+        if not owners:
+            return 0
+        return _send(
+            f"ReMarket: order {order.reference} was cancelled, do not ship it",
+            "order_cancelled_seller",
+            context,
+            owners,
+        )
+    return _send(
+        f"ReMarket: {seller_order.refurbisher.name} cancelled items of your order "
+        f"{order.reference}",
+        "order_cancelled_shopper",
+        context,
+        [order.email],
+    )

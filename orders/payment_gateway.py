@@ -123,6 +123,7 @@ class StripeGateway:
         destination: str,
         idempotency_key: str,
         metadata: Mapping[str, Any],
+        transfer_group: str | None = None,
     ) -> dict[str, Any]:
         """Pay a refurbisher: a Connect transfer to its account (``acct_...``)."""
         return stripe_api.transfer_create(
@@ -131,7 +132,12 @@ class StripeGateway:
             destination=destination,
             idempotency_key=idempotency_key,
             metadata=metadata,
+            transfer_group=transfer_group,
         )
+
+    def transfer_find(self, *, transfer_group: str) -> dict[str, Any] | None:
+        """The transfer made with ``transfer_group``, or None."""
+        return stripe_api.transfer_find(transfer_group=transfer_group)
 
 
 def _new_id(prefix: str) -> str:
@@ -279,6 +285,7 @@ class OfflineGateway:
         destination: str,
         idempotency_key: str,
         metadata: Mapping[str, Any],
+        transfer_group: str | None = None,
     ) -> dict[str, Any]:
         """Record a test payout to a refurbisher (no money moves).
 
@@ -301,7 +308,17 @@ class OfflineGateway:
         key = f"{_CACHE_PREFIX}:transfer:{idempotency_key}"
         if not cache.add(key, transfer, OFFLINE_RETENTION_SECONDS):
             return cache.get(key)
+        if transfer_group:
+            cache.set(
+                f"{_CACHE_PREFIX}:transfer-group:{transfer_group}",
+                transfer,
+                OFFLINE_RETENTION_SECONDS,
+            )
         return transfer
+
+    def transfer_find(self, *, transfer_group: str) -> dict[str, Any] | None:
+        """The test payout recorded with ``transfer_group``, or None."""
+        return cache.get(f"{_CACHE_PREFIX}:transfer-group:{transfer_group}")
 
     # --- What Stripe's hosted page and webhooks would do -------------------
 

@@ -241,27 +241,48 @@ def transfer_create(
     destination: str,
     idempotency_key: str,
     metadata: Mapping[str, Any],
+    transfer_group: str | None = None,
 ) -> dict[str, Any]:
     """Send money from our balance to a connected account (a refurbisher's payout).
 
     ``destination`` is the refurbisher's Stripe Connect account (``acct_...``);
     the idempotency key comes from our payout row, so a payout sent again
     (a retry, a crash before we saved the answer) is one transfer at Stripe.
+    ``transfer_group`` tags the transfer so ``transfer_find`` can find it
+    after Stripe has forgotten the key (24 hours).
     """
     amount = _minor_units(amount_minor, "amount_minor")
+    params: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency.lower(),
+        "destination": destination,
+        "metadata": _metadata(metadata),
+    }
+    if transfer_group:
+        params["transfer_group"] = transfer_group
     try:
         transfer = _client().v1.transfers.create(
-            params={
-                "amount": amount,
-                "currency": currency.lower(),
-                "destination": destination,
-                "metadata": _metadata(metadata),
-            },
+            params=params,  # type: ignore[arg-type]
             options={"idempotency_key": idempotency_key},
         )
     except stripe.StripeError as error:
         raise _provider_error(error) from error
-    answer = transfer.to_dict()
+    return _transfer_essentials(transfer.to_dict())
+
+
+def transfer_find(*, transfer_group: str) -> dict[str, Any] | None:
+    """The transfer made with ``transfer_group``, if any (the newest)."""
+    try:
+        found = _client().v1.transfers.list(
+            params={"transfer_group": transfer_group, "limit": 1}
+        )
+    except stripe.StripeError as error:
+        raise _provider_error(error) from error
+    data = found.to_dict().get("data") or []
+    return _transfer_essentials(data[0]) if data else None
+
+
+def _transfer_essentials(answer: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": answer["id"],
         "amount": answer["amount"],

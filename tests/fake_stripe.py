@@ -9,8 +9,9 @@ API ReMarket uses, with Stripe's JSON shapes, status codes and error shape
   like ``line_items[0][price_data][unit_amount]``), ``GET /v1/checkout/sessions/<id>``,
   ``POST /v1/checkout/sessions/<id>/expire``;
 - ``POST /v1/refunds`` and ``GET /v1/payment_intents/<id>``;
-- ``POST /v1/transfers`` and ``GET /v1/transfers/<id>`` (Stripe Connect
-  payouts to connected accounts the fake knows: ``account_create``).
+- ``POST /v1/transfers``, ``GET /v1/transfers/<id>`` and ``GET /v1/transfers``
+  (filtered by ``transfer_group``): Stripe Connect payouts to connected
+  accounts the fake knows (``account_create``).
 
 Every request needs ``Authorization: Bearer <the fake's sk_test_ key>``. POSTs
 honour ``Idempotency-Key`` as Stripe does: the same key with the same parameters
@@ -533,6 +534,8 @@ class FakeStripe:
             return 200, self._refund_create(params)
         if method == "POST" and parts == ["v1", "transfers"]:
             return 200, self._transfer_create(params)
+        if method == "GET" and parts == ["v1", "transfers"]:
+            return 200, self._transfer_list(params)
         if method == "GET" and len(parts) == 3 and parts[1] == "transfers":
             transfer = self.transfers.get(parts[2])
             if transfer is None:
@@ -782,6 +785,31 @@ class FakeStripe:
         }
         self.transfers[transfer_id] = transfer
         return transfer
+
+    def _transfer_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Transfers newest first, filtered by ``transfer_group``/``destination``."""
+        limit = 10
+        if params.get("limit") not in (None, ""):
+            limit = _integer(params["limit"], "limit", minimum=1)
+            if limit > 100:
+                raise StripeAPIError(
+                    400, "This value must be less than or equal to 100.", param="limit"
+                )
+        found = [
+            transfer
+            for transfer in reversed(self.transfers.values())
+            if all(
+                transfer[name] == params[name]
+                for name in ("transfer_group", "destination")
+                if params.get(name)
+            )
+        ]
+        return {
+            "object": "list",
+            "data": found[:limit],
+            "has_more": len(found) > limit,
+            "url": "/v1/transfers",
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,0 +1,476 @@
+"""Payouts: what each refurbisher has earned, grouped and sent to its account.
+
+What is paid
+------------
+A seller order is **payable** once it is delivered, its return window has
+closed (``payable_at``, set at delivery, is past) and no return on it is open
+(``OPEN_RETURN_STATUSES``: an open return holds it until the return ends).
+It is paid once, as a **sale** line (a unique constraint guards it)::
+
+    sale = total_amount - commission_amount
+
+what the seller earns if the shopper keeps everything (items and shipping,
+less the platform's commission, which is taken on the items at payment).
+
+Every refund that **succeeded** on a seller order is deducted once, as a
+**refund** line (its own row, a one-to-one guards it), in the same payout as
+the sale when it came before it, or in the next payout when it came after::
+
+    share  = commission_amount * refund.amount / total_amount   (to the cent)
+    refund = -(refund.amount - share)
+
+The commission is only taken on what the shopper kept: each refund gives back
+the commission it carried. Over a seller order the lines add up to what the
+shopper kept less the commission on it::
+
+    (total - refunds) - commission * (total - refunds) / total
+
+Worked example (commission 10 % of the items): 400.00 of items and 9.90 of
+shipping, total 409.90, commission 40.00.
+
+- The shopper gets 100.00 back before the window closes. The first payout
+  holds the sale, +369.90, and the refund, -(100.00 - 40.00 * 100.00 /
+  409.90 = 9.76) = -90.24: 279.66. That is 309.90 kept less 30.24 of
+  commission on it (40.00 * 309.90 / 409.90).
+- A warranty claim refunds 50.00 a month later: the next payout deducts
+  -(50.00 - 4.88) = -45.12 from that seller's other sales.
+
+Why one line per refund rather than a sale line net of earlier refunds: each
+refund then has exactly one payout line, so no refund can be counted both in
+a sale and as a deduction, whatever the order of events. Only refunds that
+succeeded are deducted: one still being sent is deducted on a later run once
+it went through, and one that failed never is (the shopper did not get it).
+Each share is rounded to the cent on its own (half up).
+
+Runs
+----
+``payouts_run`` (daily, Celery beat) first sends again the payouts still
+pending, then, per refurbisher with something payable or to deduct, in one
+transaction: locks the refurbisher row (two runs at once queue there; the
+second finds everything already in a payout), then the orders of its payable
+seller orders (so a return being opened waits, and is seen), collects the
+lines and, per currency, writes a pending ``Payout`` with its lines if their
+sum is more than zero. Otherwise nothing is written: everything carries over
+to the next run (more sales will cover the deductions). While a payout of a
+refurbisher in a currency is still pending, new lines in that currency wait
+for the next run, so a seller without an account gets one payout, not one a
+day.
+
+Once the transaction commits, ``payout_send`` locks the payout row and asks
+the gateway for a transfer with the payout's idempotency key
+(``remarket-payout-<pk>``): Stripe Connect to the refurbisher's connected
+account, or a test payout with the offline gateway. Paid, it records the
+transfer and emails the owners. Without a connected account (Stripe) or on a
+provider error it stays pending with the reason; the next run sends it again
+with the same key, after asking Stripe whether an earlier try went through
+(Stripe forgets idempotency keys after 24 hours, and runs are a day apart).
+
+Lock order: the refurbisher row, then order rows by pk, then the payout row
+(``payout_send`` locks the payout alone). Returns and refunds lock an order
+row and never a refurbisher, so they cannot wait in a cycle with a run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections import defaultdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from marketplace.money import format_money, quantize, to_minor_units
+from orders.exceptions import OrderError, PaymentProviderError
+from orders.models import (
+    OPEN_RETURN_STATUSES,
+    Order,
+    Payout,
+    PayoutLine,
+    PayoutLineKind,
+    PayoutStatus,
+    Refund,
+    RefundStatus,
+    ReturnRequest,
+    SellerOrder,
+    SellerOrderStatus,
+)
+from orders.notifications import _send, owner_emails
+from refurbishers.models import (
+    MemberRole,
+    Membership,
+    Refurbisher,
+    RefurbisherStatusChange,
+)
+
+logger = logging.getLogger(__name__)
+
+NO_ACCOUNT_MESSAGE = "Connect a Stripe account to receive payouts"
+# A Stripe Connect account id as Stripe writes it: acct_ then letters and digits.
+ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9]{1,59}")
+
+
+class PayoutRefused(OrderError):
+    """A payout change the rules refuse (a bad account id, a staff member)."""
+
+
+# --- The amounts ------------------------------------------------------------------
+
+
+def commission_share(*, seller_order: SellerOrder, amount: Decimal) -> Decimal:
+    """The part of the seller order's commission that ``amount`` of it carried."""
+    if not seller_order.total_amount:
+        return Decimal("0.00")
+    return quantize(seller_order.commission_amount * amount / seller_order.total_amount)
+
+
+def sale_amount(seller_order: SellerOrder) -> Decimal:
+    """What a seller order earns its seller if the shopper keeps everything."""
+    return quantize(seller_order.total_amount - seller_order.commission_amount)
+
+
+def refund_deduction(*, refund: Refund, seller_order: SellerOrder) -> Decimal:
+    """What a refund takes back from the seller: negative, commission given back."""
+    return -quantize(
+        refund.amount
+        - commission_share(seller_order=seller_order, amount=refund.amount)
+    )
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return format_money(amount, currency)
+
+
+def _sale_line(seller_order: SellerOrder) -> PayoutLine:
+    currency = seller_order.currency
+    return PayoutLine(
+        kind=PayoutLineKind.SALE,
+        seller_order=seller_order,
+        amount=sale_amount(seller_order),
+        description=(
+            f"Order {seller_order.order.reference}: "
+            f"{_money(seller_order.total_amount, currency)} paid, less "
+            f"{_money(seller_order.commission_amount, currency)} commission"
+        )[:200],
+    )
+
+
+def _refund_line(refund: Refund, seller_order: SellerOrder) -> PayoutLine:
+    currency = seller_order.currency
+    share = commission_share(seller_order=seller_order, amount=refund.amount)
+    return PayoutLine(
+        kind=PayoutLineKind.REFUND,
+        seller_order=seller_order,
+        refund=refund,
+        amount=refund_deduction(refund=refund, seller_order=seller_order),
+        description=(
+            f"Order {seller_order.order.reference}: "
+            f"{_money(refund.amount, currency)} refunded "
+            f"({refund.get_reason_display().lower()}), less "
+            f"{_money(share, currency)} commission given back"
+        )[:200],
+    )
+
+
+# --- What is owed -----------------------------------------------------------------
+
+
+def _sale_paid(seller_order_ref: str = "pk") -> Exists:
+    return Exists(
+        PayoutLine.objects.filter(
+            seller_order=OuterRef(seller_order_ref), kind=PayoutLineKind.SALE
+        )
+    )
+
+
+def _return_open(seller_order_ref: str = "pk") -> Exists:
+    return Exists(
+        ReturnRequest.objects.filter(
+            seller_order=OuterRef(seller_order_ref), status__in=OPEN_RETURN_STATUSES
+        )
+    )
+
+
+def payable_seller_orders(*, at: dt.datetime) -> QuerySet[SellerOrder]:
+    """Delivered, window closed by ``at``, not paid out, no return open."""
+    return SellerOrder.objects.filter(
+        ~_sale_paid(),
+        ~_return_open(),
+        status=SellerOrderStatus.DELIVERED,
+        payable_at__lte=at,
+    )
+
+
+def refunds_to_deduct() -> QuerySet[Refund]:
+    """Refunds that went through on a seller order paid out, not deducted yet."""
+    return Refund.objects.filter(
+        _sale_paid("seller_order"),
+        status=RefundStatus.SUCCEEDED,
+        payout_line__isnull=True,
+    )
+
+
+def _refurbishers_owed(at: dt.datetime) -> list[int]:
+    payable = payable_seller_orders(at=at).values_list("refurbisher_id", flat=True)
+    deductible = refunds_to_deduct().values_list(
+        "seller_order__refurbisher_id", flat=True
+    )
+    return sorted(set(payable) | set(deductible))
+
+
+def _lines_owed(
+    refurbisher: Refurbisher, at: dt.datetime
+) -> dict[str, list[PayoutLine]]:
+    """The lines owed to a refurbisher now, per currency; locks their orders.
+
+    Must run under the refurbisher's row lock. The orders of the payable seller
+    orders are locked too, then open returns are looked for again: a return
+    opened meanwhile (returns lock the order) is seen, and holds its sale.
+    """
+    candidates = list(
+        payable_seller_orders(at=at)
+        .filter(refurbisher=refurbisher)
+        .select_related("order")
+        .order_by("pk")
+    )
+    order_ids = sorted({seller_order.order_id for seller_order in candidates})
+    if order_ids:
+        list(
+            Order.objects.select_for_update()
+            .filter(pk__in=order_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        held = set(
+            ReturnRequest.objects.filter(
+                seller_order__in=[so.pk for so in candidates],
+                status__in=OPEN_RETURN_STATUSES,
+            ).values_list("seller_order_id", flat=True)
+        )
+        candidates = [so for so in candidates if so.pk not in held]
+    paying = {seller_order.pk: seller_order for seller_order in candidates}
+    refunds = (
+        Refund.objects.filter(
+            Q(_sale_paid("seller_order")) | Q(seller_order__in=list(paying)),
+            seller_order__refurbisher=refurbisher,
+            status=RefundStatus.SUCCEEDED,
+            payout_line__isnull=True,
+        )
+        .select_related("seller_order__order")
+        .order_by("pk")
+    )
+    lines: dict[str, list[PayoutLine]] = defaultdict(list)
+    for seller_order in candidates:
+        lines[seller_order.currency].append(_sale_line(seller_order))
+    for refund in refunds:
+        seller_order = paying.get(refund.seller_order_id, refund.seller_order)
+        lines[seller_order.currency].append(_refund_line(refund, seller_order))
+    return lines
+
+
+@transaction.atomic
+def refurbisher_payouts_create(
+    *, refurbisher: Refurbisher, at: dt.datetime | None = None
+) -> list[Payout]:
+    """Write the refurbisher's pending payouts (one per currency); send on commit.
+
+    Locks the refurbisher row first, so two runs at once cannot both pay the
+    same lines: the second waits, then finds them in the first one's payout.
+    A currency whose lines add up to zero or less writes nothing (they wait
+    for the next run), and so does one with a payout still pending.
+    """
+    at = at or timezone.now()
+    refurbisher = Refurbisher.objects.select_for_update().get(pk=refurbisher.pk)
+    pending = set(
+        Payout.objects.filter(
+            refurbisher=refurbisher, status=PayoutStatus.PENDING
+        ).values_list("currency", flat=True)
+    )
+    created: list[Payout] = []
+    for currency, lines in sorted(_lines_owed(refurbisher, at).items()):
+        total = sum((line.amount for line in lines), Decimal("0"))
+        if total <= 0 or currency in pending:
+            logger.info(
+                "Payout of %s in %s carried over: %s", refurbisher.pk, currency, total
+            )
+            continue
+        payout = Payout.objects.create(
+            refurbisher=refurbisher, currency=currency, amount=total
+        )
+        for line in lines:
+            line.payout = payout
+        PayoutLine.objects.bulk_create(lines)
+        created.append(payout)
+        payout_id = payout.pk
+        transaction.on_commit(
+            lambda payout_id=payout_id: payout_send(payout_id=payout_id)
+        )
+    return created
+
+
+def payouts_run(*, at: dt.datetime | None = None) -> int:
+    """Pay every refurbisher what it is owed; return how many payouts it wrote.
+
+    Sends again the payouts still pending first (one try per payout per run),
+    then writes the new ones, one refurbisher per transaction, each sent once
+    its transaction commits.
+    """
+    at = at or timezone.now()
+    pending = list(
+        Payout.objects.filter(status=PayoutStatus.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for payout_id in pending:
+        payout_send(payout_id=payout_id)
+    created = 0
+    for refurbisher_id in _refurbishers_owed(at):
+        created += len(
+            refurbisher_payouts_create(
+                refurbisher=Refurbisher(pk=refurbisher_id), at=at
+            )
+        )
+    return created
+
+
+# --- Sending ------------------------------------------------------------------------
+
+
+def payout_send(*, payout_id: int) -> Payout:
+    """Send a pending payout through the gateway; a no-op once it is paid.
+
+    The transfer carries the payout's idempotency key, so a second send (a
+    retry, two runs at once, QA's "Send again") is one transfer. Without a
+    connected account (Stripe) it stays pending with the reason; a provider
+    error leaves it pending with the message and one more attempt counted.
+    """
+    from orders.payment_gateway import payment_gateway
+
+    with transaction.atomic():
+        payout = (
+            Payout.objects.select_for_update(of=("self",))
+            .select_related("refurbisher")
+            .get(pk=payout_id)
+        )
+        if payout.status != PayoutStatus.PENDING:
+            return payout
+        gateway = payment_gateway()
+        destination = payout.refurbisher.stripe_account_id
+        if gateway.moves_money and not destination:
+            payout.failure_message = NO_ACCOUNT_MESSAGE
+            payout.save(update_fields=["failure_message"])
+            return payout
+        tried_before = payout.attempts > 0
+        payout.attempts += 1
+        try:
+            answer = None
+            if tried_before:
+                # An earlier try may have reached the provider after its
+                # idempotency key was forgotten (Stripe keeps keys 24 hours).
+                answer = gateway.transfer_find(transfer_group=payout.idempotency_key)
+            if answer is None:
+                answer = gateway.transfer(
+                    amount_minor=to_minor_units(payout.amount, payout.currency),
+                    currency=payout.currency,
+                    destination=destination,
+                    idempotency_key=payout.idempotency_key,
+                    transfer_group=payout.idempotency_key,
+                    metadata={
+                        "payout_id": payout.pk,
+                        "refurbisher_id": payout.refurbisher_id,
+                    },
+                )
+        except PaymentProviderError as error:
+            logger.warning("Payout %s not sent: %s", payout.pk, error.message)
+            payout.failure_message = error.message
+            payout.save(update_fields=["attempts", "failure_message"])
+            return payout
+        payout.status = PayoutStatus.PAID
+        payout.provider = gateway.provider
+        payout.transfer_id = answer["id"]
+        payout.destination = answer.get("destination") or destination
+        payout.paid_at = timezone.now()
+        payout.failure_message = ""
+        payout.save(
+            update_fields=[
+                "attempts", "status", "provider", "transfer_id", "destination",
+                "paid_at", "failure_message",
+            ]
+        )  # fmt: skip
+        transaction.on_commit(lambda: payout_paid_notify(payout_id=payout_id))
+    return payout
+
+
+def payout_paid_notify(*, payout_id: int) -> int:
+    """Tell the refurbisher's owners a payout is on its way, and what it holds."""
+    payout = (
+        Payout.objects.select_related("refurbisher")
+        .prefetch_related("lines__seller_order__order")
+        .get(pk=payout_id)
+    )
+    to = owner_emails(payout.refurbisher)
+    if not to:
+        return 0
+    context = {
+        "payout": payout,
+        "refurbisher": payout.refurbisher,
+        "lines": list(payout.lines.all()),
+        "test_payout": payout.provider == "offline",
+        "payout_url": f"{settings.SITE_URL}/seller/payouts/{payout.pk}/",
+        "site_url": settings.SITE_URL,
+    }
+    return _send(
+        f"ReMarket: payout of {format_money(payout.amount, payout.currency)} sent",
+        "payout_sent",
+        context,
+        to,
+    )
+
+
+# --- The connected account ------------------------------------------------------------
+
+
+@transaction.atomic
+def refurbisher_payout_account_set(
+    *, refurbisher: Refurbisher, account_id: str, actor: AbstractBaseUser
+) -> Refurbisher:
+    """Set the Stripe account payouts go to; only an owner may, and it is audited.
+
+    An empty value disconnects it (payouts then wait, pending). Locks the
+    refurbisher row, so a payout run never reads it half-changed.
+    """
+    is_owner = Membership.objects.filter(
+        user_id=getattr(actor, "pk", None),
+        refurbisher_id=refurbisher.pk,
+        role=MemberRole.OWNER,
+    ).exists()
+    if not is_owner:
+        raise PayoutRefused(
+            "Only an owner can change where payouts are sent. Ask an owner to "
+            "make this change."
+        )
+    account_id = (account_id or "").strip()
+    if account_id and not ACCOUNT_ID.fullmatch(account_id):
+        raise PayoutRefused(
+            "That is not a Stripe account id. It starts with acct_ followed by "
+            "letters and digits, like acct_1Nv0FGQ9RKHgCVdK (find it in your "
+            "Stripe dashboard under Settings, Account details).",
+            field="stripe_account_id",
+        )
+    refurbisher = Refurbisher.objects.select_for_update().get(pk=refurbisher.pk)
+    before = refurbisher.stripe_account_id
+    if before == account_id:
+        return refurbisher
+    refurbisher.stripe_account_id = account_id
+    refurbisher.save(update_fields=["stripe_account_id"])
+    RefurbisherStatusChange.objects.create(
+        refurbisher=refurbisher, from_status=refurbisher.status,
+        to_status=refurbisher.status, actor=actor,
+        reason=f"Payout account changed from {before or 'none'} to "
+        f"{account_id or 'none'}",
+    )  # fmt: skip
+    return refurbisher

@@ -1,3 +1,11 @@
 """Seller dashboard: payouts."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from refurbishers.views import payouts
+
+urlpatterns = [
+    path("", payouts.payouts, name="payouts"),
+    path("account/", payouts.payout_account, name="payout-account"),
+    path("<int:payout_id>/", payouts.payout_detail, name="payout"),
+]

@@ -1,1 +1,67 @@
-"""Payouts in the admin, read-only: what was sent to whom and what it held."""
+"""Payouts in the admin, read-only: what was sent to whom and what it held.
+
+QA finds a payout by refurbisher or Stripe transfer id, filters by status,
+provider, currency and date, and reads its lines. "Send again" sends pending
+payouts now (the service does it, with the payout's idempotency key, so a
+payout already paid is left alone and none is paid twice).
+"""
+
+from django.contrib import admin, messages
+
+from orders.admin import ReadOnlyAdmin
+from orders.models import Payout, PayoutLine, PayoutStatus
+from orders.services.payouts import payout_send
+
+
+class PayoutLineInline(admin.TabularInline):
+    model = PayoutLine
+    fields = ["kind", "seller_order", "refund", "amount", "description"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__", "refurbisher", "amount", "currency", "status", "provider",
+        "transfer_id", "attempts", "created_at", "paid_at",
+    ]  # fmt: skip
+    list_filter = ["status", "provider", "currency", "created_at", "paid_at"]
+    list_select_related = ["refurbisher"]
+    search_fields = ["refurbisher__name", "transfer_id"]
+    date_hierarchy = "created_at"
+    inlines = [PayoutLineInline]
+    actions = ["send_again"]
+
+    def has_send_permission(self, request) -> bool:
+        return request.user.has_perm("orders.change_payout")
+
+    @admin.action(description="Send again", permissions=["send"])
+    def send_again(self, request, queryset):
+        for payout in queryset.order_by("pk"):
+            if payout.status != PayoutStatus.PENDING:
+                self.message_user(
+                    request,
+                    f"{payout}: already {payout.get_status_display().lower()}, "
+                    "left as it is.",
+                    messages.WARNING,
+                )
+                continue
+            sent = payout_send(payout_id=payout.pk)
+            if sent.status == PayoutStatus.PAID:
+                self.message_user(
+                    request, f"{sent}: paid, transfer {sent.transfer_id}.",
+                    messages.SUCCESS,
+                )  # fmt: skip
+            else:
+                self.message_user(
+                    request, f"{sent}: not sent. {sent.failure_message}",
+                    messages.ERROR,
+                )  # fmt: skip

@@ -192,3 +192,35 @@ def test_the_offline_gateway_refuses_what_stripe_would(settings):
         gateway.transfer(**_args("", currency="XYZ"))
     with pytest.raises(TypeError, match="minor units"):
         gateway.transfer(**_args("", amount_minor=Decimal("1.00")))
+
+
+# --- Finding a transfer after Stripe forgot its key ------------------------------
+
+
+def test_a_transfer_is_found_by_its_group_and_only_by_it(fake_stripe):
+    account = fake_stripe.account_create()
+    made = stripe_api.transfer_create(
+        **_args(account), transfer_group="remarket-payout-7"
+    )
+    stripe_api.transfer_create(
+        **_args(account, idempotency_key="remarket-payout-8"),
+        transfer_group="remarket-payout-8",
+    )
+
+    found = stripe_api.transfer_find(transfer_group="remarket-payout-7")
+
+    assert found == made
+    assert stripe_api.transfer_find(transfer_group="remarket-payout-9") is None
+    [listed, _] = fake_stripe.requests_to("GET", TRANSFERS)
+    assert listed.params == {"transfer_group": "remarket-payout-7", "limit": "1"}
+    assert fake_stripe.transfers[made["id"]]["transfer_group"] == "remarket-payout-7"
+
+
+def test_the_offline_gateway_finds_its_test_payout_by_group(settings):
+    settings.STRIPE_SECRET_KEY = ""
+    gateway = OfflineGateway()
+    assert gateway.transfer_find(transfer_group="remarket-payout-7") is None
+
+    made = gateway.transfer(**_args(""), transfer_group="remarket-payout-7")
+
+    assert gateway.transfer_find(transfer_group="remarket-payout-7") == made

@@ -161,6 +161,14 @@ def return_refund_amount(return_request: ReturnRequest) -> Decimal:
 # --- Locks and moves ------------------------------------------------------------
 
 
+def _lock_order(order_id: int) -> None:
+    # NO KEY UPDATE, as refunds take it: it queues the order's other moves
+    # but lets a shipment or a message insert rows that point at the order.
+    Order.objects.select_for_update(no_key=True).filter(pk=order_id).values_list(
+        "pk"
+    ).get()
+
+
 def _locked(return_request: ReturnRequest) -> ReturnRequest:
     """Lock the return's order row, then the return row; the return, fresh."""
     order_id = (
@@ -170,7 +178,7 @@ def _locked(return_request: ReturnRequest) -> ReturnRequest:
     )
     if order_id is None:
         raise ReturnRefused("This return does not exist.")
-    Order.objects.select_for_update().filter(pk=order_id).values_list("pk").get()
+    _lock_order(order_id)
     return (
         ReturnRequest.objects.select_for_update(of=("self",))
         .select_related("seller_order__order", "seller_order__refurbisher", "line")
@@ -229,9 +237,7 @@ def return_request(
         "seller_order__order", "seller_order__refurbisher"
     ).get(pk=line.pk)
     seller_order = line.seller_order
-    Order.objects.select_for_update().filter(pk=seller_order.order_id).values_list(
-        "pk"
-    ).get()
+    _lock_order(seller_order.order_id)
     problem = return_window_problem(seller_order)
     if problem:
         raise ReturnRefused(problem)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("orders/<str:reference>/accept/", orders.order_accept, name="order-accept"),
     path("orders/<str:reference>/ship/", orders.order_ship, name="order-ship"),
     path("orders/<str:reference>/deliver/", orders.order_deliver, name="order-deliver"),
+    path("orders/<str:reference>/cancel/", orders.order_cancel, name="order-cancel"),
     path("messages/", messages.threads, name="messages"),
     path("messages/<str:reference>/", messages.thread, name="message-thread"),
     path("claims/", include("refurbishers.urls_seller_claims")),

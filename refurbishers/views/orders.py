@@ -1,4 +1,4 @@
-"""The seller's orders: the list, one order's page, and accept, ship, deliver.
+"""The seller's orders: the list, one order's page, and accept, ship, deliver, cancel.
 
 Any member of the refurbisher (owner or staff) may act on its orders. An order
 is looked up by reference within the member's own refurbisher, so another
@@ -12,10 +12,17 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
 
-from orders.exceptions import FulfilmentRefused
+from orders.exceptions import FulfilmentRefused, OrderError
 from orders.models import Carrier, SellerOrder, SellerOrderStatus
 from orders.selectors.fulfilment import seller_order_of_refurbisher
 from orders.selectors.seller_orders import SOLD, seller_orders_page
+from orders.services.cancellation import (
+    REASON_MAX_CHARS,
+    SELLER_FAULT_REASONS,
+    CancellationRefused,
+    SellerCancelReason,
+    seller_order_cancel_by_seller,
+)
 from orders.services.fulfilment import (
     seller_order_accept,
     seller_order_deliver,
@@ -101,7 +108,28 @@ def _timeline(seller_order: SellerOrder) -> list[dict]:
     ]
 
 
-def _detail_page(request, seller_order, *, ship=None, error=None, status=200):
+def _cancel_fields(data=None) -> dict:
+    """The cancel form's reasons (saying which count against the seller) and values."""
+    data = data or {}
+    return {
+        "reasons": [
+            {
+                "value": reason.value,
+                "label": reason.label,
+                "counts": reason in SELLER_FAULT_REASONS,
+            }
+            for reason in SellerCancelReason
+        ],
+        "reason_code": data.get("reason_code", ""),
+        "note": data.get("note", ""),
+        "note_max": REASON_MAX_CHARS,
+        "other_label": SellerCancelReason.OTHER.label,
+    }
+
+
+def _detail_page(
+    request, seller_order, *, ship=None, cancel=None, error=None, status=200
+):
     return seller_render(
         request,
         "seller/order_detail.html",
@@ -110,6 +138,8 @@ def _detail_page(request, seller_order, *, ship=None, error=None, status=200):
             "order": seller_order.order,
             "timeline": _timeline(seller_order),
             "ship": ship or _ship_fields(seller_order),
+            "cancel": cancel or _cancel_fields(),
+            "refunds": list(seller_order.refunds.order_by("created_at", "pk")),
             "error": error,
             "tracking_url": tracking_url(
                 seller_order.carrier, seller_order.tracking_number
@@ -128,7 +158,7 @@ def order_detail(request, reference: str):
     return _detail_page(request, _seller_order(request, reference))
 
 
-def _refused(request, seller_order, refusal: FulfilmentRefused):
+def _refused(request, seller_order, refusal: OrderError):
     """The page again with the refusal: a move out of turn is a conflict (409)."""
     return _detail_page(request, seller_order, error=refusal, status=409)
 
@@ -184,5 +214,31 @@ def order_deliver(request, reference: str):
         return _refused(request, seller_order, refusal)
     messages.success(
         request, "Marked delivered. The warranty of each device starts now."
+    )
+    return redirect("seller:order", reference)
+
+
+@require_POST
+@member_required
+def order_cancel(request, reference: str):
+    """Cancel a paid or accepted order with a reason; the shopper is refunded."""
+    seller_order = _seller_order(request, reference)
+    cancel = _cancel_fields(request.POST)
+    try:
+        seller_order_cancel_by_seller(
+            seller_order=seller_order,
+            actor=request.user,
+            reason_code=cancel["reason_code"],
+            note=cancel["note"],
+        )
+    except CancellationRefused as refusal:
+        # A missing reason is the form's fault (400); a shipped order, a conflict.
+        return _detail_page(
+            request, seller_order, cancel=cancel, error=refusal,
+            status=400 if refusal.field else 409,
+        )  # fmt: skip
+    messages.success(
+        request,
+        "Order cancelled. The shopper is refunded in full and has been told why.",
     )
     return redirect("seller:order", reference)

@@ -1,3 +1,11 @@
-"""Seller dashboard: claims."""
+"""Seller dashboard: warranty claims (inside the ``seller`` namespace)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from refurbishers.views import claims
+
+urlpatterns = [
+    path("", claims.claims, name="claims"),
+    path("<int:claim_id>/", claims.claim, name="claim"),
+    path("<int:claim_id>/answer/", claims.claim_answer_view, name="claim-answer"),
+]

@@ -1,3 +1,7 @@
 """Public quality pages: a seller's page with its scorecard and reviews."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("", include("quality.urls_reviews")),
+]

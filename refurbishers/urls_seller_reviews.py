@@ -1,3 +1,10 @@
-"""Seller dashboard: reviews."""
+"""Seller dashboard: reviews (inside the ``seller`` namespace)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from refurbishers.views import reviews
+
+urlpatterns = [
+    path("", reviews.reviews, name="reviews"),
+    path("<int:review_id>/answer/", reviews.review_answer_view, name="review-answer"),
+]

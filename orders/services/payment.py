@@ -34,6 +34,7 @@ from orders.models import (
 )
 from orders.notifications import order_paid_notify
 from orders.services.fulfilment import ship_by_for
+from quality.services.trial_reviews import trial_review_open
 from refurbishers.exceptions import SaleCapReached
 from refurbishers.services import sale_slot_confirm, sale_slot_release
 
@@ -139,6 +140,8 @@ def order_payment_succeeded(
             order=order, seller_order=seller_order, from_status=previous,
             to_status=SellerOrderStatus.PAID, reason="Payment received",
         )  # fmt: skip
+        if seller_order.sale_slot_reference:
+            trial_review_open(seller_order=seller_order)  # QA reviews trial sales
     transaction.on_commit(lambda: order_paid_notify(order_id=order.pk))
     return PaymentOutcome.PAID
 

@@ -1,0 +1,539 @@
+"""QA's admin for the quality app: the trial-sale queue and shopper reviews.
+
+Trial sales: a queue (oldest first) with filters by verdict, refurbisher and
+age; each sale's page shows the order's facts, the checklist pre-filled from
+them and the verdict form. Verdicts are given only through
+``quality.services.trial_reviews``; a decided sale's page is read-only.
+Reviews: QA hides a review that breaks the rules (or shows it again) through
+``quality.services.reviews``. Every action reports per item what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.db.models import QuerySet
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+from quality.forms import (
+    CHECK_FIELDS,
+    NOTES_FIELD,
+    VERDICT_FIELD,
+    FollowUpForm,
+    HideReviewForm,
+    TrialReviewVerdictForm,
+)
+from quality.models import (
+    SellerReview,
+    TrialSaleReview,
+    TrialSaleVerdict,
+    TrialSaleVerdictChange,
+)
+from quality.selectors import CHECKLIST_FIELDS, TrialSaleDossier, trial_review_dossier
+from quality.services.reviews import ReviewRefused, review_hide, review_show
+from quality.services.trial_reviews import (
+    TrialReviewRefused,
+    trial_review_pass_checked,
+    trial_review_verdict,
+)
+
+ACTION_TEMPLATE = "admin/quality/action_form.html"
+Verdict = TrialSaleVerdict
+AGES = (1, 3, 7)
+
+
+def _when(moment) -> str:
+    if moment is None:
+        return "-"
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _reference(review) -> str:
+    return review.seller_order.order.reference
+
+
+def _with_form(
+    model_admin: admin.ModelAdmin,
+    request,
+    queryset: QuerySet,
+    *,
+    form_class: type[forms.Form],
+    title: str,
+    submit: str,
+    describe: Callable,
+    run: Callable[[dict], None],
+):
+    """An action's intermediate page asking for its input, then the action."""
+    if "apply" in request.POST:
+        form = form_class(request.POST)
+        if form.is_valid():
+            run(form.cleaned_data)
+            return None
+    else:
+        form = form_class()
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "opts": model_admin.model._meta,
+        "form": form,
+        "items": [describe(item) for item in queryset],
+        "pks": [item.pk for item in queryset],
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "submit": submit,
+        "media": model_admin.media + form.media,
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, ACTION_TEMPLATE, context)
+
+
+# --- Trial sales -----------------------------------------------------------------
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = "verdict"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            (Verdict.PENDING, "Waiting for QA"),
+            (Verdict.FOLLOW_UP, "Follow-up"),
+            ("done", "Done (passed or failed)"),
+        ]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() in (Verdict.PENDING, Verdict.FOLLOW_UP):
+            return queryset.filter(verdict=self.value())
+        if self.value() == "done":
+            return queryset.filter(verdict__in=[Verdict.PASSED, Verdict.FAILED])
+        return queryset
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(days), f"Older than {days} day{'s' * (days > 1)}") for days in AGES
+        ]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() in {str(days) for days in AGES}:
+            since = timezone.now() - timedelta(days=int(self.value()))
+            return queryset.filter(created_at__lt=since)
+        return queryset
+
+
+class VerdictHistoryInline(admin.TabularInline):
+    """Who gave which verdict, when and why: written by the service only."""
+
+    model = TrialSaleVerdictChange
+    verbose_name = "verdict change"
+    verbose_name_plural = "Verdict history (newest first)"
+    fields = ["created_at", "from_verdict", "to_verdict", "actor_name", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    # The same plain read-only table as the refurbishers' status history.
+    template = "admin/refurbishers/refurbisher/status_history_inline.html"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("actor")
+        return queryset.order_by("-created_at", "-pk")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="By")
+    def actor_name(self, change: TrialSaleVerdictChange) -> str:
+        return str(change.actor) if change.actor_id else "System"
+
+
+def _dossier(review: TrialSaleReview) -> TrialSaleDossier:
+    dossier = getattr(review, "dossier", None)
+    if dossier is None:
+        dossier = review.dossier = trial_review_dossier(review)
+    return dossier
+
+
+def _list(items) -> str:
+    items = list(items)
+    if not items:
+        return "-"
+    return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", items))
+
+
+@admin.register(TrialSaleReview)
+class TrialSaleReviewAdmin(admin.ModelAdmin):
+    form = TrialReviewVerdictForm
+    list_display = [
+        "order_reference", "refurbisher", "verdict", "order_status", "created_at",
+        "reviewer", "reviewed_at",
+    ]  # fmt: skip
+    list_display_links = ["order_reference"]
+    list_filter = [
+        QueueFilter,
+        ("refurbisher", admin.RelatedOnlyFieldListFilter),
+        AgeFilter,
+    ]
+    list_select_related = ["seller_order__order", "refurbisher", "reviewer"]
+    search_fields = ["seller_order__order__reference", "refurbisher__name"]
+    search_help_text = "Order reference or refurbisher name"
+    date_hierarchy = "created_at"
+    ordering = ["created_at", "pk"]  # the queue: oldest first
+    actions = ["pass_selected", "mark_follow_up"]
+    inlines = [VerdictHistoryInline]
+    FACTS = [
+        "order_reference", "refurbisher", "order_status", "order_items", "ship_by",
+        "shipped", "tracking", "serials", "order_returns", "order_claims",
+        "order_messages", "shopper_review",
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("seller_order__order", "refurbisher", "reviewer")
+        )
+
+    def has_add_permission(self, request):
+        # A trial sale's review opens when the sale is paid.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # A passed or failed sale is final: its page is read-only.
+        if obj is not None and obj.verdict in (Verdict.PASSED, Verdict.FAILED):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        open_ = obj is not None and self.has_change_permission(request, obj)
+        checklist = CHECK_FIELDS if open_ else list(CHECKLIST_FIELDS)
+        verdict = (
+            [VERDICT_FIELD, NOTES_FIELD]
+            if open_
+            else ["verdict", "notes", "reviewer", "reviewed_at"]
+        )
+        return [
+            ("The trial sale", {"fields": self.FACTS}),
+            (
+                "Checklist",
+                {
+                    "fields": checklist,
+                    "description": "Pre-filled from what the data says; confirm or "
+                    "change each answer. A sale passes with no answer “No”.",
+                },
+            ),
+            ("Verdict", {"fields": verdict}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.FACTS, *CHECKLIST_FIELDS, "verdict", "notes", "reviewer",
+                "reviewed_at"]  # fmt: skip
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and self.has_change_permission(request, obj):
+            kwargs["fields"] = [*CHECK_FIELDS, VERDICT_FIELD, NOTES_FIELD]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # The form saves nothing: the verdict goes through the service.
+        try:
+            review = trial_review_verdict(
+                review=obj, actor=request.user,
+                verdict=form.cleaned_data[VERDICT_FIELD],
+                notes=form.cleaned_data.get(NOTES_FIELD, ""),
+                checklist=form.checklist(),
+            )  # fmt: skip
+        except TrialReviewRefused as refusal:
+            self.message_user(
+                request, f"{_reference(obj)}: {refusal.message}", messages.ERROR
+            )
+            return
+        self.message_user(
+            request,
+            f"Trial sale {_reference(review)}: {review.get_verdict_display().lower()}.",
+            messages.SUCCESS,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        pass  # nothing else is written from this page
+
+    def response_change(self, request, obj):
+        # Back to the queue (with its filters), where the next sale waits.
+        url = reverse("admin:quality_trialsalereview_changelist")
+        url = add_preserved_filters(
+            {
+                "preserved_filters": self.get_preserved_filters(request),
+                "opts": self.opts,
+            },
+            url,
+        )
+        return HttpResponseRedirect(url)
+
+    # What the data says, read-only.
+
+    @admin.display(description="Order", ordering="seller_order__order__reference")
+    def order_reference(self, review: TrialSaleReview) -> str:
+        return _reference(review)
+
+    @admin.display(description="Order status")
+    def order_status(self, review: TrialSaleReview) -> str:
+        return review.seller_order.get_status_display()
+
+    @admin.display(description="Items")
+    def order_items(self, review: TrialSaleReview) -> str:
+        return _list(
+            (
+                f"{line.quantity} x {line.title} ({line.variant_label}, grade "
+                f"{line.grade}, {line.unit_price} {line.currency})",
+            )
+            for line in _dossier(review).lines
+        )
+
+    @admin.display(description="Ship by")
+    def ship_by(self, review: TrialSaleReview) -> str:
+        return _when(review.seller_order.ship_by)
+
+    @admin.display(description="Shipped")
+    def shipped(self, review: TrialSaleReview) -> str:
+        so = review.seller_order
+        if so.shipped_at is None:
+            return "Not shipped yet"
+        late = " (flagged late)" if so.late_shipment else ""
+        delivered = f"; delivered {_when(so.delivered_at)}" if so.delivered_at else ""
+        return f"{_when(so.shipped_at)}{late}{delivered}"
+
+    @admin.display(description="Tracking")
+    def tracking(self, review: TrialSaleReview) -> str:
+        so = review.seller_order
+        if not so.tracking_number:
+            return "-"
+        return f"{so.carrier_name or so.get_carrier_display()} {so.tracking_number}"
+
+    @admin.display(description="Serial numbers or IMEI")
+    def serials(self, review: TrialSaleReview) -> str:
+        return _list(
+            (f"{line.title}: {unit.serial}",)
+            for line in _dossier(review).lines
+            for unit in line.units_list
+        )
+
+    @admin.display(description="Returns")
+    def order_returns(self, review: TrialSaleReview) -> str:
+        return _list(
+            (
+                f"{r.line.title}: {r.get_reason_display()} "
+                f"({r.get_status_display().lower()}"
+                f"{', seller at fault' if r.seller_at_fault else ''}), "
+                f"{_when(r.created_at)}",
+            )
+            for r in _dossier(review).returns
+        )
+
+    @admin.display(description="Warranty claims")
+    def order_claims(self, review: TrialSaleReview) -> str:
+        return _list(
+            (
+                f"{c.get_problem_display()} ({c.get_status_display().lower()}), "
+                f"{_when(c.created_at)}",
+            )
+            for c in _dossier(review).claims
+        )
+
+    @admin.display(description="Shopper messages and first answer time")
+    def order_messages(self, review: TrialSaleReview) -> str:
+        def took(delta) -> str:
+            if delta is None:
+                return "not answered yet"
+            hours = delta.total_seconds() / 3600
+            return f"answered after {hours:.1f} h"
+
+        return _list(
+            (f"{_when(m.created_at)}: “{Truncator(m.body).chars(80)}”, {took(delta)}",)
+            for m, delta in _dossier(review).answer_times
+        )
+
+    @admin.display(description="Shopper's review")
+    def shopper_review(self, review: TrialSaleReview) -> str:
+        seller_review = _dossier(review).seller_review
+        if seller_review is None:
+            return "No review"
+        hidden = " (hidden)" if seller_review.hidden else ""
+        return format_html(
+            "{} star{}{}: “{}”",
+            seller_review.rating,
+            "s" if seller_review.rating > 1 else "",
+            hidden,
+            Truncator(seller_review.comment).chars(200) or "no comment",
+        )
+
+    # Actions.
+
+    @admin.action(description="Pass selected", permissions=["change"])
+    def pass_selected(self, request, queryset):
+        passed, skipped = [], []
+        for review in queryset.order_by("created_at", "pk"):
+            try:
+                trial_review_pass_checked(review=review, actor=request.user)
+            except TrialReviewRefused as refusal:
+                skipped.append(f"{_reference(review)}: {refusal.message}")
+            else:
+                passed.append(_reference(review))
+        if passed:
+            self.message_user(
+                request,
+                f"Passed {len(passed)} trial sale{'s' * (len(passed) > 1)}: "
+                f"{', '.join(passed)}.",
+                messages.SUCCESS,
+            )
+        for line in skipped:
+            self.message_user(request, f"Skipped {line}", messages.WARNING)
+
+    @admin.action(description="Mark for follow-up", permissions=["change"])
+    def mark_follow_up(self, request, queryset):
+        def run(data: dict) -> None:
+            for review in queryset.order_by("created_at", "pk"):
+                try:
+                    trial_review_verdict(
+                        review=review, actor=request.user,
+                        verdict=Verdict.FOLLOW_UP, notes=data["notes"],
+                    )  # fmt: skip
+                except TrialReviewRefused as refusal:
+                    self.message_user(
+                        request,
+                        f"Skipped {_reference(review)}: {refusal.message}",
+                        messages.WARNING,
+                    )
+                else:
+                    self.message_user(
+                        request,
+                        f"{_reference(review)}: marked for follow-up.",
+                        messages.SUCCESS,
+                    )
+
+        return _with_form(
+            self, request, queryset.order_by("created_at", "pk"),
+            form_class=FollowUpForm,
+            title="Mark trial sales for follow-up",
+            submit="Mark for follow-up",
+            describe=lambda r: f"{_reference(r)} ({r.refurbisher}, "
+            f"{r.get_verdict_display().lower()})",
+            run=run,
+        )  # fmt: skip
+
+
+# --- Shopper reviews ---------------------------------------------------------------
+
+
+@admin.register(SellerReview)
+class SellerReviewAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at", "refurbisher", "rating", "author_name", "comment_start",
+        "hidden", "answered",
+    ]  # fmt: skip
+    list_filter = [
+        "hidden",
+        "rating",
+        ("refurbisher", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["refurbisher", "seller_order__order"]
+    search_fields = [
+        "seller_order__order__reference", "refurbisher__name", "author_name", "comment",
+    ]  # fmt: skip
+    date_hierarchy = "created_at"
+    actions = ["hide_reviews", "show_reviews"]
+    fields = [
+        "order_reference", "refurbisher", "author_name", "rating", "comment",
+        "created_at", "updated_at", "editable_until", "seller_answer", "answered_at",
+        "hidden", "hidden_reason",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Order", ordering="seller_order__order__reference")
+    def order_reference(self, review: SellerReview) -> str:
+        return review.seller_order.order.reference
+
+    @admin.display(description="Comment")
+    def comment_start(self, review: SellerReview) -> str:
+        return Truncator(review.comment).chars(60) or "-"
+
+    @admin.display(description="Answered", boolean=True)
+    def answered(self, review: SellerReview) -> bool:
+        return review.answered_at is not None
+
+    def _each(self, request, queryset, call: Callable, done: str) -> None:
+        for review in queryset.order_by("pk"):
+            try:
+                call(review)
+            except ReviewRefused as refusal:
+                self.message_user(
+                    request,
+                    f"Review of {review.seller_order.order.reference}: "
+                    f"{refusal.message}",
+                    messages.WARNING,
+                )
+            else:
+                self.log_change(request, review, done)
+                self.message_user(
+                    request,
+                    f"Review of {review.seller_order.order.reference}: {done.lower()}",
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description="Hide review", permissions=["change"])
+    def hide_reviews(self, request, queryset):
+        def run(data: dict) -> None:
+            self._each(
+                request, queryset,
+                lambda r: review_hide(
+                    review=r, actor=request.user, reason=data["reason"]
+                ),
+                f"Hidden: {data['reason']}",
+            )  # fmt: skip
+
+        return _with_form(
+            self, request, queryset.select_related("seller_order__order"),
+            form_class=HideReviewForm,
+            title="Hide reviews from the public pages and the seller's rating",
+            submit="Hide",
+            describe=lambda r: f"{r.rating}★ for {r.refurbisher} by {r.author_name}: "
+            f"“{Truncator(r.comment).chars(80)}”",
+            run=run,
+        )  # fmt: skip
+
+    @admin.action(description="Show review again", permissions=["change"])
+    def show_reviews(self, request, queryset):
+        self._each(
+            request, queryset.select_related("seller_order__order"),
+            lambda r: review_show(review=r, actor=request.user),
+            "Shown again",
+        )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Every write of the quality app, one module per part (trial reviews, reviews, ...)."""

@@ -1,0 +1,197 @@
+"""QA's review of trial sales: opened when a trial sale is paid, then a verdict.
+
+A verdict moves only as ``TRIAL_SALE_VERDICT_MOVES`` permits (pending to
+passed, failed or follow-up; follow-up to passed or failed), through
+``trial_review_verdict``, which records the reviewer and the time and writes a
+``TrialSaleVerdictChange``. A failed trial sale emails the refurbisher's owners
+(after commit) and flags its trial for a QA decision.
+
+Lock order: the review row, then the refurbisher row (``trial_flag_for_qa``).
+The daily trial review locks the refurbisher and only reads reviews, so the
+two cannot wait in a cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import SellerOrder
+from quality.models import (
+    TRIAL_SALE_VERDICT_MOVES,
+    TrialSaleReview,
+    TrialSaleVerdict,
+    TrialSaleVerdictChange,
+)
+from quality.notifications import trial_sale_failed_notify
+from quality.selectors import CHECKLIST_FIELDS, CHECKLIST_LABELS, trial_review_facts
+from refurbishers.models import Refurbisher, RefurbisherStatus
+from refurbishers.services import trial_flag_for_qa
+
+Verdict = TrialSaleVerdict
+NOTES_MAX_CHARS = 4000
+# A verdict with these needs notes saying what went wrong or what to check.
+NOTES_REQUIRED = frozenset({Verdict.FAILED, Verdict.FOLLOW_UP})
+
+
+class TrialReviewRefused(Exception):
+    """A verdict the rules refuse; ``message`` says why, ``field`` names the
+    form field at fault (``verdict``, ``notes`` or a checklist item), if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+@transaction.atomic
+def trial_review_open(*, seller_order: SellerOrder) -> TrialSaleReview:
+    """Open QA's review of a paid trial sale; a second call returns the same one.
+
+    Called by the payment service for each seller order holding a trial sale
+    slot, in the payment's transaction.
+    """
+    review, created = TrialSaleReview.objects.get_or_create(
+        seller_order=seller_order,
+        defaults={"refurbisher_id": seller_order.refurbisher_id},
+    )
+    if created:
+        TrialSaleVerdictChange.objects.create(
+            review=review, from_verdict="", to_verdict=Verdict.PENDING,
+            reason="Trial sale paid: waiting for QA's review",
+        )  # fmt: skip
+    return review
+
+
+def _checked_checklist(
+    checklist: Mapping[str, bool | None],
+) -> dict[str, bool | None]:
+    unknown = set(checklist) - set(CHECKLIST_FIELDS)
+    if unknown:
+        raise TrialReviewRefused(f"Not on the checklist: {', '.join(sorted(unknown))}.")
+    for name, value in checklist.items():
+        if value not in (True, False, None):
+            raise TrialReviewRefused(
+                f"{CHECKLIST_LABELS[name]}: answer yes, no or not known.", name
+            )
+    return dict(checklist)
+
+
+def trial_review_verdict_check(
+    *,
+    review: TrialSaleReview,
+    verdict: str,
+    notes: str,
+    checklist: Mapping[str, bool | None],
+) -> None:
+    """Raise ``TrialReviewRefused`` if this verdict cannot be given now.
+
+    The admin form asks it to show refusals beside their field; the service
+    asks it again on the locked row.
+    """
+    if verdict not in Verdict.values or verdict == Verdict.PENDING:
+        raise TrialReviewRefused("Choose passed, failed or follow-up.", "verdict")
+    current = Verdict(review.verdict)
+    if verdict not in TRIAL_SALE_VERDICT_MOVES[current]:
+        raise TrialReviewRefused(
+            f"This trial sale is {current.label.lower()}: it cannot be marked "
+            f"{Verdict(verdict).label.lower()}.",
+            "verdict",
+        )
+    notes = (notes or "").strip()
+    if verdict in NOTES_REQUIRED and not notes:
+        what = "what went wrong" if verdict == Verdict.FAILED else "what to check"
+        raise TrialReviewRefused(f"Please say {what} in the notes.", "notes")
+    if len(notes) > NOTES_MAX_CHARS:
+        raise TrialReviewRefused(
+            f"Please keep the notes under {NOTES_MAX_CHARS} characters.", "notes"
+        )
+    checklist = _checked_checklist(checklist)
+    if verdict == Verdict.PASSED:
+        wrong = [name for name, value in checklist.items() if value is False]
+        if wrong:
+            raise TrialReviewRefused(
+                "A trial sale passes only with no checklist item marked no "
+                f"({CHECKLIST_LABELS[wrong[0]].lower()} is): fail it or ask "
+                "for a follow-up.",
+                wrong[0],
+            )
+
+
+@transaction.atomic
+def trial_review_verdict(
+    *,
+    review: TrialSaleReview,
+    actor: AbstractBaseUser | None,
+    verdict: str,
+    notes: str = "",
+    checklist: Mapping[str, bool | None] | None = None,
+) -> TrialSaleReview:
+    """Give a trial sale QA's verdict, with the checklist as QA confirmed it.
+
+    ``checklist`` maps checklist fields to True, False or None; items left out
+    keep what the data says now (``trial_review_facts``). Locks the review row;
+    a failed verdict then locks the refurbisher to flag its trial.
+    """
+    review = TrialSaleReview.objects.select_for_update().get(pk=review.pk)
+    answers = trial_review_facts(review).as_checklist()
+    answers.update(_checked_checklist(checklist or {}))
+    trial_review_verdict_check(
+        review=review, verdict=verdict, notes=notes, checklist=answers
+    )
+    notes = (notes or "").strip()
+    from_verdict = review.verdict
+    for name, value in answers.items():
+        setattr(review, name, value)
+    review.verdict = verdict
+    review.notes = notes
+    review.reviewer = _actor(actor)
+    review.reviewed_at = timezone.now()
+    review.save(update_fields=["verdict", "notes", "reviewer", "reviewed_at", *answers])
+    TrialSaleVerdictChange.objects.create(
+        review=review, from_verdict=from_verdict, to_verdict=verdict,
+        actor=review.reviewer, reason=notes,
+    )  # fmt: skip
+    if verdict == Verdict.FAILED:
+        _trial_flag(review, notes)
+        pk = review.pk
+        transaction.on_commit(lambda: trial_sale_failed_notify(review_id=pk))
+    return review
+
+
+def _trial_flag(review: TrialSaleReview, notes: str) -> None:
+    """Ask QA to decide on the trial of a refurbisher still on trial."""
+    refurbisher = Refurbisher.objects.only("status").get(pk=review.refurbisher_id)
+    if refurbisher.status != RefurbisherStatus.TRIAL:
+        return  # graduated early or suspended: QA already decided on it
+    reference = review.seller_order.order.reference
+    trial_flag_for_qa(
+        refurbisher=refurbisher,
+        reason=f"Trial sale {reference} failed QA's review: {notes}",
+    )
+
+
+@transaction.atomic
+def trial_review_pass_checked(
+    *, review: TrialSaleReview, actor: AbstractBaseUser | None
+) -> TrialSaleReview:
+    """Pass a trial sale whose facts are all good (QA's bulk "Pass selected").
+
+    Refuses, saying why, a sale whose facts are not all good or not known
+    yet: QA then looks at it on its own page.
+    """
+    review = TrialSaleReview.objects.select_for_update().get(pk=review.pk)
+    facts = trial_review_facts(review)
+    if not facts.all_good:
+        raise TrialReviewRefused("; ".join(facts.problems()) + ".")
+    return trial_review_verdict(
+        review=review, actor=actor, verdict=Verdict.PASSED,
+        notes="Passed with the facts all good.", checklist=facts.as_checklist(),
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Pages of the quality app, one module per part."""

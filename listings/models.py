@@ -205,7 +205,8 @@ class Listing(models.Model):
     status = models.CharField(
         max_length=10, choices=ListingStatus.choices, default=ListingStatus.ACTIVE
     )
-    # Filled in by the quality app's ranking; 0 until then.
+    # Not read by the shop: offers are ranked per market (Offer.rank_score, owned
+    # by quality.services.ranking). Demo seeding still writes a placeholder here.
     rank_score = models.FloatField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -286,7 +287,13 @@ class Offer(models.Model):
     grade = models.CharField(max_length=1, choices=Grade.choices)
     battery_min_pct = models.PositiveSmallIntegerField()
     warranty_months = models.PositiveSmallIntegerField()
+    # The ranking (quality.services.ranking) owns the score and its parts: each
+    # part is 0 to 1, the score 0 to 100 their weighted sum; None until ranked.
     rank_score = models.FloatField(default=0)
+    score_device = models.FloatField(null=True, blank=True)
+    score_seller = models.FloatField(null=True, blank=True)
+    score_service = models.FloatField(null=True, blank=True)
+    score_price = models.FloatField(null=True, blank=True)
     is_purchasable = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -86,6 +86,10 @@ def offers_refresh(
     refurbisher is selling (trial or active) and ships to the offer's market,
     and, for a refurbisher on trial, today's sales have not reached its cap.
     With no ids, every offer is refreshed (used after bulk loads).
+
+    The offer's rank score and its parts are not copied: they are per market
+    and belong to ``quality.services.ranking.rank_scores_recompute``, which
+    writes them on offers and nothing here overwrites them.
     """
     conditions, params = [], []
     if listing_ids is not None:
@@ -106,12 +110,12 @@ def offers_refresh(
                 device_model_id = n.device_model_id, category_id = n.category_id,
                 brand_id = n.brand_id, grade = n.grade,
                 battery_min_pct = n.battery_min_pct,
-                warranty_months = n.warranty_months, rank_score = n.rank_score,
+                warranty_months = n.warranty_months,
                 is_purchasable = n.is_purchasable
             FROM (
                 SELECT o2.id, l.refurbisher_id, l.variant_id, v.device_model_id,
                        m.category_id, m.brand_id, l.grade, l.battery_min_pct,
-                       l.warranty_months, l.rank_score,
+                       l.warranty_months,
                        (
                         l.status = %s AND l.stock > 0
                         AND r.status = ANY(%s) AND o2.market = ANY(r.ships_to)
@@ -134,11 +138,11 @@ def offers_refresh(
             WHERE o.id = n.id AND (
                 o.refurbisher_id, o.variant_id, o.device_model_id, o.category_id,
                 o.brand_id, o.grade, o.battery_min_pct, o.warranty_months,
-                o.rank_score, o.is_purchasable
+                o.is_purchasable
             ) IS DISTINCT FROM (
                 n.refurbisher_id, n.variant_id, n.device_model_id, n.category_id,
                 n.brand_id, n.grade, n.battery_min_pct, n.warranty_months,
-                n.rank_score, n.is_purchasable
+                n.is_purchasable
             )
             """,
             [ListingStatus.ACTIVE, list(SELLING_STATUSES), *params],

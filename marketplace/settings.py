@@ -218,6 +218,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.deliveries_auto_confirm",
         "schedule": crontab(minute=5),
     },
+    # Quality (quality.tasks): each refurbisher's metrics over the 90 days up
+    # to now, daily; every offer's rank score every RANK_RECOMPUTE_EVERY_SECONDS
+    # (and soon after an input changes, see RANK_RECOMPUTE_DELAY_SECONDS).
+    "seller-metrics-compute": {
+        "task": "quality.tasks.seller_metrics_compute",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "rank-scores-recompute": {
+        "task": "quality.tasks.rank_scores_recompute",
+        "schedule": float(os.environ.get("RANK_RECOMPUTE_EVERY_SECONDS", "900")),
+    },
 }
 
 # --- Trial -----------------------------------------------------------------
@@ -254,6 +265,34 @@ QA_EMAIL = os.environ.get("QA_EMAIL", "qa@remarket.local")
 # --- Quality ----------------------------------------------------------------
 # A shopper may edit their review of a seller order for this many days.
 REVIEW_EDIT_DAYS = int(os.environ.get("REVIEW_EDIT_DAYS", "30"))
+# Seller metrics (quality.services.metrics): a rolling window, and the limits a
+# refurbisher must stay within, from the big marketplaces' published seller
+# targets. A rate is judged only from this many orders (shipped orders for the
+# late-shipment and tracking rates), so one bad order of a new seller does not
+# trip it. Crossing a limit warns the seller and flags it for QA.
+SELLER_METRICS_WINDOW_DAYS = int(os.environ.get("SELLER_METRICS_WINDOW_DAYS", "90"))
+SELLER_METRICS_MIN_ORDERS = int(os.environ.get("SELLER_METRICS_MIN_ORDERS", "10"))
+ORDER_DEFECT_RATE_MAX = float(os.environ.get("ORDER_DEFECT_RATE_MAX", "0.01"))
+CANCELLATION_RATE_MAX = float(os.environ.get("CANCELLATION_RATE_MAX", "0.025"))
+LATE_SHIPMENT_RATE_MAX = float(os.environ.get("LATE_SHIPMENT_RATE_MAX", "0.04"))
+VALID_TRACKING_RATE_MIN = float(os.environ.get("VALID_TRACKING_RATE_MIN", "0.95"))
+# Ranking (quality.services.ranking): each offer's score is the weighted sum of
+# four parts, each 0 to 1, so the score runs 0 to 100. Device quality, the
+# seller's quality and its customer service must outweigh price.
+RANK_WEIGHT_DEVICE = float(os.environ.get("RANK_WEIGHT_DEVICE", "30"))
+RANK_WEIGHT_SELLER = float(os.environ.get("RANK_WEIGHT_SELLER", "30"))
+RANK_WEIGHT_SERVICE = float(os.environ.get("RANK_WEIGHT_SERVICE", "15"))
+RANK_WEIGHT_PRICE = float(os.environ.get("RANK_WEIGHT_PRICE", "25"))
+if RANK_WEIGHT_DEVICE + RANK_WEIGHT_SELLER + RANK_WEIGHT_SERVICE <= RANK_WEIGHT_PRICE:
+    raise ImproperlyConfigured(
+        "Device, seller and service weights together must outweigh the price weight."
+    )
+# After an event that changes a score's input, one recompute runs this many
+# seconds later however many events came meanwhile (beat also recomputes
+# every RANK_RECOMPUTE_EVERY_SECONDS, see CELERY_BEAT_SCHEDULE). Offers are
+# written in chunks of RANK_RECOMPUTE_CHUNK ids, each a short transaction.
+RANK_RECOMPUTE_DELAY_SECONDS = int(os.environ.get("RANK_RECOMPUTE_DELAY_SECONDS", "60"))
+RANK_RECOMPUTE_CHUNK = int(os.environ.get("RANK_RECOMPUTE_CHUNK", "100000"))
 
 # --- Markets ----------------------------------------------------------------
 DEFAULT_MARKET = (os.environ.get("DEFAULT_MARKET") or "US").strip().upper()

@@ -23,8 +23,12 @@ from listings.models import (
 from listings.services import catalog_version
 from marketplace.markets import MARKETS, Market
 from marketplace.money import quantize, saving_percent
+from quality.services.ranking import Weights
 
 HIGHLY_RATED = Decimal("4.5")
+# A part this strong is worth saying when an offer has no rival in its grade.
+STRONG_PART = 0.75
+WHY_MAX_REASONS = 3
 
 
 @dataclass
@@ -50,6 +54,11 @@ class OfferLine:
     seller_rating_count: int
     seller_on_trial: bool
     rank_score: float
+    # The ranking's parts (0 to 1), None until the offer was first ranked.
+    score_device: float | None = None
+    score_seller: float | None = None
+    score_service: float | None = None
+    score_price: float | None = None
     why_featured: str = ""
 
 
@@ -196,11 +205,80 @@ def _offer_line(offer: Offer, new_price: Decimal | None) -> OfferLine:
         seller_rating_count=seller.rating_count,
         seller_on_trial=seller.status == "trial",
         rank_score=offer.rank_score,
+        score_device=offer.score_device,
+        score_seller=offer.score_seller,
+        score_service=offer.score_service,
+        score_price=offer.score_price,
     )
 
 
+def _sentence(reasons: list[str]) -> str:
+    text = ", ".join(reasons)
+    return text[0].upper() + text[1:]
+
+
+def _part_words(
+    part: str, line: OfferLine, others: list[OfferLine], market: Market
+) -> list[str]:
+    """What a strong part of the offer's score means, in a shopper's words."""
+    if part == "seller":
+        if line.seller_rating is not None and line.seller_rating >= HIGHLY_RATED:
+            best = all(
+                other.seller_rating is None or line.seller_rating >= other.seller_rating
+                for other in others
+            )
+            word = "highest-rated" if others and best else "highly rated"
+            return [f"{word} seller ({line.seller_rating:.1f}/5)"]
+        return ["reliable seller: few returns, claims or late parcels"]
+    if part == "service":
+        return ["fast customer service"]
+    if part == "device":
+        words = []
+        if line.warranty_months > market.warranty_min_months:
+            words.append(f"{line.warranty_months}-month warranty")
+        if line.battery_min_pct >= 90:
+            words.append(f"battery {line.battery_min_pct}%+")
+        return words
+    total = line.price + line.shipping
+    if all(total <= other.price + other.shipping for other in others):
+        return ["lowest price in this condition"]
+    return ["good price for what you get"]
+
+
 def _why_featured(line: OfferLine, others: list[OfferLine], market: Market) -> str:
-    """One line a shopper can read on why this offer comes first."""
+    """One line a shopper can read on why this offer comes first.
+
+    From the stored parts of its rank score: the parts that put it ahead of
+    the other offers of its grade (in points of the score), largest first; an
+    offer alone in its grade names its strong parts.
+    """
+    if line.score_device is None:
+        return _why_featured_unranked(line, others, market)
+    weights = Weights.from_settings()
+    advantages = []
+    for part in ("seller", "device", "service", "price"):
+        mine = getattr(line, f"score_{part}")
+        if others:
+            rival = max((getattr(o, f"score_{part}") or 0.0) for o in others)
+            advantage = weights.points(part) * (mine - rival)
+        elif part == "price":
+            advantage = 0.0  # alone in its grade: "lowest price" would mislead
+        else:
+            advantage = weights.points(part) * mine if mine >= STRONG_PART else 0.0
+        if advantage > 0.005:
+            advantages.append((advantage, part))
+    reasons: list[str] = []
+    for _, part in sorted(advantages, reverse=True):
+        reasons.extend(_part_words(part, line, others, market))
+    if not reasons:
+        reasons.append("best balance of condition, service and price")
+    return _sentence(reasons[:WHY_MAX_REASONS])
+
+
+def _why_featured_unranked(
+    line: OfferLine, others: list[OfferLine], market: Market
+) -> str:
+    """Before the first ranking: the offer's facts that a shopper values."""
     reasons = []
     if line.seller_rating is not None and line.seller_rating >= HIGHLY_RATED:
         reasons.append(f"highly rated seller ({line.seller_rating:.1f}/5)")
@@ -212,8 +290,7 @@ def _why_featured(line: OfferLine, others: list[OfferLine], market: Market) -> s
         reasons.append("lowest price in this condition")
     if not reasons:
         reasons.append("best balance of condition, service and price")
-    text = ", ".join(reasons)
-    return text[0].upper() + text[1:]
+    return _sentence(reasons)
 
 
 def device_page(

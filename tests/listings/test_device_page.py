@@ -7,9 +7,8 @@ from decimal import Decimal
 import pytest
 from django.http import Http404
 
-from listings.models import Listing
+from listings.models import Offer
 from listings.selectors import device_model_get, device_page
-from listings.services import offers_refresh
 from marketplace.markets import MARKETS
 from tests.listings.catalog import build_catalog
 
@@ -28,8 +27,8 @@ def page_for(catalog, model="iphone-13", market="FR", **kwargs):
 
 
 def set_rank(catalog, sku, score):
-    Listing.objects.filter(sku=sku).update(rank_score=score)
-    offers_refresh(listing_ids=[catalog.listings[sku].pk])
+    # The ranking owns offers' scores (quality.services.ranking).
+    Offer.objects.filter(listing=catalog.listings[sku]).update(rank_score=score)
 
 
 def test_offers_are_grouped_by_grade_with_one_featured_per_grade(catalog):

@@ -24,7 +24,8 @@ from tests.factories import RefurbisherFactory, VariantFactory, make_listing
 
 pytestmark = pytest.mark.django_db
 
-COPIED_FIELDS = ["grade", "battery_min_pct", "warranty_months", "rank_score"]
+# The rank score is the ranking's (quality.services.ranking), not a copy.
+COPIED_FIELDS = ["grade", "battery_min_pct", "warranty_months"]
 
 
 def _nothing_written() -> bool:
@@ -302,7 +303,7 @@ def test_offers_carry_the_listing_s_catalog_keys_and_quality():
 def test_offers_refresh_copies_changed_listing_facts_onto_its_offers():
     listing = make_listing(grade="A", battery_min_pct=85, warranty_months=12)
     Listing.objects.filter(pk=listing.pk).update(
-        grade="C", battery_min_pct=95, warranty_months=36, rank_score=0.75
+        grade="C", battery_min_pct=95, warranty_months=36
     )
 
     assert offers_refresh(listing_ids=[listing.pk]) == 5

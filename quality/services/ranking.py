@@ -1,0 +1,317 @@
+"""Every offer's rank score: what the featured offer and the "recommended" sort use.
+
+An offer's score runs 0 to 100: the weighted sum (``RANK_WEIGHT_*`` settings)
+of four parts, each 0 to 1 and stored on the offer so pages can explain it:
+
+- device: the grade, the battery guaranteed, and the warranty months beyond
+  the market's minimum;
+- seller: the refurbisher's rating, order defect, late shipment and seller
+  cancellation rates (its latest ``SellerMetrics``), and whether it is still
+  on trial;
+- service: how fast it first answers shoppers' messages and how fast its
+  warranty claims are settled;
+- price: the offer's price with shipping against the cheapest purchasable
+  offer of the same variant and grade in the same market.
+
+A figure with nothing to measure yet (a new seller) counts as
+``NEUTRAL``; a rate measured on few orders is pulled towards it, so one bad
+order of a new seller does not sink it.
+
+``rank_scores_recompute`` computes every offer in set-based SQL and writes
+only the offers whose score or parts changed; ``offers_refresh`` never touches
+them. Runs are serialized by a PostgreSQL advisory lock, so two at once (beat
+and an event, two workers) queue up and the second finds nothing to write.
+``rank_recompute_soon`` is what an event calls: a burst of events schedules
+one recompute.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from listings.services import catalog_version_bump
+from marketplace.markets import MARKETS
+from refurbishers.models import RefurbisherStatus
+
+logger = logging.getLogger(__name__)
+
+PARTS = ("device", "seller", "service", "price")
+NEUTRAL = 0.5
+GRADE_POINTS = {"P": 1.0, "A": 0.8, "B": 0.55, "C": 0.3}
+# Device part: the grade weighs most, then battery and warranty beyond the minimum.
+DEVICE_GRADE, DEVICE_BATTERY, DEVICE_WARRANTY = 0.6, 0.2, 0.2
+# Twelve months beyond the market's minimum earn the whole warranty share.
+WARRANTY_FULL_EXTRA_MONTHS = 12
+# Seller part: rating, order defects, late shipments, seller cancellations.
+SELLER_RATING, SELLER_DEFECTS, SELLER_LATE, SELLER_CANCELLED = 0.35, 0.3, 0.2, 0.15
+# A rate at twice its limit (settings) scores 0; none at all scores 1.
+RATE_ZERO_AT_LIMIT_TIMES = 2
+# A refurbisher on trial has not proved itself yet.
+TRIAL_FACTOR = 0.9
+# The rating is smoothed towards a prior of 4.0 stars worth five reviews; a
+# smoothed 5.0 scores 1, 4.0 scores NEUTRAL, 3.0 or less scores 0.
+RATING_PRIOR, RATING_PRIOR_WEIGHT = 4.0, 5
+# Service part: first answers (full marks within 2 hours, none after 48) and
+# claim settlement (full within 3 days, none after 14).
+SERVICE_ANSWER, SERVICE_CLAIMS = 0.6, 0.4
+ANSWER_GOOD_HOURS, ANSWER_BAD_HOURS = 2.0, 48.0
+CLAIM_GOOD_HOURS, CLAIM_BAD_HOURS = 72.0, 336.0
+# Price part: the cheapest scores 1, one 25% or more above it scores 0.
+PRICE_ZERO_ABOVE = 0.25
+
+# pg_advisory_lock key of the recompute (any fixed 64-bit number of our own).
+RECOMPUTE_LOCK_KEY = 0x52414E4B  # "RANK"
+SOON_KEY = "quality:rank-recompute-soon"
+
+
+@dataclass(frozen=True)
+class Weights:
+    device: float
+    seller: float
+    service: float
+    price: float
+
+    @classmethod
+    def from_settings(cls) -> Weights:
+        return cls(
+            device=settings.RANK_WEIGHT_DEVICE,
+            seller=settings.RANK_WEIGHT_SELLER,
+            service=settings.RANK_WEIGHT_SERVICE,
+            price=settings.RANK_WEIGHT_PRICE,
+        )
+
+    def scale(self) -> float:
+        """The weights' sum: the score is out of 100 whatever they add up to."""
+        return self.device + self.seller + self.service + self.price
+
+    def points(self, part: str) -> float:
+        """How many of the 100 points a part is worth."""
+        return 100 * getattr(self, part) / self.scale()
+
+
+@dataclass
+class RecomputeReport:
+    offers_written: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+
+
+def _clamp(expression: str) -> str:
+    return f"LEAST(1.0, GREATEST(0.0, {expression}))"
+
+
+def _rate_part(column: str, limit: float) -> str:
+    """1 for no incident, 0 at twice the limit, pulled towards NEUTRAL when the
+    refurbisher has few sales; NEUTRAL when nothing was measured.
+
+    (GREATEST and LEAST skip NULLs, so the NULL test comes first.)
+    """
+    zero_at = RATE_ZERO_AT_LIMIT_TIMES * limit
+    raw = _clamp(f"1.0 - m.{column} / {zero_at}")
+    k = settings.SELLER_METRICS_MIN_ORDERS
+    return (
+        f"(CASE WHEN m.{column} IS NULL THEN {NEUTRAL} ELSE "
+        f"({NEUTRAL} * {k} + {raw} * m.sales) / ({k} + m.sales) END)"
+    )
+
+
+def _hours_part(column: str, good: float, bad: float) -> str:
+    return (
+        f"(CASE WHEN m.{column} IS NULL THEN {NEUTRAL} ELSE "
+        f"{_clamp(f'1.0 - (m.{column} - {good}) / {bad - good}')} END)"
+    )
+
+
+def _seller_parts_sql() -> str:
+    """Per refurbisher: its seller and service parts (a few thousand rows)."""
+    smoothed = (
+        f"((COALESCE(r.rating_average, 0) * r.rating_count "
+        f"+ {RATING_PRIOR} * {RATING_PRIOR_WEIGHT}) "
+        f"/ (r.rating_count + {RATING_PRIOR_WEIGHT}))"
+    )
+    rating = _clamp(f"({smoothed} - 3.0) / 2.0")
+    seller = (
+        f"({SELLER_RATING} * {rating}"
+        f" + {SELLER_DEFECTS} * {_rate_part('defect_rate', settings.ORDER_DEFECT_RATE_MAX)}"  # noqa: E501
+        f" + {SELLER_LATE} * {_rate_part('late_shipment_rate', settings.LATE_SHIPMENT_RATE_MAX)}"  # noqa: E501
+        f" + {SELLER_CANCELLED} * {_rate_part('cancellation_rate', settings.CANCELLATION_RATE_MAX)})"  # noqa: E501
+        f" * (CASE WHEN r.status = '{RefurbisherStatus.TRIAL}' THEN {TRIAL_FACTOR}"
+        " ELSE 1.0 END)"
+    )
+    answer = _hours_part(
+        "median_first_answer_hours", ANSWER_GOOD_HOURS, ANSWER_BAD_HOURS
+    )
+    claims = _hours_part(
+        "median_claim_resolution_hours", CLAIM_GOOD_HOURS, CLAIM_BAD_HOURS
+    )
+    service = f"({SERVICE_ANSWER} * {answer} + {SERVICE_CLAIMS} * {claims})"
+    return f"""
+        SELECT r.id AS refurbisher_id,
+               round(({seller})::numeric, 4)::float8 AS seller,
+               round(({service})::numeric, 4)::float8 AS service
+        FROM refurbishers_refurbisher r
+        LEFT JOIN LATERAL (
+            SELECT * FROM quality_sellermetrics x
+            WHERE x.refurbisher_id = r.id ORDER BY x.day DESC LIMIT 1
+        ) m ON TRUE
+    """
+
+
+def _market_minimum_sql(column: str) -> str:
+    cases = " ".join(
+        f"WHEN '{code}' THEN {market.warranty_min_months}"
+        for code, market in MARKETS.items()
+    )
+    return f"(CASE {column} {cases} ELSE 6 END)"
+
+
+def _offer_parts_sql(weights: Weights) -> str:
+    """Per offer of an id range: the four parts and the score."""
+    grade = " ".join(f"WHEN '{g}' THEN {p}" for g, p in GRADE_POINTS.items())
+    extra = f"GREATEST(0, o.warranty_months - {_market_minimum_sql('o.market')})"
+    device = (
+        f"{DEVICE_GRADE} * (CASE o.grade {grade} ELSE 0 END)"
+        f" + {DEVICE_BATTERY} * {_clamp('(o.battery_min_pct - 80) / 20.0')}"
+        f" + {DEVICE_WARRANTY} * {_clamp(f'{extra} / {WARRANTY_FULL_EXTRA_MONTHS}.0')}"
+    )
+    total = "(o.price_amount + o.shipping_amount)"
+    # Against the cheapest purchasable offer of the variant and grade in the
+    # market, or itself when it is cheaper (or alone, or not purchasable).
+    floor = f"LEAST({total}, f.floor)"
+    price = _clamp(f"1.0 - ({total} / {floor} - 1.0) / {PRICE_ZERO_ABOVE}")
+    scale = weights.scale()
+    return f"""
+        SELECT p.id, p.device, p.seller, p.service, p.price,
+               round((100.0 * ({weights.device} * p.device
+                     + {weights.seller} * p.seller
+                     + {weights.service} * p.service
+                     + {weights.price} * p.price) / {scale})::numeric, 2)::float8
+                   AS score
+        FROM (
+            SELECT o.id,
+                   round(({device})::numeric, 4)::float8 AS device,
+                   COALESCE(s.seller, {NEUTRAL}) AS seller,
+                   COALESCE(s.service, {NEUTRAL}) AS service,
+                   round(({price})::numeric, 4)::float8 AS price
+            FROM listings_offer o
+            LEFT JOIN rank_seller s ON s.refurbisher_id = o.refurbisher_id
+            LEFT JOIN rank_floor f ON f.variant_id = o.variant_id
+                 AND f.grade = o.grade AND f.market = o.market
+            WHERE o.id >= %s AND o.id < %s
+        ) p
+    """
+
+
+def _prepare(cursor) -> None:
+    """Session tables of what every chunk reads: seller parts and price floors."""
+    cursor.execute("DROP TABLE IF EXISTS rank_seller, rank_floor")
+    cursor.execute(f"CREATE TEMP TABLE rank_seller AS {_seller_parts_sql()}")
+    cursor.execute("ALTER TABLE rank_seller ADD PRIMARY KEY (refurbisher_id)")
+    cursor.execute(
+        """
+        CREATE TEMP TABLE rank_floor AS
+        SELECT variant_id, grade, market,
+               min(price_amount + shipping_amount) AS floor
+        FROM listings_offer WHERE is_purchasable
+        GROUP BY variant_id, grade, market
+        """
+    )
+    cursor.execute("ALTER TABLE rank_floor ADD PRIMARY KEY (variant_id, grade, market)")
+    cursor.execute("ANALYZE rank_seller")
+    cursor.execute("ANALYZE rank_floor")
+
+
+def _write_chunk(cursor, weights: Weights, low: int, high: int) -> int:
+    cursor.execute(
+        f"""
+        UPDATE listings_offer AS o SET
+            rank_score = n.score, score_device = n.device,
+            score_seller = n.seller, score_service = n.service,
+            score_price = n.price
+        FROM ({_offer_parts_sql(weights)}) AS n
+        WHERE o.id = n.id AND (
+            o.rank_score, o.score_device, o.score_seller, o.score_service,
+            o.score_price
+        ) IS DISTINCT FROM (n.score, n.device, n.seller, n.service, n.price)
+        """,
+        [low, high],
+    )
+    return cursor.rowcount
+
+
+def rank_scores_recompute(*, chunk: int | None = None) -> RecomputeReport:
+    """Recompute every offer's score and parts; write only the offers that changed.
+
+    Serialized by an advisory lock held for the whole run (a second run waits,
+    then finds nothing to write). Seller parts and price floors are read once
+    into session tables; offers are then written by id range, each range in
+    its own short transaction when called outside one, so a checkout waiting
+    on an offer's row waits for one chunk at most. Idempotent. The catalog
+    version is bumped only when an offer changed.
+    """
+    chunk = chunk or settings.RANK_RECOMPUTE_CHUNK
+    weights = Weights.from_settings()
+    report = RecomputeReport()
+    started = time.monotonic()
+    # Inside a caller's transaction the lock is the transaction's (released
+    # with it, even on an error); otherwise the session's, released below.
+    in_transaction = connection.in_atomic_block
+    with connection.cursor() as cursor:
+        if in_transaction:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_KEY])
+        else:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [RECOMPUTE_LOCK_KEY])
+        try:
+            _prepare(cursor)
+            cursor.execute("SELECT min(id), max(id) FROM listings_offer")
+            low, high = cursor.fetchone()
+            for start in range(low, high + 1, chunk) if low is not None else ():
+                with transaction.atomic():
+                    report.offers_written += _write_chunk(
+                        cursor, weights, start, start + chunk
+                    )
+                report.chunks += 1
+            cursor.execute("DROP TABLE IF EXISTS rank_seller, rank_floor")
+        finally:
+            if not in_transaction:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [RECOMPUTE_LOCK_KEY])
+    if report.offers_written:
+        catalog_version_bump()
+    report.seconds = time.monotonic() - started
+    logger.info(
+        "Rank scores: %s offers written in %s chunks, %.1f s",
+        report.offers_written, report.chunks, report.seconds,
+    )  # fmt: skip
+    return report
+
+
+def rank_recompute_soon() -> None:
+    """Ask for one recompute soon, after this transaction commits.
+
+    The first call schedules the task ``RANK_RECOMPUTE_DELAY_SECONDS`` later and
+    sets a flag in the cache; further calls while the flag is set add nothing,
+    so a burst of events makes one recompute. The task clears the flag when it
+    starts, so an event during a run schedules the next one.
+    """
+    transaction.on_commit(_schedule)
+
+
+def _schedule() -> None:
+    from quality.tasks import rank_scores_recompute as task
+
+    delay = settings.RANK_RECOMPUTE_DELAY_SECONDS
+    # The flag outlives the countdown a little: if the message were lost, the
+    # next event after that schedules again.
+    if cache.add(SOON_KEY, "1", timeout=delay + 300):
+        task.apply_async(countdown=delay)
+
+
+def rank_recompute_soon_clear() -> None:
+    """Let the next event schedule a recompute (the task calls it as it starts)."""
+    cache.delete(SOON_KEY)

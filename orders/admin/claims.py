@@ -1,1 +1,329 @@
-"""Warranty claims in the admin: QA decides the escalated ones."""
+"""Warranty claims in the admin: QA decides the escalated ones.
+
+Read-only except for the "Decide" action, whose intermediate page asks for the
+remedy, a refund amount if any, and the note sent to both sides, then calls
+``claim_decide`` once per claim (each in its own transaction). The list opens
+with the escalated claims first: they are QA's queue.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Case, IntegerField, QuerySet, When
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from orders.models import (
+    ClaimPhoto,
+    ClaimRemedy,
+    ClaimStatus,
+    ClaimStatusChange,
+    WarrantyClaim,
+)
+from orders.services.claims import (
+    QA_PERMISSION,
+    TEXT_MAX_CHARS,
+    ClaimRefused,
+    claim_decide,
+)
+
+DECIDE_TEMPLATE = "admin/orders/warrantyclaim/decide.html"
+# Posted by the change page's button: come back to the claim after deciding.
+BACK_TO_OBJECT = "_back_to_object"
+Status = ClaimStatus
+
+
+class ClaimStatusFilter(admin.SimpleListFilter):
+    """Status, with QA's queue (escalated) offered first."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        first = [(Status.ESCALATED.value, Status.ESCALATED.label)]
+        return first + [
+            (value, label)
+            for value, label in Status.choices
+            if value != Status.ESCALATED
+        ]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() in Status.values:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """Open claims past the seller's answer time (the job escalates them)."""
+
+    title = "seller's answer"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue")]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(
+                status=Status.OPEN, answer_due_at__lte=timezone.now()
+            )
+        return queryset
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ClaimPhotoInline(_ReadOnlyInline):
+    model = ClaimPhoto
+    fields = ["preview", "content_type", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Photo")
+    def preview(self, photo: ClaimPhoto):
+        url = reverse("claim-photo", args=[photo.pk])
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="Photo {}'
+            ' of the claim" style="max-width: 160px; max-height: 160px"></a>',
+            url, url, photo.pk,
+        )  # fmt: skip
+
+
+class ClaimStatusChangeInline(_ReadOnlyInline):
+    model = ClaimStatusChange
+    verbose_name = "status change"
+    verbose_name_plural = "Status history"
+    fields = ["created_at", "from_status", "to_status", "actor_name", "reason"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description="By")
+    def actor_name(self, change: ClaimStatusChange) -> str:
+        return str(change.actor) if change.actor_id else "System or guest"
+
+
+class DecideForm(forms.Form):
+    remedy = forms.ChoiceField(
+        label="Decision", choices=ClaimRemedy.choices, widget=forms.RadioSelect
+    )
+    refund_amount = forms.DecimalField(
+        label="Refund amount",
+        required=False,
+        min_value=0.01,
+        max_digits=10,
+        decimal_places=2,
+        help_text="For a refund only: at most the device's price.",
+    )
+    note = forms.CharField(
+        label="Note to the shopper and the seller",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=TEXT_MAX_CHARS,
+        help_text="Why ReMarket decides this way; both sides receive it by email.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("remedy") == ClaimRemedy.REFUND and not data.get("refund_amount"):
+            self.add_error("refund_amount", "Give the amount to refund.")
+        return data
+
+
+@admin.register(WarrantyClaim)
+class WarrantyClaimAdmin(admin.ModelAdmin):
+    list_display = [
+        "claim", "order_reference", "refurbisher", "problem", "status",
+        "answer_due_at", "overdue", "created_at",
+    ]  # fmt: skip
+    list_filter = [ClaimStatusFilter, "problem", "refurbisher", OverdueFilter]
+    list_select_related = ["seller_order__order", "refurbisher"]
+    search_fields = [
+        "seller_order__order__reference", "warranty__unit__serial",
+        "seller_order__order__email", "filed_by__email",
+    ]  # fmt: skip
+    date_hierarchy = "created_at"
+    inlines = [ClaimPhotoInline, ClaimStatusChangeInline]
+    actions = ["decide"]
+    fieldsets = [
+        (None, {"fields": ["status", "order_reference", "shopper", "refurbisher"]}),
+        ("Device", {"fields": ["device", "serial", "warranty_dates"]}),
+        ("The shopper's report", {"fields": ["problem", "description", "created_at"]}),
+        (
+            "The seller's answer",
+            {
+                "fields": [
+                    "answer_due_at", "reminded_at", "seller_remedy",
+                    "seller_message", "refund_amount", "answered_at",
+                ]
+            },
+        ),
+        (
+            "The shopper's reply",
+            {"fields": ["accepted_at", "escalated_at", "escalation_reason"]},
+        ),
+        (
+            "ReMarket's decision",
+            {"fields": ["qa_remedy", "qa_note", "decided_by", "decided_at", "refund"]},
+        ),
+    ]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for _, options in self.fieldsets for name in options["fields"]]
+
+    def get_ordering(self, request):
+        # Escalated claims first: they wait for QA.
+        queue_first = Case(
+            When(status=Status.ESCALATED, then=0),
+            default=1,
+            output_field=IntegerField(),
+        )
+        return [queue_first.asc(), "-created_at", "-pk"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "seller_order__order", "refurbisher", "warranty__line",
+                "warranty__unit", "decided_by", "refund",
+            )
+        )  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False  # a claim is filed by its shopper, on the site
+
+    def has_change_permission(self, request, obj=None):
+        return False  # every change goes through a service (the action)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the claim and its history outlive any mistake
+
+    def has_decide_permission(self, request) -> bool:
+        return request.user.has_perm(QA_PERMISSION)
+
+    # Columns and read-only displays.
+
+    @admin.display(description="Claim", ordering="pk")
+    def claim(self, claim: WarrantyClaim) -> str:
+        return f"Claim {claim.pk}"
+
+    @admin.display(description="Order", ordering="seller_order__order__reference")
+    def order_reference(self, claim: WarrantyClaim) -> str:
+        return claim.seller_order.order.reference
+
+    @admin.display(description="Shopper")
+    def shopper(self, claim: WarrantyClaim) -> str:
+        return claim.seller_order.order.email
+
+    @admin.display(description="Device")
+    def device(self, claim: WarrantyClaim) -> str:
+        line = claim.warranty.line
+        return f"{line.title} ({line.variant_label}), {line.unit_price} {line.currency}"
+
+    @admin.display(description="Serial or IMEI")
+    def serial(self, claim: WarrantyClaim) -> str:
+        return claim.warranty.unit.serial
+
+    @admin.display(description="Warranty")
+    def warranty_dates(self, claim: WarrantyClaim) -> str:
+        warranty = claim.warranty
+        return (
+            f"{warranty.months} months, {warranty.starts_at:%d %b %Y} to "
+            f"{warranty.ends_at:%d %b %Y}"
+        )
+
+    @admin.display(description="Overdue", boolean=True)
+    def overdue(self, claim: WarrantyClaim) -> bool:
+        return claim.status == Status.OPEN and claim.answer_due_at <= timezone.now()
+
+    # The change page: a "Decide" button on an escalated claim.
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        claim = self.get_object(request, object_id)
+        decidable = (
+            claim is not None
+            and claim.status == Status.ESCALATED
+            and self.has_decide_permission(request)
+        )
+        extra_context = {
+            **(extra_context or {}),
+            "decidable": decidable,
+            "back_to_object": BACK_TO_OBJECT,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # The action.
+
+    @admin.action(description="Decide", permissions=["decide"])
+    def decide(self, request, queryset: QuerySet):
+        """Ask for the decision on its own page, then decide each claim."""
+        if "apply" in request.POST:
+            form = DecideForm(request.POST)
+            if form.is_valid():
+                self._decide_each(request, queryset, form.cleaned_data)
+                return self._after(request, queryset)
+        else:
+            form = DecideForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Decide the warranty claim",
+            "subtitle": None,
+            "opts": self.model._meta,
+            "form": form,
+            "queryset": queryset.order_by("pk"),
+            "action": request.POST.get("action", ""),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "back_to_object": BACK_TO_OBJECT if BACK_TO_OBJECT in request.POST else "",
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, DECIDE_TEMPLATE, context)
+
+    def _decide_each(self, request, queryset: QuerySet, data: dict) -> None:
+        for claim in queryset.order_by("pk"):
+            try:
+                claim_decide(
+                    claim=claim,
+                    actor=request.user,
+                    remedy=data["remedy"],
+                    note=data["note"],
+                    refund_amount=data.get("refund_amount"),
+                )
+            except ClaimRefused as refused:
+                self.message_user(
+                    request, f"Claim {claim.pk}: {refused.message}", messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Claim {claim.pk}: decided; the shopper and the seller were told.",
+                    messages.SUCCESS,
+                )
+
+    def _after(self, request, queryset: QuerySet):
+        """Back to the claim's page when decided from it; else the list."""
+        if BACK_TO_OBJECT in request.POST and queryset.count() == 1:
+            url = reverse(
+                "admin:orders_warrantyclaim_change",
+                args=[queryset.get().pk],
+                current_app=self.admin_site.name,
+            )
+            return HttpResponseRedirect(url)
+        return None

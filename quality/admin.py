@@ -278,9 +278,6 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    def save_related(self, request, form, formsets, change):
-        pass  # nothing else is written from this page
-
     def response_change(self, request, obj):
         # Back to the queue (with its filters), where the next sale waits.
         url = reverse("admin:quality_trialsalereview_changelist")

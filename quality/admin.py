@@ -56,7 +56,8 @@ AGES = (1, 3, 7)
 def _when(moment) -> str:
     if moment is None:
         return "-"
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    # As the checklist's notes write dates (quality.selectors).
+    return date_format(timezone.localtime(moment), "j M Y, H:i")
 
 
 def _reference(review) -> str:
@@ -227,6 +228,16 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
         if obj is not None and obj.verdict in (Verdict.PASSED, Verdict.FAILED):
             return False
         return super().has_change_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        review = self.get_object(request, object_id)
+        if review is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "subtitle": f"Trial sale {_reference(review)} by {review.refurbisher} "
+                f"({review.get_verdict_display().lower()})",
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_fieldsets(self, request, obj=None):
         open_ = obj is not None and self.has_change_permission(request, obj)

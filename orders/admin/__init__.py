@@ -73,6 +73,22 @@ class SellerOrderAdmin(ReadOnlyAdmin):
     list_select_related = ["order", "refurbisher"]
     search_fields = ["order__reference", "refurbisher__name", "tracking_number"]
     date_hierarchy = "paid_at"
+    # QA's goodwill refund; its intermediate page lives in orders.admin.refunds.
+    actions = ["refund_goodwill"]
+
+    def has_goodwill_refund_permission(self, request) -> bool:
+        from orders.admin.refunds import seller_order_goodwill_allowed
+
+        return seller_order_goodwill_allowed(request)
+
+    @admin.action(
+        description="Refund part of this order (goodwill)",
+        permissions=["goodwill_refund"],
+    )
+    def refund_goodwill(self, request, queryset):
+        from orders.admin.refunds import seller_order_goodwill_refund
+
+        return seller_order_goodwill_refund(self, request, queryset)
 
 
 @admin.register(Message)

@@ -1,1 +1,220 @@
-"""Refunds in the admin: what went back, why, and QA's goodwill refunds."""
+"""Refunds in the admin: what went back, why, and QA's goodwill refunds.
+
+Read-only: a refund is decided by a service (a cancellation, a return, a
+claim, a late payment, QA's goodwill) and sent by ``refund_send``. QA may
+"Send again" a refund still being sent, and refund part of a seller order as
+a goodwill gesture from the seller order list or page (the SellerOrder
+admin's action, whose intermediate page is built here).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from orders.admin import ReadOnlyAdmin
+from orders.models import Refund, RefundReason, RefundStatus
+from orders.services.refunds import (
+    RefundRefused,
+    refund_issue,
+    refund_send_again,
+    refundable_amount,
+)
+
+GOODWILL_TEMPLATE = "admin/orders/sellerorder/goodwill_refund.html"
+# QA's permissions (the QA group holds both): a goodwill refund adds a refund,
+# sending one again changes it.
+GOODWILL_PERMISSION = "orders.add_refund"
+SEND_AGAIN_PERMISSION = "orders.change_refund"
+# Posted by the seller order page's button: come back to it after.
+BACK_TO_OBJECT = "_back_to_object"
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = [
+        "refund", "order_reference", "seller", "amount", "currency", "reason",
+        "status", "attempts", "created_at", "succeeded_at",
+    ]  # fmt: skip
+    list_filter = ["status", "reason", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["order", "seller_order__refurbisher"]
+    search_fields = ["order__reference", "order__email", "provider_refund_id"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+    actions = ["send_again"]
+    fieldsets = [
+        (None, {"fields": ["order_reference", "shopper", "seller"]}),
+        (
+            "Refund",
+            {"fields": ["amount", "currency", "reason", "note", "requested_by"]},
+        ),
+        (
+            "Payment provider",
+            {
+                "fields": [
+                    "status", "attempts", "failure_message", "provider_refund_id",
+                    "idempotency_key", "created_at", "succeeded_at",
+                ]
+            },
+        ),
+    ]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for _, options in self.fieldsets for name in options["fields"]]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("order", "seller_order__refurbisher", "requested_by")
+        )
+
+    def has_send_again_permission(self, request) -> bool:
+        return request.user.has_perm(SEND_AGAIN_PERMISSION)
+
+    @admin.display(description="Refund", ordering="pk")
+    def refund(self, refund: Refund) -> str:
+        return f"Refund {refund.pk}"
+
+    @admin.display(description="Order", ordering="order__reference")
+    def order_reference(self, refund: Refund) -> str:
+        return refund.order.reference
+
+    @admin.display(description="Shopper")
+    def shopper(self, refund: Refund) -> str:
+        return refund.order.email
+
+    @admin.display(description="Seller")
+    def seller(self, refund: Refund) -> str:
+        if refund.seller_order_id is None:
+            return "Whole order"
+        return refund.seller_order.refurbisher.name
+
+    @admin.display(description="Idempotency key")
+    def idempotency_key(self, refund: Refund) -> str:
+        return refund.idempotency_key
+
+    @admin.action(description="Send again", permissions=["send_again"])
+    def send_again(self, request, queryset: QuerySet):
+        """Send each selected refund still being sent, with its own key."""
+        for refund in queryset.order_by("pk"):
+            try:
+                refund = refund_send_again(refund=refund, actor=request.user)
+            except RefundRefused as refusal:
+                self.message_user(request, refusal.message, messages.WARNING)
+                continue
+            if refund.status == RefundStatus.SUCCEEDED:
+                self.message_user(
+                    request, f"Refund {refund.pk}: refunded.", messages.SUCCESS
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Refund {refund.pk}: not sent ({refund.failure_message}); it is "
+                    f"{refund.get_status_display().lower()}.",
+                    messages.ERROR,
+                )
+
+
+# --- The SellerOrder admin's goodwill action ---------------------------------
+
+
+class GoodwillRefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label="Amount",
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+        help_text="In the order's currency; at most what is left to refund.",
+    )
+    note = forms.CharField(
+        label="Note to the shopper",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why ReMarket refunds this: shown on the order page and in the "
+        "refund email.",
+    )
+
+
+def seller_order_goodwill_refund(model_admin, request, queryset: QuerySet):
+    """Ask for the amount and note on its own page, then refund (goodwill).
+
+    One seller order at a time: the amount is for that seller order, within
+    what is left to refund on it.
+    """
+    if queryset.count() != 1:
+        model_admin.message_user(
+            request,
+            "Choose one seller order for a goodwill refund.",
+            messages.WARNING,
+        )
+        return None
+    seller_order = queryset.select_related("order", "refurbisher").get()
+    order = seller_order.order
+    back = BACK_TO_OBJECT in request.POST
+    if "apply" in request.POST:
+        form = GoodwillRefundForm(request.POST)
+        if form.is_valid():
+            try:
+                refund = refund_issue(
+                    order=order, seller_order=seller_order,
+                    amount=form.cleaned_data["amount"],
+                    reason=RefundReason.GOODWILL, note=form.cleaned_data["note"],
+                    actor=request.user,
+                )  # fmt: skip
+            except RefundRefused as refusal:
+                form.add_error(
+                    refusal.field if refusal.field in form.fields else None,
+                    refusal.message,
+                )
+            else:
+                model_admin.message_user(
+                    request,
+                    f"{order.reference}: refund {refund.pk} of {refund.amount} "
+                    f"{refund.currency} decided; it is sent to the payment provider "
+                    "now and the shopper gets an email.",
+                    messages.SUCCESS,
+                )
+                if back:
+                    return HttpResponseRedirect(
+                        reverse(
+                            "admin:orders_sellerorder_change",
+                            args=[seller_order.pk],
+                            current_app=model_admin.admin_site.name,
+                        )
+                    )
+                return None
+    else:
+        form = GoodwillRefundForm()
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": "Refund part of this order (goodwill)",
+        "subtitle": None,
+        "opts": model_admin.model._meta,
+        "form": form,
+        "seller_order": seller_order,
+        "order": order,
+        "refunds": list(
+            Refund.objects.filter(seller_order=seller_order).order_by("pk")
+        ),
+        "left": refundable_amount(order=order, seller_order=seller_order),
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "back_to_object": BACK_TO_OBJECT if back else "",
+        "media": model_admin.media + form.media,
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(
+        request, GOODWILL_TEMPLATE, context, status=400 if form.errors else 200
+    )
+
+
+def seller_order_goodwill_allowed(request) -> bool:
+    return request.user.has_perm(GOODWILL_PERMISSION)

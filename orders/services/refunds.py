@@ -231,3 +231,31 @@ def refunds_retry_due(*, at: dt.datetime | None = None) -> int:
     for refund_id in ids:
         sent += refund_send(refund_id=refund_id).status == RefundStatus.SUCCEEDED
     return sent
+
+
+def refund_send_again(*, refund: Refund, actor: AbstractBaseUser | None) -> Refund:
+    """Send a pending refund now, at QA's request; note who asked on the order.
+
+    Only a refund still being sent may be sent again (with its idempotency key,
+    so the provider never refunds twice); a failed one stays failed and QA
+    decides a new refund instead. Raises ``RefundRefused`` otherwise.
+    """
+    if refund.status != RefundStatus.PENDING:
+        raise RefundRefused(
+            f"Refund {refund.pk} is {RefundStatus(refund.status).label.lower()}: "
+            "only a refund still being sent can be sent again."
+        )
+    refund = refund_send(refund_id=refund.pk)
+    order = Order.objects.only("pk", "status").get(pk=refund.order_id)
+    outcome = (
+        "refunded"
+        if refund.status == RefundStatus.SUCCEEDED
+        else f"{RefundStatus(refund.status).label.lower()}: {refund.failure_message}"
+    )
+    OrderStatusChange.objects.create(
+        order=order, seller_order_id=refund.seller_order_id,
+        from_status=order.status, to_status=order.status,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        reason=f"Refund {refund.pk} sent again: {outcome}",
+    )  # fmt: skip
+    return refund

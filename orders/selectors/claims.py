@@ -148,13 +148,13 @@ def claims_of_refurbisher_page(
     now: dt.datetime | None = None,
 ) -> Page:
     """One page of the refurbisher's claims (two queries), each with
-    ``due_hours`` (see ``due_hours``) for those waiting for an answer."""
+    ``due_in`` (see ``due_in``) for those waiting for an answer."""
     now = now or timezone.now()
     result = Paginator(
         claims_of_refurbisher(refurbisher=refurbisher, show=show), PAGE_SIZE
     ).get_page(page)
     for claim in result.object_list:
-        claim.due_hours = due_hours(claim, now) if claim.status == Status.OPEN else None
+        claim.due_in = due_in(claim, now) if claim.status == Status.OPEN else ""
     return result
 
 
@@ -164,6 +164,17 @@ def due_hours(claim: WarrantyClaim, now: dt.datetime | None = None) -> int:
     if left <= dt.timedelta(0):
         return 0
     return math.ceil(left.total_seconds() / 3600)
+
+
+def due_in(claim: WarrantyClaim, now: dt.datetime | None = None) -> str:
+    """The time left to answer in words: "due in 5 hours", "due in 3 days";
+    "" once overdue. Hours up to two days, where they matter most."""
+    hours = due_hours(claim, now)
+    if hours <= 0:
+        return ""
+    if hours <= 48:
+        return f"due in {hours} hour{'s' if hours > 1 else ''}"
+    return f"due in {hours // 24} days"
 
 
 def claim_timeline(claim: WarrantyClaim) -> list[dict]:

@@ -20,7 +20,7 @@ from orders.selectors.claims import (
     claim_of_refurbisher,
     claim_timeline,
     claims_of_refurbisher_page,
-    due_hours,
+    due_in,
 )
 from orders.services.claims import TEXT_MAX_CHARS, ClaimRefused, claim_answer
 from refurbishers.views.access import member_required, seller_render
@@ -80,7 +80,7 @@ def _detail_page(request, claim, *, answer=None, error=None, status=200):
             "unit": claim.warranty.unit,
             "warranty": claim.warranty,
             "timeline": claim_timeline(claim),
-            "due_hours": due_hours(claim) if claim.status == ClaimStatus.OPEN else None,
+            "due_in": due_in(claim) if claim.status == ClaimStatus.OPEN else "",
             "remedies": ClaimRemedy.choices,
             "answer": answer or {"remedy": "", "message": "", "refund_amount": ""},
             "error": error,

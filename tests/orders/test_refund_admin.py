@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -158,6 +159,24 @@ class TestSendAgain:
             order=refund.order, reason__startswith=f"Refund {refund.pk} sent again"
         )
         assert row.actor == qa.user and row.reason.endswith("refunded")
+
+    def test_a_provider_still_refusing_is_reported_and_noted(self, qa):
+        refund = _goodwill(seller_order_paid(price="200.00"), "30.00")  # unsent
+        order = refund.order
+        # The offline gateway cannot find the payment (as if Stripe were down).
+        cache.delete(f"orders:offline-payment:intent:{order.payment_intent_id}")
+        response = qa.post(
+            CHANGELIST,
+            {"action": "send_again", "_selected_action": [refund.pk]},
+            follow=True,
+        )
+        assert f"Refund {refund.pk}: not sent" in response.content.decode()
+        refund.refresh_from_db()
+        assert (refund.status, refund.attempts) == (RefundStatus.PENDING, 1)
+        row = OrderStatusChange.objects.get(
+            order=order, reason__startswith=f"Refund {refund.pk} sent again"
+        )
+        assert "being refunded: Offline gateway: no paid payment" in row.reason
 
     def test_a_refund_already_made_is_not_sent_again(
         self, qa, django_capture_on_commit_callbacks

@@ -256,16 +256,32 @@ class OfferScore:
     parts: dict[str, float | None]
     purchasable: bool
 
+    @property
+    def ranked(self) -> bool:
+        return self.parts["device"] is not None
+
+    @property
+    def percents(self) -> list[tuple[str, str, int | None]]:
+        """(part, label, percentage of its full marks), in PARTS order."""
+        return [
+            (part, PART_LABELS[part], None if value is None else round(value * 100))
+            for part, value in self.parts.items()
+        ]
+
 
 @dataclass
 class ListingScore:
     listing: Listing
     title: str
     grade_label: str
-    offers: list[OfferScore]
+    offers: list[OfferScore]  # lowest score first
     weakest: str | None  # the part with the most points to gain
     suggestion: str
     gain: float  # points the weakest part could still add
+
+    @property
+    def lowest(self) -> OfferScore | None:
+        return self.offers[0] if self.offers else None
 
 
 @dataclass
@@ -285,7 +301,7 @@ def _points_to_gain(parts: dict[str, float | None], weights: Weights) -> dict:
     }
 
 
-def _device_tip(offer: Offer, gain: float, weights: Weights) -> str:
+def _device_tip(offer: Offer, weights: Weights) -> str:
     minimum = MARKETS[offer.market].warranty_min_months
     extra = max(0, offer.warranty_months - minimum)
     if extra < WARRANTY_FULL_EXTRA_MONTHS:
@@ -402,7 +418,7 @@ def _listing_row(
         weakest = max(gains, key=lambda part: (gains[part], part))
         gain = gains[weakest]
         suggestion = {
-            "device": lambda: _device_tip(lowest, gain, weights),
+            "device": lambda: _device_tip(lowest, weights),
             "seller": lambda: _seller_tip(metrics, refurbisher),
             "service": lambda: _service_tip(metrics),
             "price": lambda: _price_tip(lowest),

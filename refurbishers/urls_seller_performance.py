@@ -1,3 +1,9 @@
-"""Seller dashboard: performance."""
+"""Seller dashboard: performance (inside the ``seller`` namespace)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from refurbishers.views import performance
+
+urlpatterns = [
+    path("", performance.performance, name="performance"),
+]

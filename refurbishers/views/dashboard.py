@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.views.decorators.http import require_safe
 
 from orders.selectors.messages import messages_waiting
+from quality.selectors_metrics import metrics_warning
 from refurbishers.models import (
     Refurbisher,
     RefurbisherStatus,
@@ -124,6 +125,7 @@ def overview(request):
         {
             "overview": seller_overview(request.refurbisher),
             "messages_waiting": messages_waiting(refurbisher=request.refurbisher),
+            "metrics_warning": metrics_warning(request.refurbisher),
         },
         current="overview",
     )

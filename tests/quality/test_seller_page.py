@@ -28,7 +28,7 @@ def seller():
     today = timezone.localdate()
     refurbisher = RefurbisherFactory(
         name="Atelier Renov", slug="atelier-renov", country="FR",
-        selling_since=today.replace(year=today.year - 2) - dt.timedelta(days=3),
+        selling_since=today - dt.timedelta(days=2 * 365 + 40),
         rating_average=Decimal("4.60"), rating_count=2,
     )  # fmt: skip
     SellerMetrics.objects.create(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from orders.models import SellerOrder
 from quality.models import SellerMetrics, SellerReview
+from quality.selectors_metrics import duration, selling_for, share
 from quality.services.ranking import rank_scores_recompute
 from refurbishers.models import RefurbisherStatus
 from tests.factories import RefurbisherFactory, VariantFactory, make_listing
@@ -138,3 +139,31 @@ def test_the_device_page_links_each_sellers_name_to_its_page(client, seller):
     assert 'href="/sellers/atelier-renov/"' in html
     assert 'href="/sellers/other-shop/"' in html
     assert "Why this offer first:" in html
+
+
+@pytest.mark.parametrize(
+    ("since_days", "words"),
+    [(3, "less than a month"), (40, "1 month"), (160, "5 months"), (400, "1 year"),
+     (1100, "3 years")],
+)  # fmt: skip
+def test_time_on_remarket_in_words(since_days, words):
+    today = dt.date(2026, 11, 27)
+    assert selling_for(today - dt.timedelta(days=since_days), today) == words
+
+
+@pytest.mark.parametrize(
+    ("hours", "words"),
+    [(0.4, "under an hour"), (1.2, "about 1 hour"), (3.2, "about 3 hours"),
+     (35, "about 35 hours"), (50, "about 2 days"), (300, "about 12 days")],
+)  # fmt: skip
+def test_durations_in_words(hours, words):
+    assert duration(hours) == words
+
+
+@pytest.mark.parametrize(
+    ("rate", "words"),
+    [(0.98, "98%"), (0.995, "99.5%"), (1.0, "100%"), (0.004, "0.4%"), (0.0, "0%"),
+     (0.5, "50%")],
+)  # fmt: skip
+def test_shares_in_words(rate, words):
+    assert share(rate) == words

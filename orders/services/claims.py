@@ -231,6 +231,7 @@ def _remedy_words(remedy: str, amount: Decimal | None, currency: str) -> str:
     if remedy == ClaimRemedy.REFUND and amount is not None:
         return f"a refund of {_money(amount, currency)}"
     return {
+        ClaimRemedy.REFUND: "a refund",
         ClaimRemedy.REPAIR: "a repair",
         ClaimRemedy.REPLACEMENT: "a replacement",
         ClaimRemedy.DECLINE: "no remedy (declined)",
@@ -580,8 +581,8 @@ def claim_decide(
     claim.decided_at = timezone.now()
     fields = ["qa_remedy", "qa_note", "decided_by", "decided_at"]
     if amount is not None:
-        claim.refund_amount = amount
-        fields.append("refund_amount")
+        # The seller's offer stays in ``refund_amount``; the decided amount is
+        # the claim's refund.
         _refund(claim, order, amount=amount, actor=actor, decided="decided by ReMarket")
         fields.append("refund")
     decided = _remedy_words(remedy, amount, claim.seller_order.currency)
@@ -704,6 +705,7 @@ def _email_claim(claim_id: int) -> WarrantyClaim:
 def _context(claim: WarrantyClaim, **extra) -> dict:
     order = claim.seller_order.order
     time_zone = claim.refurbisher.time_zone
+    currency = claim.seller_order.currency
     return {
         "claim": claim,
         "order": order,
@@ -716,10 +718,13 @@ def _context(claim: WarrantyClaim, **extra) -> dict:
         "seller_url": f"{settings.SITE_URL}/seller/claims/{claim.pk}/",
         "admin_url": f"{settings.SITE_URL}{ADMIN_CLAIM_URL.format(claim.pk)}",
         "due_local": _local(claim.answer_due_at, time_zone),
-        "remedy": _remedy_words(
-            claim.qa_remedy or claim.seller_remedy,
-            claim.refund_amount,
-            claim.seller_order.currency,
+        # What the seller offered, and what ReMarket decided (its refund, if
+        # any, is the claim's refund; ``refund_amount`` stays the offer).
+        "offer": _remedy_words(claim.seller_remedy, claim.refund_amount, currency),
+        "decision": _remedy_words(
+            claim.qa_remedy,
+            claim.refund.amount if claim.refund_id and claim.qa_remedy else None,
+            currency,
         ),
         **extra,
     }

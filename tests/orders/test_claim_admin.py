@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from orders.models import (
@@ -170,6 +171,14 @@ def test_deciding_a_refund_through_the_intermediate_page(
     assert "a battery fault" in change.reason
     decided = [m for m in mailoutbox if m.subject.startswith("ReMarket decided")]
     assert len(decided) == 2
+    assert all("a refund of 250,00" in m.body for m in decided)
+
+    # The shopper's page shows the decision beside the seller's answer.
+    order = escalated.seller_order.order
+    url = f"/orders/{order.reference}/claims/{escalated.pk}/?token={order.access_token}"
+    page = Client().get(url).content.decode()
+    assert "ReMarket decided on" in page and "a refund of 250,00" in page
+    assert "Declines the claim" in page and "Accidental damage." in page
 
 
 def test_the_decision_from_the_claims_page_comes_back_to_it(client, qa, escalated):

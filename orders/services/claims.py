@@ -182,9 +182,10 @@ def _amount(value) -> Decimal | None:
         return None
     try:
         amount = Decimal(str(value).strip().replace(",", "."))
+        # Rounding to cents refuses what no price could be (1e999).
+        return quantize(amount) if amount.is_finite() else None
     except InvalidOperation:
         return None
-    return quantize(amount) if amount.is_finite() else None
 
 
 def _remedy_checked(

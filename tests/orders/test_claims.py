@@ -385,6 +385,8 @@ class TestAnswer:
         [
             ("", "give the amount"),
             ("abc", "give the amount"),
+            ("1e999", "give the amount"),
+            ("NaN", "give the amount"),
             ("0", "more than zero"),
             ("-5", "more than zero"),
             ("400.01", "at most the device's price"),

@@ -36,6 +36,7 @@ from listings.demo.sync import (
 from listings.models import Listing, Offer
 from listings.services import catalog_version_bump, offers_refresh
 from marketplace.progress import ProgressBar
+from quality.services.ranking import rank_scores_recompute
 from refurbishers.models import Refurbisher
 
 DEFAULT_SEED = 2025
@@ -101,6 +102,8 @@ def demo_seed(
     if todo:
         _listings_generate(todo, catalog, seed, progress_stream, report)
         tables_analyze(Listing, Offer)  # offers_refresh bumped the catalog version
+        # Rank the new offers now, so the shop features and explains them at once.
+        rank_scores_recompute()
     elif report.catalog_rows_written:
         catalog_version_bump()
     return report

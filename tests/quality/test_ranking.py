@@ -361,3 +361,14 @@ def test_a_burst_of_events_triggers_one_recompute(
     # The task cleared the flag as it started: the next event schedules again.
     assert cache.get(SOON_KEY) is None
     assert (inspector.scheduled() or {}).get(celery_worker, []) == []
+
+
+@pytest.mark.django_db
+def test_the_demo_seed_leaves_every_offer_ranked():
+    from listings.demo.seed import demo_seed
+
+    demo_seed(listings=60)
+
+    assert Offer.objects.exists()
+    assert not Offer.objects.filter(score_device__isnull=True).exists()
+    assert rank_scores_recompute().offers_written == 0

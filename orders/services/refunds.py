@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 # Pending refunds older than this are sent again by the periodic retry.
 RETRY_AFTER = dt.timedelta(minutes=5)
 RETRY_BATCH = 100
+# Larger than any order total can be (12 digits with 2 decimals).
+MAX_AMOUNT = Decimal("1e10")
 
 
 class RefundRefused(OrderError):
@@ -101,7 +103,13 @@ def refund_create(
     late = reason == RefundReason.PAID_TOO_LATE and bool(order.payment_intent_id)
     if order.status != OrderStatus.PAID and not late:
         raise RefundRefused("Only a paid order can be refunded.")
-    amount = quantize(Decimal(amount))
+    try:
+        amount = Decimal(amount)
+    except (InvalidOperation, TypeError, ValueError):
+        amount = Decimal("NaN")
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise RefundRefused("Please give the amount as a number.", field="amount")
+    amount = quantize(amount)
     if amount <= 0:
         raise RefundRefused("A refund must be more than zero.", field="amount")
     left = refundable_amount(order=order, seller_order=seller_order)

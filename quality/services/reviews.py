@@ -24,6 +24,7 @@ from listings.services import catalog_version_bump
 from orders.models import SellerOrder, SellerOrderStatus
 from quality.models import SellerReview
 from quality.notifications import review_answered_notify, review_new_notify
+from quality.services.ranking import rank_recompute_soon
 from refurbishers.models import Membership
 
 COMMENT_MAX_CHARS = SellerReview._meta.get_field("comment").max_length
@@ -80,8 +81,9 @@ def _text(text: str | None, limit: int, field: str, what: str) -> str:
 def refurbisher_rating_refresh(*, refurbisher_id: int) -> bool:
     """Recount a refurbisher's rating from its visible reviews: one statement.
 
-    Writes only when the figures changed (and then makes cached catalog pages,
-    which show the rating, stale). Returns whether they changed.
+    Writes only when the figures changed; then cached catalog pages (which
+    show the rating) go stale and the offers' rank scores (which weigh it) are
+    recomputed soon. Returns whether they changed.
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -101,6 +103,7 @@ def refurbisher_rating_refresh(*, refurbisher_id: int) -> bool:
         changed = cursor.rowcount > 0
     if changed:
         catalog_version_bump()
+        rank_recompute_soon()
     return changed
 
 

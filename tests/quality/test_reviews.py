@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client
@@ -19,6 +20,7 @@ from listings.services import catalog_version
 from orders.models import SellerOrder
 from quality.models import SellerReview
 from quality.selectors import reviews_public
+from quality.services.ranking import SOON_KEY
 from quality.services.reviews import (
     ReviewRefused,
     review_answer,
@@ -208,6 +210,7 @@ class TestRating:
 
         assert rating_of(refurbisher) == (Decimal("5.00"), 1)
         assert catalog_version() > version  # cached device pages show the rating
+        assert cache.get(SOON_KEY)  # the offers' rank scores weigh it: soon
         low.refresh_from_db()
         assert (low.hidden, low.hidden_reason) == (True, "Personal data")
         review_show(review=low, actor=None)

@@ -25,6 +25,7 @@ from orders.models import (
     PayoutLineKind,
     PayoutStatus,
     Refund,
+    RefundReason,
     RefundStatus,
     ReturnRequest,
     SellerOrder,
@@ -109,7 +110,11 @@ def payouts_coming(
     Its amount is the sale less the refunds that went through on it.
     """
     at = at or timezone.now()
-    succeeded = Refund.objects.filter(status=RefundStatus.SUCCEEDED).order_by("pk")
+    succeeded = (
+        Refund.objects.filter(status=RefundStatus.SUCCEEDED)
+        .exclude(reason=RefundReason.GOODWILL)  # ReMarket bears those
+        .order_by("pk")
+    )
     seller_orders = (
         SellerOrder.objects.filter(
             refurbisher=refurbisher, status=SellerOrderStatus.DELIVERED

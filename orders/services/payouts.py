@@ -12,7 +12,8 @@ It is paid once, as a **sale** line (a unique constraint guards it)::
 what the seller earns if the shopper keeps everything (items and shipping,
 less the platform's commission, which is taken on the items at payment).
 
-Every refund that **succeeded** on a seller order is deducted once, as a
+Every refund that **succeeded** on a seller order (except ReMarket's own
+goodwill refunds, which ReMarket bears) is deducted once, as a
 **refund** line (its own row, a one-to-one guards it), in the same payout as
 the sale when it came before it, or in the next payout when it came after::
 
@@ -94,6 +95,7 @@ from orders.models import (
     PayoutLineKind,
     PayoutStatus,
     Refund,
+    RefundReason,
     RefundStatus,
     ReturnRequest,
     SellerOrder,
@@ -206,12 +208,16 @@ def payable_seller_orders(*, at: dt.datetime) -> QuerySet[SellerOrder]:
 
 
 def refunds_to_deduct() -> QuerySet[Refund]:
-    """Refunds that went through on a seller order paid out, not deducted yet."""
+    """Refunds that went through on a seller order paid out, not deducted yet.
+
+    A goodwill refund is ReMarket's own gesture (QA's decision, not the
+    seller's fault), so ReMarket bears it: it is never deducted.
+    """
     return Refund.objects.filter(
         _sale_paid("seller_order"),
         status=RefundStatus.SUCCEEDED,
         payout_line__isnull=True,
-    )
+    ).exclude(reason=RefundReason.GOODWILL)
 
 
 def _refurbishers_owed(at: dt.datetime) -> list[int]:
@@ -260,6 +266,7 @@ def _lines_owed(
             status=RefundStatus.SUCCEEDED,
             payout_line__isnull=True,
         )
+        .exclude(reason=RefundReason.GOODWILL)
         .select_related("seller_order__order")
         .order_by("pk")
     )

@@ -171,6 +171,21 @@ class TestAmounts:
         assert newest.lines.get(kind=PayoutLineKind.REFUND).refund == claim_refund
         assert Payout.objects.count() == 2
 
+    def test_a_goodwill_refund_is_borne_by_remarket_not_deducted(
+        self, shop, run, refund
+    ):
+        _, refurbisher = shop
+        first = delivered(refurbisher)
+        run()
+        refund(first, "30.00", RefundReason.GOODWILL)
+        delivered(refurbisher, price="200.00", shipping="0")
+
+        run()
+
+        newest = Payout.objects.order_by("-pk").first()
+        assert lines_of(newest) == [(PayoutLineKind.SALE, D("180.00"))]
+        assert newest.amount == D("180.00")
+
     def test_deductions_larger_than_the_sales_carry_over_to_a_later_run(
         self, shop, run, refund
     ):

@@ -280,7 +280,7 @@ class TestAmounts:
         # Decided, not sent yet (its on-commit send has not run).
         pending = refund_issue(
             order=seller_order.order, seller_order=seller_order,
-            amount=D("100.00"), reason=RefundReason.GOODWILL,
+            amount=D("100.00"), reason=RefundReason.WARRANTY_CLAIM,
         )  # fmt: skip
 
         run()

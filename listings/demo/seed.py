@@ -36,6 +36,7 @@ from listings.demo.sync import (
 from listings.models import Listing, Offer
 from listings.services import catalog_version_bump, offers_refresh
 from marketplace.progress import ProgressBar
+from orders.demo import demo_orders_seed
 from quality.services.ranking import rank_scores_recompute
 from refurbishers.models import Refurbisher
 
@@ -54,6 +55,7 @@ class SeedReport:
     refurbishers_filled: int = 0
     listings_created: int = 0
     offers_created: int = 0
+    seller_orders_created: int = 0
 
 
 @transaction.atomic
@@ -106,6 +108,8 @@ def demo_seed(
         rank_scores_recompute()
     elif report.catalog_rows_written:
         catalog_version_bump()
+    # Orders last: they buy the listings just made (through the services).
+    report.seller_orders_created = demo_orders_seed()
     return report
 
 

@@ -56,6 +56,11 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Every demo refurbisher already has its listings.")
+        if report.seller_orders_created:
+            self.stdout.write(
+                f"Created {report.seller_orders_created} demo orders, from payment "
+                "to payout, with claims, returns and reviews along the way."
+            )
         self.stdout.write(
             f"Database now holds {Refurbisher.objects.count():,} refurbishers, "
             f"{Listing.objects.count():,} listings, {Offer.objects.count():,} offers "

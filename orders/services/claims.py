@@ -23,7 +23,8 @@ Every move locks the order row first (``refund_create`` locks it too, so a
 claim that refunds takes its locks in the same order as any other refund),
 then the claim row; checks the move; saves with ``update_fields``; writes a
 ``ClaimStatusChange`` with the actor, and emails the other side once the
-transaction commits. A refusal raises ``ClaimRefused`` and writes nothing.
+transaction commits (``orders.services.claim_emails``). A refusal raises
+``ClaimRefused`` and writes nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -39,8 +39,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from marketplace.markets import MARKETS
-from marketplace.money import format_money, quantize
+from marketplace.money import quantize
 from marketplace.uploads import JPEG, PNG, WEBP, sniffed_content_type
 from orders.business_days import business_days_after
 from orders.exceptions import OrderError
@@ -59,7 +58,17 @@ from orders.models import (
     Warranty,
     WarrantyClaim,
 )
-from orders.notifications import _send, owner_emails
+from orders.services.claim_emails import (
+    claim_accepted_notify,
+    claim_answered_notify,
+    claim_decided_notify,
+    claim_escalated_notify,
+    claim_filed_notify,
+    claim_reminder_notify,
+    local_words,
+    money_words,
+    remedy_words,
+)
 from orders.services.refunds import RefundRefused, refund_create, refundable_amount
 from refurbishers.models import Membership
 
@@ -76,7 +85,6 @@ BATCH = 200
 # What the seller may offer; a decline needs a reason.
 OFFERS = (ClaimRemedy.REPAIR, ClaimRemedy.REPLACEMENT, ClaimRemedy.REFUND)
 QA_PERMISSION = "orders.change_warrantyclaim"
-ADMIN_CLAIM_URL = "/admin/orders/warrantyclaim/{}/change/"
 
 
 class ClaimRefused(OrderError):
@@ -92,16 +100,6 @@ class ClaimRefused(OrderError):
 
 def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
     return actor if actor is not None and actor.is_authenticated else None
-
-
-def _local(moment: dt.datetime, time_zone: str) -> str:
-    """A moment as the refurbisher reads it: "14 Jan 2025, 17:00 (Europe/Paris)"."""
-    local = timezone.localtime(moment, ZoneInfo(time_zone))
-    return f"{local:%d %b %Y, %H:%M} ({time_zone})"
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    return format_money(amount, currency)
 
 
 def _locked(claim: WarrantyClaim) -> tuple[Order, WarrantyClaim]:
@@ -216,27 +214,16 @@ def _remedy_checked(
     if amount > line.unit_price:
         raise ClaimRefused(
             f"A refund under the warranty can be at most the device's price, "
-            f"{_money(line.unit_price, currency)}.",
+            f"{money_words(line.unit_price, currency)}.",
             field="refund_amount",
         )
     left = refundable_amount(order=order, seller_order=claim.seller_order)
     if amount > left:
         raise ClaimRefused(
-            f"Only {_money(left, currency)} is left to refund on this order.",
+            f"Only {money_words(left, currency)} is left to refund on this order.",
             field="refund_amount",
         )
     return amount
-
-
-def _remedy_words(remedy: str, amount: Decimal | None, currency: str) -> str:
-    if remedy == ClaimRemedy.REFUND and amount is not None:
-        return f"a refund of {_money(amount, currency)}"
-    return {
-        ClaimRemedy.REFUND: "a refund",
-        ClaimRemedy.REPAIR: "a repair",
-        ClaimRemedy.REPLACEMENT: "a replacement",
-        ClaimRemedy.DECLINE: "no remedy (declined)",
-    }.get(remedy, remedy)
 
 
 def _refund(
@@ -387,7 +374,7 @@ def _claim_create(*, warranty, problem, description, photos, actor) -> WarrantyC
     ClaimStatusChange.objects.create(
         claim=claim, from_status="", to_status=Status.OPEN, actor=_actor(actor),
         reason=f"Filed: {ClaimProblem(problem).label}; answer due by "
-        f"{_local(claim.answer_due_at, refurbisher.time_zone)}",
+        f"{local_words(claim.answer_due_at, refurbisher.time_zone)}",
     )  # fmt: skip
     for upload, content_type in photos:
         photo = ClaimPhoto(claim=claim, content_type=content_type)
@@ -446,7 +433,7 @@ def claim_answer(
     claim.seller_message = message
     claim.refund_amount = amount
     claim.answered_at = timezone.now()
-    offered = _remedy_words(remedy, amount, claim.seller_order.currency)
+    offered = remedy_words(remedy, amount, claim.seller_order.currency)
     reason = (
         f"Declined: {message}"
         if remedy == ClaimRemedy.DECLINE
@@ -497,7 +484,7 @@ def claim_accept(
     if claim.seller_remedy == ClaimRemedy.DECLINE:
         reason = "Closed by the shopper: the seller's decline accepted"
     else:
-        offered = _remedy_words(claim.seller_remedy, claim.refund_amount, currency)
+        offered = remedy_words(claim.seller_remedy, claim.refund_amount, currency)
         reason = f"Accepted {offered}"
     _move(claim, Status.ACCEPTED, actor=actor, reason=reason, fields=fields)
     claim_id = claim.pk
@@ -530,7 +517,7 @@ def claim_escalate(
         raise ClaimRefused("This claim is with ReMarket already.")
     _check(claim, Status.ESCALATED)
     if claim.status == Status.OPEN and at < claim.answer_due_at:
-        due = _local(claim.answer_due_at, claim.refurbisher.time_zone)
+        due = local_words(claim.answer_due_at, claim.refurbisher.time_zone)
         raise ClaimRefused(
             f"The seller has until {due} to answer. If they do not, the claim goes "
             "to ReMarket by itself."
@@ -586,7 +573,7 @@ def claim_decide(
         # the claim's refund.
         _refund(claim, order, amount=amount, actor=actor, decided="decided by ReMarket")
         fields.append("refund")
-    decided = _remedy_words(remedy, amount, claim.seller_order.currency)
+    decided = remedy_words(remedy, amount, claim.seller_order.currency)
     _move(
         claim, Status.RESOLVED, actor=actor,
         reason=f"Decided by ReMarket: {decided}. {note}", fields=fields,
@@ -620,7 +607,7 @@ def claim_remind(*, claim: WarrantyClaim, at: dt.datetime | None = None) -> bool
     ClaimStatusChange.objects.create(
         claim=claim, from_status=claim.status, to_status=claim.status,
         reason="Reminder sent: answer due by "
-        f"{_local(claim.answer_due_at, claim.refurbisher.time_zone)}",
+        f"{local_words(claim.answer_due_at, claim.refurbisher.time_zone)}",
     )  # fmt: skip
     claim_id = claim.pk
     transaction.on_commit(lambda: claim_reminder_notify(claim_id=claim_id))
@@ -677,149 +664,10 @@ def _escalate_overdue(pk: int, at: dt.datetime) -> None:
     claim = WarrantyClaim.objects.select_related("refurbisher").get(pk=pk)
     if claim.status != Status.OPEN:
         raise ClaimRefused("Not open any more.")
-    due = _local(claim.answer_due_at, claim.refurbisher.time_zone)
+    due = local_words(claim.answer_due_at, claim.refurbisher.time_zone)
     claim_escalate(
         claim=claim,
         actor=None,
         reason=f"The seller did not answer by {due}",
         at=at,
-    )
-
-
-# --- Emails -------------------------------------------------------------------
-
-
-def claim_shopper_url(claim: WarrantyClaim) -> str:
-    """The claim's page for the shopper; a guest's link carries the order's token."""
-    order = claim.seller_order.order
-    url = f"{settings.SITE_URL}/orders/{order.reference}/claims/{claim.pk}/"
-    return url if order.user_id else f"{url}?token={order.access_token}"
-
-
-def _email_claim(claim_id: int) -> WarrantyClaim:
-    return WarrantyClaim.objects.select_related(
-        "seller_order__order", "refurbisher", "warranty__line", "warranty__unit",
-        "refund",
-    ).get(pk=claim_id)  # fmt: skip
-
-
-def _context(claim: WarrantyClaim, **extra) -> dict:
-    order = claim.seller_order.order
-    time_zone = claim.refurbisher.time_zone
-    currency = claim.seller_order.currency
-    return {
-        "claim": claim,
-        "order": order,
-        "refurbisher": claim.refurbisher,
-        "line": claim.warranty.line,
-        "unit": claim.warranty.unit,
-        "market": MARKETS.get(order.market),
-        "site_url": settings.SITE_URL,
-        "shopper_url": claim_shopper_url(claim),
-        "seller_url": f"{settings.SITE_URL}/seller/claims/{claim.pk}/",
-        "admin_url": f"{settings.SITE_URL}{ADMIN_CLAIM_URL.format(claim.pk)}",
-        "due_local": _local(claim.answer_due_at, time_zone),
-        # What the seller offered, and what ReMarket decided (its refund, if
-        # any, is the claim's refund; ``refund_amount`` stays the offer).
-        "offer": _remedy_words(claim.seller_remedy, claim.refund_amount, currency),
-        "decision": _remedy_words(
-            claim.qa_remedy,
-            claim.refund.amount if claim.refund_id and claim.qa_remedy else None,
-            currency,
-        ),
-        **extra,
-    }
-
-
-def claim_filed_notify(*, claim_id: int) -> int:
-    """Tell the seller's owners a claim waits for their answer, and by when."""
-    claim = _email_claim(claim_id)
-    to = owner_emails(claim.refurbisher)
-    if not to:
-        return 0
-    return _send(
-        f"ReMarket: warranty claim on order {claim.seller_order.order.reference}, "
-        "please answer",
-        "claim_filed",
-        _context(claim),
-        to,
-    )
-
-
-def claim_answered_notify(*, claim_id: int) -> int:
-    """Tell the shopper what the seller offers (or why it declines)."""
-    claim = _email_claim(claim_id)
-    return _send(
-        f"ReMarket: {claim.refurbisher.name} answered your warranty claim",
-        "claim_answered",
-        _context(claim),
-        [claim.seller_order.order.email],
-    )
-
-
-def claim_accepted_notify(*, claim_id: int) -> int:
-    """Tell the seller's owners the shopper accepted its answer."""
-    claim = _email_claim(claim_id)
-    to = owner_emails(claim.refurbisher)
-    if not to:
-        return 0
-    return _send(
-        f"ReMarket: the shopper accepted your answer to claim {claim.pk}",
-        "claim_accepted",
-        _context(claim),
-        to,
-    )
-
-
-def claim_escalated_notify(*, claim_id: int) -> int:
-    """Tell QA, the seller and the shopper that ReMarket now decides."""
-    claim = _email_claim(claim_id)
-    subject = (
-        f"ReMarket: warranty claim {claim.pk} on order "
-        f"{claim.seller_order.order.reference} is with ReMarket"
-    )
-    sent = _send(
-        subject, "claim_escalated", _context(claim, audience="qa"),
-        [settings.QA_EMAIL],
-    )  # fmt: skip
-    sellers = owner_emails(claim.refurbisher)
-    if sellers:
-        sent += _send(
-            subject, "claim_escalated", _context(claim, audience="seller"), sellers
-        )
-    sent += _send(
-        subject, "claim_escalated", _context(claim, audience="shopper"),
-        [claim.seller_order.order.email],
-    )  # fmt: skip
-    return sent
-
-
-def claim_decided_notify(*, claim_id: int) -> int:
-    """Tell the shopper and the seller what ReMarket decided, and why."""
-    claim = _email_claim(claim_id)
-    subject = f"ReMarket decided warranty claim {claim.pk}"
-    sent = _send(
-        subject, "claim_decided", _context(claim, audience="shopper"),
-        [claim.seller_order.order.email],
-    )  # fmt: skip
-    sellers = owner_emails(claim.refurbisher)
-    if sellers:
-        sent += _send(
-            subject, "claim_decided", _context(claim, audience="seller"), sellers
-        )
-    return sent
-
-
-def claim_reminder_notify(*, claim_id: int) -> int:
-    """Remind the seller's owners that a claim's answer is due soon."""
-    claim = _email_claim(claim_id)
-    to = owner_emails(claim.refurbisher)
-    if not to:
-        return 0
-    return _send(
-        f"ReMarket reminder: answer warranty claim {claim.pk} by "
-        f"{_local(claim.answer_due_at, claim.refurbisher.time_zone)}",
-        "claim_reminder",
-        _context(claim),
-        to,
     )

@@ -37,6 +37,7 @@ from listings.models import Listing, Offer
 from listings.services import catalog_version_bump, offers_refresh
 from marketplace.progress import ProgressBar
 from orders.demo import demo_orders_seed
+from quality.services.metrics import seller_metrics_compute
 from quality.services.ranking import rank_scores_recompute
 from refurbishers.models import Refurbisher
 
@@ -104,12 +105,14 @@ def demo_seed(
     if todo:
         _listings_generate(todo, catalog, seed, progress_stream, report)
         tables_analyze(Listing, Offer)  # offers_refresh bumped the catalog version
-        # Rank the new offers now, so the shop features and explains them at once.
-        rank_scores_recompute()
     elif report.catalog_rows_written:
         catalog_version_bump()
     # Orders last: they buy the listings just made (through the services).
     report.seller_orders_created = demo_orders_seed()
+    # Then the sellers' scorecards and the offers' rank scores, so the shop
+    # features and explains offers at once (both write only what changed).
+    seller_metrics_compute()
+    rank_scores_recompute()
     return report
 
 

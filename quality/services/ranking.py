@@ -153,14 +153,27 @@ def _seller_parts_sql() -> str:
     service = f"({SERVICE_ANSWER} * {answer} + {SERVICE_CLAIMS} * {claims})"
     return f"""
         SELECT r.id AS refurbisher_id,
-               round(({seller})::numeric, 4)::float8 AS seller,
-               round(({service})::numeric, 4)::float8 AS service
+               {_rounded(f"({seller})::float8", 4)} AS seller,
+               {_rounded(f"({service})::float8", 4)} AS service
         FROM refurbishers_refurbisher r
         LEFT JOIN LATERAL (
             SELECT * FROM quality_sellermetrics x
             WHERE x.refurbisher_id = r.id ORDER BY x.day DESC LIMIT 1
         ) m ON TRUE
     """
+
+
+def _float(value: float) -> str:
+    """A float8 literal: the per-offer arithmetic stays in double precision,
+    several times faster than numeric over millions of offers."""
+    return f"{float(value)!r}::float8"
+
+
+def _rounded(expression: str, places: int) -> str:
+    """Round a float8 to ``places`` decimals, in float8 (deterministic, so an
+    unchanged input gives the same stored value and the row is not written)."""
+    scale = _float(10**places)
+    return f"(round(({expression}) * {scale}) / {scale})"
 
 
 def _market_minimum_sql(column: str) -> str:
@@ -171,60 +184,91 @@ def _market_minimum_sql(column: str) -> str:
     return f"(CASE {column} {cases} ELSE 6 END)"
 
 
-def _offer_parts_sql(weights: Weights) -> str:
-    """Per offer of an id range: the four parts and the score."""
-    grade = " ".join(f"WHEN '{g}' THEN {p}" for g, p in GRADE_POINTS.items())
-    extra = f"GREATEST(0, o.warranty_months - {_market_minimum_sql('o.market')})"
+def _device_parts_sql() -> str:
+    """Per (grade, battery, warranty, market) present: the device part."""
+    one, zero = _float(1), _float(0)
+    grade = " ".join(f"WHEN '{g}' THEN {_float(p)}" for g, p in GRADE_POINTS.items())
+    extra = f"GREATEST(0, warranty_months - {_market_minimum_sql('market')})"
+    battery = f"LEAST({one}, GREATEST({zero}, (battery_min_pct - 80) / {_float(20)}))"
+    warranty = f"LEAST({one}, {extra} / {_float(WARRANTY_FULL_EXTRA_MONTHS)})"
     device = (
-        f"{DEVICE_GRADE} * (CASE o.grade {grade} ELSE 0 END)"
-        f" + {DEVICE_BATTERY} * {_clamp('(o.battery_min_pct - 80) / 20.0')}"
-        f" + {DEVICE_WARRANTY} * {_clamp(f'{extra} / {WARRANTY_FULL_EXTRA_MONTHS}.0')}"
+        f"{_float(DEVICE_GRADE)} * (CASE grade {grade} ELSE {zero} END)"
+        f" + {_float(DEVICE_BATTERY)} * {battery}"
+        f" + {_float(DEVICE_WARRANTY)} * {warranty}"
     )
-    total = "(o.price_amount + o.shipping_amount)"
-    # Against the cheapest purchasable offer of the variant and grade in the
-    # market, or itself when it is cheaper (or alone, or not purchasable).
-    floor = f"LEAST({total}, f.floor)"
-    price = _clamp(f"1.0 - ({total} / {floor} - 1.0) / {PRICE_ZERO_ABOVE}")
-    scale = weights.scale()
     return f"""
-        SELECT p.id, p.device, p.seller, p.service, p.price,
-               round((100.0 * ({weights.device} * p.device
-                     + {weights.seller} * p.seller
-                     + {weights.service} * p.service
-                     + {weights.price} * p.price) / {scale})::numeric, 2)::float8
-                   AS score
+        SELECT grade, battery_min_pct, warranty_months, market,
+               {_rounded(device, 4)} AS device
+        FROM (SELECT DISTINCT grade, battery_min_pct, warranty_months, market
+              FROM listings_offer) d
+    """
+
+
+def _offer_parts_sql(weights: Weights) -> str:
+    """Per offer of an id range: the four parts and the score (float8 only)."""
+    one, zero, neutral = _float(1), _float(0), _float(NEUTRAL)
+    # Against the cheapest purchasable offer of the variant and grade in the
+    # market; 1 when it is the cheapest (or alone, or cheaper than all that
+    # can be bought).
+    price = (
+        f"CASE WHEN f.floor IS NULL OR o.total <= f.floor THEN {one} ELSE "
+        + _rounded(
+            f"GREATEST({zero}, {one} - (o.total / f.floor - {one})"
+            f" / {_float(PRICE_ZERO_ABOVE)})",
+            4,
+        )
+        + " END"
+    )
+    scale = _float(100 / weights.scale())
+    score = _rounded(
+        f"({_float(weights.device)} * p.device + {_float(weights.seller)} * p.seller"
+        f" + {_float(weights.service)} * p.service"
+        f" + {_float(weights.price)} * p.price) * {scale}",
+        2,
+    )
+    return f"""
+        SELECT p.id, p.device, p.seller, p.service, p.price, {score} AS score
         FROM (
-            SELECT o.id,
-                   round(({device})::numeric, 4)::float8 AS device,
-                   COALESCE(s.seller, {NEUTRAL}) AS seller,
-                   COALESCE(s.service, {NEUTRAL}) AS service,
-                   round(({price})::numeric, 4)::float8 AS price
-            FROM listings_offer o
+            SELECT o.id, COALESCE(d.device, {zero}) AS device,
+                   COALESCE(s.seller, {neutral}) AS seller,
+                   COALESCE(s.service, {neutral}) AS service,
+                   {price} AS price
+            FROM (
+                SELECT id, refurbisher_id, variant_id, grade, market,
+                       battery_min_pct, warranty_months,
+                       (price_amount + shipping_amount)::float8 AS total
+                FROM listings_offer WHERE id >= %s AND id < %s
+            ) o
             LEFT JOIN rank_seller s ON s.refurbisher_id = o.refurbisher_id
+            LEFT JOIN rank_device d ON d.grade = o.grade
+                 AND d.battery_min_pct = o.battery_min_pct
+                 AND d.warranty_months = o.warranty_months
+                 AND d.market = o.market
             LEFT JOIN rank_floor f ON f.variant_id = o.variant_id
                  AND f.grade = o.grade AND f.market = o.market
-            WHERE o.id >= %s AND o.id < %s
         ) p
     """
 
 
 def _prepare(cursor) -> None:
-    """Session tables of what every chunk reads: seller parts and price floors."""
-    cursor.execute("DROP TABLE IF EXISTS rank_seller, rank_floor")
+    """Session tables of what every chunk reads: seller and device parts, and
+    each variant, grade and market's price floor. Small, read once a run."""
+    cursor.execute("DROP TABLE IF EXISTS rank_seller, rank_device, rank_floor")
     cursor.execute(f"CREATE TEMP TABLE rank_seller AS {_seller_parts_sql()}")
     cursor.execute("ALTER TABLE rank_seller ADD PRIMARY KEY (refurbisher_id)")
+    cursor.execute(f"CREATE TEMP TABLE rank_device AS {_device_parts_sql()}")
     cursor.execute(
         """
         CREATE TEMP TABLE rank_floor AS
         SELECT variant_id, grade, market,
-               min(price_amount + shipping_amount) AS floor
+               min(price_amount + shipping_amount)::float8 AS floor
         FROM listings_offer WHERE is_purchasable
         GROUP BY variant_id, grade, market
         """
     )
     cursor.execute("ALTER TABLE rank_floor ADD PRIMARY KEY (variant_id, grade, market)")
-    cursor.execute("ANALYZE rank_seller")
-    cursor.execute("ANALYZE rank_floor")
+    for table in ("rank_seller", "rank_device", "rank_floor"):
+        cursor.execute(f"ANALYZE {table}")
 
 
 def _write_chunk(cursor, weights: Weights, low: int, high: int) -> int:
@@ -277,7 +321,7 @@ def rank_scores_recompute(*, chunk: int | None = None) -> RecomputeReport:
                         cursor, weights, start, start + chunk
                     )
                 report.chunks += 1
-            cursor.execute("DROP TABLE IF EXISTS rank_seller, rank_floor")
+            cursor.execute("DROP TABLE IF EXISTS rank_seller, rank_device, rank_floor")
         finally:
             if not in_transaction:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [RECOMPUTE_LOCK_KEY])
@@ -299,7 +343,9 @@ def rank_recompute_soon() -> None:
     so a burst of events makes one recompute. The task clears the flag when it
     starts, so an event during a run schedules the next one.
     """
-    transaction.on_commit(_schedule)
+    # Robust: the change that asked has committed; a broker that cannot be
+    # reached is logged, and the scheduled recompute catches up.
+    transaction.on_commit(_schedule, robust=True)
 
 
 def _schedule() -> None:

@@ -292,7 +292,7 @@ if RANK_WEIGHT_DEVICE + RANK_WEIGHT_SELLER + RANK_WEIGHT_SERVICE <= RANK_WEIGHT_
 # every RANK_RECOMPUTE_EVERY_SECONDS, see CELERY_BEAT_SCHEDULE). Offers are
 # written in chunks of RANK_RECOMPUTE_CHUNK ids, each a short transaction.
 RANK_RECOMPUTE_DELAY_SECONDS = int(os.environ.get("RANK_RECOMPUTE_DELAY_SECONDS", "60"))
-RANK_RECOMPUTE_CHUNK = int(os.environ.get("RANK_RECOMPUTE_CHUNK", "100000"))
+RANK_RECOMPUTE_CHUNK = int(os.environ.get("RANK_RECOMPUTE_CHUNK", "20000"))
 
 # --- Markets ----------------------------------------------------------------
 DEFAULT_MARKET = (os.environ.get("DEFAULT_MARKET") or "US").strip().upper()

@@ -65,6 +65,11 @@ CLAIM_GOOD_HOURS, CLAIM_BAD_HOURS = 72.0, 336.0
 # Price part: the cheapest scores 1, one 25% or more above it scores 0.
 PRICE_ZERO_ABOVE = 0.25
 
+# Parts are stored to two decimals (the price part to three, so a small price
+# change still counts) and the score to two: a seller's figures drifting a
+# little from one day to the next then rewrites few offers.
+PART_PLACES, PRICE_PLACES, SCORE_PLACES = 2, 3, 2
+
 # pg_advisory_lock key of the recompute (any fixed 64-bit number of our own).
 RECOMPUTE_LOCK_KEY = 0x52414E4B  # "RANK"
 SOON_KEY = "quality:rank-recompute-soon"
@@ -153,8 +158,8 @@ def _seller_parts_sql() -> str:
     service = f"({SERVICE_ANSWER} * {answer} + {SERVICE_CLAIMS} * {claims})"
     return f"""
         SELECT r.id AS refurbisher_id,
-               {_rounded(f"({seller})::float8", 4)} AS seller,
-               {_rounded(f"({service})::float8", 4)} AS service
+               {_rounded(f"({seller})::float8", PART_PLACES)} AS seller,
+               {_rounded(f"({service})::float8", PART_PLACES)} AS service
         FROM refurbishers_refurbisher r
         LEFT JOIN LATERAL (
             SELECT * FROM quality_sellermetrics x
@@ -198,7 +203,7 @@ def _device_parts_sql() -> str:
     )
     return f"""
         SELECT grade, battery_min_pct, warranty_months, market,
-               {_rounded(device, 4)} AS device
+               {_rounded(device, PART_PLACES)} AS device
         FROM (SELECT DISTINCT grade, battery_min_pct, warranty_months, market
               FROM listings_offer) d
     """
@@ -215,7 +220,7 @@ def _offer_parts_sql(weights: Weights) -> str:
         + _rounded(
             f"GREATEST({zero}, {one} - (o.total / f.floor - {one})"
             f" / {_float(PRICE_ZERO_ABOVE)})",
-            4,
+            PRICE_PLACES,
         )
         + " END"
     )
@@ -224,7 +229,7 @@ def _offer_parts_sql(weights: Weights) -> str:
         f"({_float(weights.device)} * p.device + {_float(weights.seller)} * p.seller"
         f" + {_float(weights.service)} * p.service"
         f" + {_float(weights.price)} * p.price) * {scale}",
-        2,
+        SCORE_PLACES,
     )
     return f"""
         SELECT p.id, p.device, p.seller, p.service, p.price, {score} AS score

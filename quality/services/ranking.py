@@ -65,10 +65,12 @@ CLAIM_GOOD_HOURS, CLAIM_BAD_HOURS = 72.0, 336.0
 # Price part: the cheapest scores 1, one 25% or more above it scores 0.
 PRICE_ZERO_ABOVE = 0.25
 
-# Parts are stored to two decimals (the price part to three, so a small price
-# change still counts) and the score to two: a seller's figures drifting a
-# little from one day to the next then rewrites few offers.
-PART_PLACES, PRICE_PLACES, SCORE_PLACES = 2, 3, 2
+# The seller and service parts move in steps of 1/20 (1.5 and 0.75 points at
+# the default weights): a seller's figures drifting a little from one day to
+# the next (noise) neither reshuffles the shop nor rewrites its every offer.
+# The device part is stored to two decimals, the price part to three (a small
+# price change counts), the score to two.
+SELLER_STEPS, PART_PLACES, PRICE_PLACES, SCORE_PLACES = 20, 2, 3, 2
 
 # pg_advisory_lock key of the recompute (any fixed 64-bit number of our own).
 RECOMPUTE_LOCK_KEY = 0x52414E4B  # "RANK"
@@ -158,8 +160,8 @@ def _seller_parts_sql() -> str:
     service = f"({SERVICE_ANSWER} * {answer} + {SERVICE_CLAIMS} * {claims})"
     return f"""
         SELECT r.id AS refurbisher_id,
-               {_rounded(f"({seller})::float8", PART_PLACES)} AS seller,
-               {_rounded(f"({service})::float8", PART_PLACES)} AS service
+               {_stepped(f"({seller})::float8", SELLER_STEPS)} AS seller,
+               {_stepped(f"({service})::float8", SELLER_STEPS)} AS service
         FROM refurbishers_refurbisher r
         LEFT JOIN LATERAL (
             SELECT * FROM quality_sellermetrics x
@@ -179,6 +181,11 @@ def _rounded(expression: str, places: int) -> str:
     unchanged input gives the same stored value and the row is not written)."""
     scale = _float(10**places)
     return f"(round(({expression}) * {scale}) / {scale})"
+
+
+def _stepped(expression: str, steps: int) -> str:
+    """Round a float8 to the nearest 1/``steps``."""
+    return f"(round(({expression}) * {_float(steps)}) / {_float(steps)})"
 
 
 def _market_minimum_sql(column: str) -> str:
@@ -284,12 +291,14 @@ def _write_chunk(cursor, weights: Weights, low: int, high: int) -> int:
             score_seller = n.seller, score_service = n.service,
             score_price = n.price
         FROM ({_offer_parts_sql(weights)}) AS n
-        WHERE o.id = n.id AND (
+        -- The range again on the target, or PostgreSQL reads every offer to
+        -- join them with the chunk's.
+        WHERE o.id >= %s AND o.id < %s AND o.id = n.id AND (
             o.rank_score, o.score_device, o.score_seller, o.score_service,
             o.score_price
         ) IS DISTINCT FROM (n.score, n.device, n.seller, n.service, n.price)
         """,
-        [low, high],
+        [low, high, low, high],
     )
     return cursor.rowcount
 

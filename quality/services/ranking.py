@@ -5,7 +5,9 @@ of four parts, each 0 to 1 and stored on the offer so pages can explain it:
 
 - device: the grade, the battery guaranteed, and the warranty months beyond
   the market's minimum;
-- seller: the refurbisher's rating, order defect, late shipment and seller
+- seller: the refurbisher's public rating (``rating_average`` and
+  ``rating_count``, kept from its visible reviews by
+  ``quality.services.reviews``), its order defect, late shipment and seller
   cancellation rates (its latest ``SellerMetrics``), and whether it is still
   on trial;
 - service: how fast it first answers shoppers' messages and how fast its

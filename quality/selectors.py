@@ -326,6 +326,30 @@ def _counts_for_trial() -> Q:
     )
 
 
+@dataclass(frozen=True)
+class TrialSaleCounts:
+    passed: int
+    waiting: int  # pending or follow-up
+    failed: int
+
+
+def trial_sale_counts(refurbisher: Refurbisher) -> TrialSaleCounts:
+    """The refurbisher's trial sales that count, by QA's verdict: one query."""
+    counts = TrialSaleReview.objects.filter(
+        _counts_for_trial(), refurbisher=refurbisher
+    ).aggregate(
+        passed=Count("pk", filter=Q(verdict=TrialSaleVerdict.PASSED)),
+        failed=Count("pk", filter=Q(verdict=TrialSaleVerdict.FAILED)),
+        waiting=Count(
+            "pk",
+            filter=Q(
+                verdict__in=[TrialSaleVerdict.PENDING, TrialSaleVerdict.FOLLOW_UP]
+            ),
+        ),
+    )
+    return TrialSaleCounts(**counts)
+
+
 def trial_sales_all_passed(refurbisher: Refurbisher) -> bool:
     """Whether every trial sale of the refurbisher was reviewed by QA and passed.
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from django.views.decorators.http import require_safe
 
 from orders.selectors.messages import messages_waiting
+from orders.selectors.seller_actions import seller_actions
+from quality.selectors import trial_sale_counts
 from quality.selectors_metrics import metrics_warning
 from refurbishers.models import (
     Refurbisher,
     RefurbisherStatus,
     RefurbisherStatusChange,
-    SaleSlot,
-    SaleSlotStatus,
 )
 from refurbishers.selectors import TrialProgress, trial_progress
 from refurbishers.views.access import member_required, seller_render
@@ -57,8 +57,9 @@ class Overview:
     status_text: str
     trial: TrialProgress | None
     days_elapsed: int
-    trial_sales: int
+    trial_sales_waiting: int
     trial_sales_passed: int
+    trial_sales_failed: int
     notices: list[Notice]
 
 
@@ -97,21 +98,16 @@ def seller_overview(refurbisher: Refurbisher) -> Overview:
         refurbisher.status, (refurbisher.get_status_display(), "")
     )
     trial = trial_progress(refurbisher)
-    trial_sales = 0
-    if trial is not None:
-        trial_sales = SaleSlot.objects.filter(
-            refurbisher=refurbisher, status=SaleSlotStatus.CONFIRMED
-        ).count()
+    sales = trial_sale_counts(refurbisher) if trial is not None else None
     return Overview(
         status=refurbisher.status,
         status_title=title,
         status_text=text,
         trial=trial,
         days_elapsed=max(0, trial.days_total - trial.days_left) if trial else 0,
-        trial_sales=trial_sales,
-        # QA's trial-sale reviews come with the quality app (issue 6); until
-        # then no sale counts as reviewed and every confirmed one waits.
-        trial_sales_passed=0,
+        trial_sales_waiting=sales.waiting if sales else 0,
+        trial_sales_passed=sales.passed if sales else 0,
+        trial_sales_failed=sales.failed if sales else 0,
         notices=_notices(refurbisher),
     )
 
@@ -125,6 +121,7 @@ def overview(request):
         {
             "overview": seller_overview(request.refurbisher),
             "messages_waiting": messages_waiting(refurbisher=request.refurbisher),
+            "actions": seller_actions(refurbisher=request.refurbisher),
             "metrics_warning": metrics_warning(request.refurbisher),
         },
         current="overview",

@@ -88,15 +88,25 @@ def _refurbisher_of(user) -> Refurbisher | None:
 
 
 def _offers(refurbisher: Refurbisher, count: int) -> list[Offer]:
-    """Purchasable US offers of the refurbisher, phones first, with stock to spare."""
-    return list(
-        Offer.objects.filter(
-            refurbisher=refurbisher, market="US", is_purchasable=True,
-            listing__stock__gte=3,
-        )
-        .order_by("-category__slug", "variant_id", "pk")
-        .distinct("category__slug", "variant_id")[:count]
+    """Purchasable US offers of the refurbisher, one per variant, phones first.
+
+    Each with stock to spare, so the demo's sales never sell a listing out.
+    """
+    offers = Offer.objects.filter(
+        refurbisher=refurbisher, market="US", is_purchasable=True,
+        listing__stock__gte=3,
     )  # fmt: skip
+    phones = list(
+        offers.filter(category__slug="smartphones")
+        .order_by("variant_id", "pk")
+        .distinct("variant_id")[:count]
+    )
+    others = list(
+        offers.exclude(category__slug="smartphones")
+        .order_by("variant_id", "pk")
+        .distinct("variant_id")[: count - len(phones)]
+    )
+    return phones + others
 
 
 def _paid(offer: Offer, shopper) -> SellerOrder:

@@ -46,7 +46,12 @@ class Queue:
 QUEUES = [
     ("submitted", "Applications waiting", "status__exact=submitted"),
     ("in_review", "Applications in review", "status__exact=in_review"),
-    ("needs_decision", "Trials needing a decision", "needs_qa_decision__exact=1"),
+    # Trials at their end or with a failed sale, and sellers past a metrics limit.
+    (
+        "needs_decision",
+        "Refurbishers needing a QA decision",
+        "needs_qa_decision__exact=1",
+    ),
     (
         "trial_ending",
         f"Trials ending within {TRIAL_ENDING_DAYS} days",

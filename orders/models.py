@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from marketplace.audit import AuditRecord
 from marketplace.markets import MARKET_CHOICES
 
 MAX_QUANTITY_PER_LINE = 10
@@ -353,7 +354,7 @@ class StockReservation(models.Model):
         return f"{self.quantity} of listing {self.listing_id} ({self.status})"
 
 
-class OrderStatusChange(models.Model):
+class OrderStatusChange(AuditRecord):
     """Who moved an order or a seller order, when, from what, to what, and why."""
 
     order = models.ForeignKey(
@@ -368,15 +369,6 @@ class OrderStatusChange(models.Model):
     )
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -707,7 +699,7 @@ class ReturnRequest(models.Model):
         return f"Return {self.pk} of line {self.line_id} ({self.status})"
 
 
-class ReturnStatusChange(models.Model):
+class ReturnStatusChange(AuditRecord):
     """Who moved a return, when, from what, to what, and why."""
 
     return_request = models.ForeignKey(
@@ -715,15 +707,6 @@ class ReturnStatusChange(models.Model):
     )
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -878,7 +861,7 @@ class ClaimPhoto(models.Model):
         return f"Photo {self.pk} of claim {self.claim_id}"
 
 
-class ClaimStatusChange(models.Model):
+class ClaimStatusChange(AuditRecord):
     """Who moved a claim, when, from what, to what, and why."""
 
     claim = models.ForeignKey(
@@ -886,15 +869,6 @@ class ClaimStatusChange(models.Model):
     )
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from marketplace.audit import AuditRecord
+
 
 class TrialSaleVerdict(models.TextChoices):
     PENDING = "pending", "Waiting for QA"
@@ -87,7 +89,7 @@ class TrialSaleReview(models.Model):
         return f"Trial sale {self.seller_order_id} ({self.verdict})"
 
 
-class TrialSaleVerdictChange(models.Model):
+class TrialSaleVerdictChange(AuditRecord):
     """Who gave a trial sale which verdict, when, from what, and why."""
 
     review = models.ForeignKey(
@@ -95,15 +97,6 @@ class TrialSaleVerdictChange(models.Model):
     )
     from_verdict = models.CharField(max_length=10)
     to_verdict = models.CharField(max_length=10)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -23,8 +23,10 @@ order of a new seller does not sink it.
 only the offers whose score or parts changed; ``offers_refresh`` never touches
 them. Runs are serialized by a PostgreSQL advisory lock, so two at once (beat
 and an event, two workers) queue up and the second finds nothing to write.
-``rank_recompute_soon`` is what an event calls: a burst of events schedules
-one recompute.
+``rank_recompute_soon`` is what an event calls (a review, a metrics update,
+``offers_refresh`` when stock, status, grade or warranty moved): a burst of
+events schedules one recompute. Claims, returns and late shipments reach the
+score through the daily seller metrics, whose update is such an event.
 """
 
 from __future__ import annotations
@@ -333,6 +335,10 @@ def rank_scores_recompute(*, chunk: int | None = None) -> RecomputeReport:
             low, high = cursor.fetchone()
             for start in range(low, high + 1, chunk) if low is not None else ():
                 with transaction.atomic():
+                    # Scores are derived data: a crash losing the last chunks'
+                    # commits is repaired by the next run, so chunks need not
+                    # wait for the WAL flush.
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
                     report.offers_written += _write_chunk(
                         cursor, weights, start, start + chunk
                     )
@@ -359,6 +365,8 @@ def rank_recompute_soon() -> None:
     so a burst of events makes one recompute. The task clears the flag when it
     starts, so an event during a run schedules the next one.
     """
+    if not settings.RANK_RECOMPUTE_ON_CHANGE:
+        return
     # Robust: the change that asked has committed; a broker that cannot be
     # reached is logged, and the scheduled recompute catches up.
     transaction.on_commit(_schedule, robust=True)

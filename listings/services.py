@@ -89,7 +89,8 @@ def offers_refresh(
 
     The offer's rank score and its parts are not copied: they are per market
     and belong to ``quality.services.ranking.rank_scores_recompute``, which
-    writes them on offers and nothing here overwrites them.
+    writes them on offers and nothing here overwrites them. When an offer
+    changed, a recompute is asked for soon (debounced).
     """
     conditions, params = [], []
     if listing_ids is not None:
@@ -150,6 +151,11 @@ def offers_refresh(
         count = cursor.rowcount
     if count:
         catalog_version_bump()
+        # Stock, status, grade or warranty moved: price floors and device
+        # parts may have too. Imported here: the ranking builds on this module.
+        from quality.services.ranking import rank_recompute_soon
+
+        rank_recompute_soon()
     return count
 
 

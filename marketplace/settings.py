@@ -292,6 +292,9 @@ if RANK_WEIGHT_DEVICE + RANK_WEIGHT_SELLER + RANK_WEIGHT_SERVICE <= RANK_WEIGHT_
 # every RANK_RECOMPUTE_EVERY_SECONDS, see CELERY_BEAT_SCHEDULE). Offers are
 # written in chunks of RANK_RECOMPUTE_CHUNK ids, each a short transaction.
 RANK_RECOMPUTE_DELAY_SECONDS = int(os.environ.get("RANK_RECOMPUTE_DELAY_SECONDS", "60"))
+# Off: events ask for nothing and only the schedule recomputes (a bulk load,
+# or the test suite, whose shared worker must not rank other tests' offers).
+RANK_RECOMPUTE_ON_CHANGE = env_bool("RANK_RECOMPUTE_ON_CHANGE", True)
 RANK_RECOMPUTE_CHUNK = int(os.environ.get("RANK_RECOMPUTE_CHUNK", "20000"))
 
 # --- Markets ----------------------------------------------------------------

@@ -101,6 +101,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Nothing has opened a cache or a broker connection yet, so changing the
     # settings here reaches every connection the run opens.
     settings.CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
+    # A recompute asked for by one test would run in the shared worker during
+    # another; the tests of those events turn it back on.
+    settings.RANK_RECOMPUTE_ON_CHANGE = False
     test_db_name = os.environ.get("REMARKET_TEST_DB_NAME")
     if test_db_name:
         settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = test_db_name

@@ -335,6 +335,27 @@ def test_two_recomputes_at_once_write_each_offer_once(good_and_bad):
     assert not Offer.objects.filter(score_device__isnull=True).exists()
 
 
+@pytest.mark.django_db
+def test_a_stock_change_asks_for_a_recompute_and_a_quiet_refresh_does_not(
+    good_and_bad, settings, django_capture_on_commit_callbacks
+):
+    good, _ = good_and_bad
+    sold = listing(good, VariantFactory(), price="459.00")
+    settings.RANK_RECOMPUTE_ON_CHANGE = True
+    # Scheduled, the recompute must not run in the worker during a later test.
+    settings.RANK_RECOMPUTE_DELAY_SECONDS = 3600
+    cache.delete(SOON_KEY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert offers_refresh(listing_ids=[sold.pk]) == 0
+    assert cache.get(SOON_KEY) is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        listing_stock_set(listing=sold, stock=0)  # off sale: the floor moves
+    assert cache.get(SOON_KEY) == "1"
+    cache.delete(SOON_KEY)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_events_triggers_one_recompute(
     celery_worker, good_and_bad, settings
@@ -343,6 +364,7 @@ def test_a_burst_of_events_triggers_one_recompute(
     variant = VariantFactory()
     first = listing(good, variant, price="459.00")
     listing(bad, variant, price="449.00")
+    settings.RANK_RECOMPUTE_ON_CHANGE = True
     settings.RANK_RECOMPUTE_DELAY_SECONDS = 3
     inspector = app.control.inspect(destination=[celery_worker], timeout=2)
 

@@ -196,8 +196,11 @@ class TestWrite:
 
 class TestRating:
     def test_the_rating_counts_visible_reviews_only(
-        self, seller, django_capture_on_commit_callbacks
+        self, seller, django_capture_on_commit_callbacks, settings
     ):
+        settings.RANK_RECOMPUTE_ON_CHANGE = True
+        # Scheduled, the recompute must not run in the worker during a later test.
+        settings.RANK_RECOMPUTE_DELAY_SECONDS = 3600
         _, refurbisher = seller
         five, two = delivered(refurbisher), delivered(refurbisher)
         review_write(seller_order=five, actor=None, rating=5)

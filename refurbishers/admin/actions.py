@@ -51,6 +51,8 @@ ACTION_FROM = {
     "end_trial_early": {Status.TRIAL},
     "suspend_refurbisher": {Status.TRIAL, Status.ACTIVE},
     "reinstate_refurbisher": {Status.SUSPENDED},
+    # Offered only while the refurbisher waits for QA (see actions_for).
+    "keep_selling": {Status.TRIAL, Status.ACTIVE},
 }
 
 
@@ -78,6 +80,7 @@ class RefurbisherActions:
         "end_trial_early",
         "suspend_refurbisher",
         "reinstate_refurbisher",
+        "keep_selling",
     ]
 
     def has_vet_permission(self, request) -> bool:
@@ -93,6 +96,7 @@ class RefurbisherActions:
             (name, allowed[name][2])
             for name, statuses in ACTION_FROM.items()
             if name in allowed and refurbisher.status in statuses
+            and (name != "keep_selling" or refurbisher.needs_qa_decision)
         ]
 
     def _after(self, request, queryset: QuerySet):
@@ -289,4 +293,19 @@ class RefurbisherActions:
                 refurbisher=r, actor=request.user, reason=data["reason"]
             ),
             done=lambda r: f"reinstated, {r.get_status_display().lower()}.",
+        )  # fmt: skip
+
+    @admin.action(
+        description="Keep selling (clear the QA flag)", permissions=["suspend"]
+    )
+    def keep_selling(self, request, queryset):
+        return self._with_form(
+            request, queryset,
+            form_class=ReasonForm,
+            title="Keep selling: QA looked at the flag and lets it sell as it is",
+            submit="Keep selling",
+            call=lambda r, data: services.qa_decision_keep(
+                refurbisher=r, actor=request.user, reason=data["reason"]
+            ),
+            done=lambda r: "keeps selling; the QA flag is cleared.",
         )  # fmt: skip

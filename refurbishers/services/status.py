@@ -264,10 +264,33 @@ def refurbisher_suspend(*, refurbisher: Refurbisher, actor, reason: str) -> Refu
     reason = _required(reason, "the reason for the suspension")
     refurbisher = _locked(refurbisher)
     refurbisher.status_before_suspension = refurbisher.status
+    # Suspending is QA's decision on a flag: it leaves the queue.
+    refurbisher.needs_qa_decision = False
     return _move(
         refurbisher, Status.SUSPENDED, actor=actor, reason=reason,
-        fields=("status_before_suspension",),
+        fields=("status_before_suspension", "needs_qa_decision"),
     )  # fmt: skip
+
+
+@transaction.atomic
+def qa_decision_keep(*, refurbisher: Refurbisher, actor, reason: str) -> Refurbisher:
+    """QA keeps a flagged refurbisher selling as it is: the flag is cleared.
+
+    The flag's reason stays in the status history (the audit row of the flag);
+    this adds QA's answer to it. A later crossing flags it again.
+    """
+    reason = _required(reason, "why it keeps selling")
+    refurbisher = _locked(refurbisher)
+    if not refurbisher.needs_qa_decision:
+        raise StatusChangeNotAllowed(f"{refurbisher.name} is not waiting for QA.")
+    refurbisher.needs_qa_decision = False
+    refurbisher.qa_decision_reason = ""
+    refurbisher.save(update_fields=["needs_qa_decision", "qa_decision_reason"])
+    _audit(
+        refurbisher, refurbisher.status, refurbisher.status, actor,
+        f"QA decided it keeps selling: {reason}",
+    )  # fmt: skip
+    return refurbisher
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from refurbishers.models import (
     RefurbisherStatus,
     RefurbisherStatusChange,
 )
+from quality.services.metrics import metrics_flag_for_qa
 from refurbishers.services import criterion_review_set
 from tests.factories import make_listing
 from tests.refurbishers.builders import (
@@ -338,6 +339,57 @@ def test_suspend_takes_listings_off_the_site_and_reinstate_brings_them_back(clie
     assert f"{refurbisher}: reinstated, on trial." in messages_of(response)
     assert status_of(refurbisher) == Status.TRIAL
     assert _purchasable(listing)
+
+
+def _flagged_by_metrics() -> Refurbisher:
+    _, refurbisher = trial_refurbisher_make()
+    Refurbisher.objects.filter(pk=refurbisher.pk).update(status=Status.ACTIVE)
+    metrics_flag_for_qa(
+        refurbisher_id=refurbisher.pk, crossed=["defect_rate"],
+        day=timezone.localdate(),
+    )  # fmt: skip
+    refurbisher.refresh_from_db()
+    assert refurbisher.needs_qa_decision
+    return refurbisher
+
+
+def test_qa_keeps_a_flagged_seller_selling_and_the_flag_leaves_the_queue(client, qa):
+    refurbisher = _flagged_by_metrics()
+    listing = make_listing(refurbisher=refurbisher)
+    page = client.get(change_url(refurbisher)).content.decode()
+    assert "Keep selling (clear the QA flag)" in page
+
+    response = action_apply(
+        client, "keep_selling", [refurbisher], reason="One-off courier strike."
+    )
+
+    assert f"{refurbisher}: keeps selling; the QA flag is cleared." in messages_of(
+        response
+    )
+    refurbisher.refresh_from_db()
+    assert (refurbisher.status, refurbisher.needs_qa_decision) == (Status.ACTIVE, False)
+    assert refurbisher.qa_decision_reason == ""
+    change = refurbisher.status_changes.first()
+    assert change.reason == "QA decided it keeps selling: One-off courier strike."
+    assert change.actor == qa
+    assert _purchasable(listing)
+    assert "Keep selling" not in client.get(change_url(refurbisher)).content.decode()
+    # Nothing left to decide: the action says so and writes nothing.
+    changes = refurbisher.status_changes.count()
+    response = action_apply(client, "keep_selling", [refurbisher], reason="Again.")
+    assert f"{refurbisher}: {refurbisher.name} is not waiting for QA." in messages_of(
+        response
+    )
+    assert refurbisher.status_changes.count() == changes
+
+
+def test_suspending_a_flagged_seller_is_the_decision_on_its_flag(client, qa):
+    refurbisher = _flagged_by_metrics()
+    action_apply(client, "suspend_refurbisher", [refurbisher], reason="Defects.")
+    refurbisher.refresh_from_db()
+    assert (refurbisher.status, refurbisher.needs_qa_decision) == (
+        Status.SUSPENDED, False
+    )
 
 
 def test_extend_trial_adds_days(client, qa):

@@ -95,7 +95,8 @@ class RefurbisherActions:
         return [
             (name, allowed[name][2])
             for name, statuses in ACTION_FROM.items()
-            if name in allowed and refurbisher.status in statuses
+            if name in allowed
+            and refurbisher.status in statuses
             and (name != "keep_selling" or refurbisher.needs_qa_decision)
         ]
 

@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from listings.models import Offer
+from quality.services.metrics import metrics_flag_for_qa
 from refurbishers.models import (
     Criterion,
     CriterionReview,
@@ -26,7 +27,6 @@ from refurbishers.models import (
     RefurbisherStatus,
     RefurbisherStatusChange,
 )
-from quality.services.metrics import metrics_flag_for_qa
 from refurbishers.services import criterion_review_set
 from tests.factories import make_listing
 from tests.refurbishers.builders import (
@@ -388,7 +388,8 @@ def test_suspending_a_flagged_seller_is_the_decision_on_its_flag(client, qa):
     action_apply(client, "suspend_refurbisher", [refurbisher], reason="Defects.")
     refurbisher.refresh_from_db()
     assert (refurbisher.status, refurbisher.needs_qa_decision) == (
-        Status.SUSPENDED, False
+        Status.SUSPENDED,
+        False,
     )
 
 

@@ -8,6 +8,9 @@ of the catalog keys they are searched and faceted by, kept in step by
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
@@ -339,3 +342,140 @@ class Offer(models.Model):
         return (
             f"{self.listing_id} in {self.market}: {self.price_amount} {self.currency}"
         )
+
+
+def listing_photo_path(photo: ListingPhoto, filename: str) -> str:
+    return f"listings/{photo.listing_id}/{uuid.uuid4().hex}"
+
+
+class ListingPhoto(models.Model):
+    """A photo of the listed device, checked to be an image when uploaded;
+    ``thumbnail`` is made in the background (blank until then)."""
+
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.FileField(upload_to=listing_photo_path, max_length=200)
+    thumbnail = models.FileField(
+        upload_to=listing_photo_path, max_length=200, blank=True
+    )
+    content_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["listing", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"Photo {self.position} of listing {self.listing_id}"
+
+
+class DeviceModelRequestStatus(models.TextChoices):
+    OPEN = "open", "Waiting for QA"
+    ADDED = "added", "Added to the catalog"
+    DECLINED = "declined", "Declined"
+
+
+class DeviceModelRequest(models.Model):
+    """A refurbisher asks for a device model the catalog lacks; QA adds it in
+    the admin (or says why not)."""
+
+    refurbisher = models.ForeignKey(
+        "refurbishers.Refurbisher", on_delete=models.CASCADE, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    brand_name = models.CharField(max_length=80)
+    model_name = models.CharField(max_length=120)
+    details = models.TextField(
+        blank=True,
+        help_text="Storage sizes, colours, year, a link to the maker's page.",
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=DeviceModelRequestStatus.choices,
+        default=DeviceModelRequestStatus.OPEN,
+    )
+    device_model = models.ForeignKey(
+        DeviceModel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    qa_note = models.TextField("note to the refurbisher", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.brand_name} {self.model_name}"
+
+
+class ListingImportStatus(models.TextChoices):
+    CHECKING = "checking", "Checking the file"
+    CHECKED = "checked", "Checked: waiting for you"
+    APPLYING = "applying", "Applying"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Could not be read"
+    DISCARDED = "discarded", "Discarded"
+
+
+def listing_import_path(listing_import: ListingImport, filename: str) -> str:
+    return f"imports/{listing_import.refurbisher_id}/{uuid.uuid4().hex}.csv"
+
+
+class ListingImport(models.Model):
+    """A CSV of listings: checked in full first (the dry run), then applied
+    all at once, or discarded. ``errors`` lists what is wrong by row and
+    column; ``rows_done`` of ``rows_total`` drives the progress bar."""
+
+    refurbisher = models.ForeignKey(
+        "refurbishers.Refurbisher", on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file = models.FileField(upload_to=listing_import_path, max_length=200)
+    filename = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10,
+        choices=ListingImportStatus.choices,
+        default=ListingImportStatus.CHECKING,
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_valid = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    # [{"row": 3, "column": "price_FR", "message": "..."}], capped in size.
+    errors = models.JSONField(default=list, blank=True)
+    listings_created = models.PositiveIntegerField(default=0)
+    listings_updated = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.filename}"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.rows_total:
+            return 0
+        return min(100, round(100 * self.rows_done / self.rows_total))

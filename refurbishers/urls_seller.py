@@ -11,6 +11,9 @@ app_name = "seller"
 
 urlpatterns = [
     path("", dashboard.overview, name="overview"),
+    path("listings/", include("refurbishers.urls_seller_listings")),
+    path("imports/", include("refurbishers.urls_seller_imports")),
+    path("api-tokens/", include("refurbishers.urls_seller_api_tokens")),
     path("orders/", orders.orders, name="orders"),
     path("orders/<str:reference>/", orders.order_detail, name="order"),
     path("orders/<str:reference>/accept/", orders.order_accept, name="order-accept"),

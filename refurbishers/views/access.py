@@ -35,14 +35,14 @@ OWNER_ONLY_MESSAGE = (
 # a page yet are shown as text marked "soon", never as dead links.
 NAV = (
     ("overview", "Overview", "seller:overview"),
-    ("listings", "Listings", None),
+    ("listings", "Listings", "/seller/listings/"),
     ("orders", "Orders", "seller:orders"),
     ("claims", "Claims and returns", "/seller/claims/"),
     ("messages", "Messages", "seller:messages"),
     ("payouts", "Payouts", "/seller/payouts/"),
     ("reviews", "Reviews", "/seller/reviews/"),
     ("performance", "Performance", "/seller/performance/"),
-    ("api", "API tokens", None),
+    ("api", "API tokens", "/seller/api-tokens/"),
     ("team", "Team", "seller:team"),
     ("application", "Application", APPLY_URL),
 )

@@ -164,6 +164,15 @@ class Command(BaseCommand):
                    NULL, 0, '[]'::jsonb, now()
             FROM (SELECT id, (5 + random() * 400)::int AS s
                   FROM refurbishers_refurbisher ORDER BY id) r
-            ON CONFLICT (refurbisher_id, day) DO NOTHING
+            -- The seed's own metrics run measured nothing for most sellers:
+            -- the drawn figures replace its rows of today.
+            ON CONFLICT (refurbisher_id, day) DO UPDATE SET
+                sales = EXCLUDED.sales, defect_rate = EXCLUDED.defect_rate,
+                late_shipment_rate = EXCLUDED.late_shipment_rate,
+                cancellation_rate = EXCLUDED.cancellation_rate,
+                valid_tracking_rate = EXCLUDED.valid_tracking_rate,
+                median_first_answer_hours = EXCLUDED.median_first_answer_hours,
+                median_claim_resolution_hours =
+                    EXCLUDED.median_claim_resolution_hours
             """
         )

@@ -1,0 +1,136 @@
+"""Changing a listing after it was created: its facts, its prices, removing it.
+
+The dashboard, the CSV import's single-row path and the API call these, so a
+rule holds on every path. A listing's offers follow it in the same
+transaction (``offers_refresh``); the rank recompute follows soon after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db import transaction
+
+from listings.exceptions import ListingError
+from listings.models import Listing, Offer
+from listings.services.catalog import catalog_version_bump, offers_refresh
+from listings.services.listing import (
+    MarketPrice,
+    check_listing_facts,
+    check_market_prices,
+)
+from marketplace.markets import MARKETS
+
+UNSET = object()
+
+
+@transaction.atomic
+def listing_update(
+    *,
+    listing: Listing,
+    grade: str | None = None,
+    battery_min_pct: int | None = None,
+    stock: int | None = None,
+    warranty_months: int | None = None,
+    dispatch_days: int | None = None,
+    status: str | None = None,
+    prices: Mapping[str, MarketPrice | None] | None = None,
+) -> Listing:
+    """Change what is given and leave the rest.
+
+    ``prices`` maps a market to its new price (added if the listing was not
+    sold there) or to None (no longer sold there); markets not named keep
+    theirs. The listing must keep at least one market, and its warranty must
+    meet every remaining market's minimum. The row is locked, so two edits of
+    one listing apply one after the other.
+    """
+    listing = (
+        Listing.objects.select_for_update()
+        .select_related("refurbisher", "variant__device_model")
+        .get(pk=listing.pk)
+    )
+    changes = {
+        name: value
+        for name, value in {
+            "grade": grade,
+            "battery_min_pct": battery_min_pct,
+            "stock": stock,
+            "warranty_months": warranty_months,
+            "dispatch_days": dispatch_days,
+            "status": status,
+        }.items()
+        if value is not None
+    }
+    for name, value in changes.items():
+        setattr(listing, name, value)
+    check_listing_facts(listing)
+
+    current = {offer.market: offer for offer in Offer.objects.filter(listing=listing)}
+    kept = {
+        code: MarketPrice(offer.price_amount, offer.shipping_amount)
+        for code, offer in current.items()
+    }
+    for code, price in (prices or {}).items():
+        if code not in MARKETS:
+            raise ListingError(f"{code} is not a ReMarket market.", field="prices")
+        if price is None:
+            kept.pop(code, None)
+        else:
+            kept[code] = price
+    check_market_prices(listing.refurbisher, listing.warranty_months, kept)
+
+    if changes:
+        listing.save(update_fields=[*changes, "updated_at"])
+    for code, price in (prices or {}).items():
+        offer = current.get(code)
+        if price is None:
+            if offer is not None:
+                offer.delete()  # order lines keep their copy (offer set null)
+        elif offer is None:
+            _offer_add(listing, code, price)
+        elif (offer.price_amount, offer.shipping_amount) != (
+            price.amount, price.shipping,
+        ):  # fmt: skip
+            offer.price_amount, offer.shipping_amount = price.amount, price.shipping
+            offer.save(update_fields=["price_amount", "shipping_amount"])
+    offers_refresh(listing_ids=[listing.pk])
+    if prices:
+        # A price is not one of the copies offers_refresh writes, but it moves
+        # the variant's price floor: the ranking must hear of it.
+        from quality.services.ranking import rank_recompute_soon
+
+        rank_recompute_soon()
+    catalog_version_bump()
+    return listing
+
+
+def _offer_add(listing: Listing, code: str, price: MarketPrice) -> Offer:
+    model = listing.variant.device_model
+    return Offer.objects.create(
+        listing=listing,
+        market=code,
+        price_amount=price.amount,
+        currency=MARKETS[code].currency,
+        shipping_amount=price.shipping,
+        refurbisher=listing.refurbisher,
+        variant=listing.variant,
+        device_model=model,
+        category_id=model.category_id,
+        brand_id=model.brand_id,
+        grade=listing.grade,
+        battery_min_pct=listing.battery_min_pct,
+        warranty_months=listing.warranty_months,
+    )
+
+
+@transaction.atomic
+def listing_delete(*, listing: Listing) -> None:
+    """Delete a listing never sold; one with orders is archived instead by its
+    seller (its orders, warranties and claims point at it)."""
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if listing.order_lines.exists():
+        raise ListingError(
+            f"{listing.sku} has orders, so it stays on record: archive it instead."
+        )
+    listing.delete()
+    catalog_version_bump()

@@ -1,0 +1,186 @@
+"""Creating a listing, pausing it, its stock."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from listings.exceptions import ListingError
+from listings.models import (
+    BATTERY_MIN_PCT,
+    Grade,
+    Listing,
+    ListingStatus,
+    Offer,
+    Variant,
+)
+from listings.services.catalog import catalog_version_bump, offers_refresh
+from marketplace.markets import MARKETS, PLATFORM_WARRANTY_MIN_MONTHS, can_ship
+from refurbishers.models import Refurbisher
+
+SKU_MAX_LENGTH = Listing._meta.get_field("sku").max_length
+MAX_DISPATCH_DAYS = 30
+
+
+@dataclass(frozen=True)
+class MarketPrice:
+    amount: Decimal
+    shipping: Decimal = Decimal("0")
+
+
+def check_market_prices(
+    refurbisher: Refurbisher, warranty_months: int, prices: Mapping[str, MarketPrice]
+) -> None:
+    if not prices:
+        raise ListingError("Give a price for at least one market.", field="prices")
+    for code, price in prices.items():
+        market = MARKETS.get(code)
+        if market is None:
+            raise ListingError(f"{code} is not a ReMarket market.", field="prices")
+        if not can_ship(refurbisher.country, code) or code not in refurbisher.ships_to:
+            raise ListingError(
+                f"{refurbisher.name} does not ship to {market.name}.", field="prices"
+            )
+        if price.amount <= 0 or price.shipping < 0:
+            raise ListingError(
+                f"The price in {market.name} must be above zero.", field="prices"
+            )
+        if warranty_months < market.warranty_min_months:
+            raise ListingError(
+                f"{market.name} requires a warranty of at least "
+                f"{market.warranty_min_months} months.",
+                field="warranty_months",
+            )
+
+
+def check_listing_facts(listing: Listing) -> None:
+    """A listing's own facts, before it is saved (created or changed)."""
+    sku = listing.sku
+    if not sku or len(sku) > SKU_MAX_LENGTH or sku != sku.strip():
+        raise ListingError(f"A SKU has 1 to {SKU_MAX_LENGTH} characters.", field="sku")
+    if listing.grade not in Grade.values:
+        raise ListingError(f"{listing.grade!r} is not a grade.", field="grade")
+    if not BATTERY_MIN_PCT <= listing.battery_min_pct <= 100:
+        raise ListingError(
+            f"Battery health is guaranteed from {BATTERY_MIN_PCT}% to 100%.",
+            field="battery_min_pct",
+        )
+    if listing.stock < 0:
+        raise ListingError("Stock cannot be negative.", field="stock")
+    if listing.warranty_months < PLATFORM_WARRANTY_MIN_MONTHS:
+        raise ListingError(
+            f"Every device on ReMarket has a warranty of at least "
+            f"{PLATFORM_WARRANTY_MIN_MONTHS} months.",
+            field="warranty_months",
+        )
+    if not 0 <= listing.dispatch_days <= MAX_DISPATCH_DAYS:
+        raise ListingError(
+            f"Dispatch takes 0 to {MAX_DISPATCH_DAYS} days.", field="dispatch_days"
+        )
+    if listing.status not in ListingStatus.values:
+        raise ListingError(
+            f"{listing.status!r} is not a listing status.", field="status"
+        )
+
+
+@transaction.atomic
+def listing_create(
+    *,
+    refurbisher: Refurbisher,
+    variant: Variant,
+    sku: str,
+    grade: str,
+    battery_min_pct: int,
+    stock: int,
+    warranty_months: int,
+    prices: Mapping[str, MarketPrice],
+    dispatch_days: int | None = None,
+    status: str = ListingStatus.ACTIVE,
+) -> Listing:
+    """Create a listing and its offer in each market it is priced for."""
+    sku = (sku or "").strip()
+    if dispatch_days is None:
+        dispatch_days = refurbisher.dispatch_days
+    check_listing_facts(
+        Listing(
+            sku=sku, grade=grade, battery_min_pct=battery_min_pct, stock=stock,
+            warranty_months=warranty_months, dispatch_days=dispatch_days,
+            status=status,
+        )
+    )  # fmt: skip
+    check_market_prices(refurbisher, warranty_months, prices)
+    duplicate = ListingError(f"You already have a listing with SKU {sku}.", field="sku")
+    if Listing.objects.filter(refurbisher=refurbisher, sku=sku).exists():
+        raise duplicate
+    try:
+        # A concurrent request may insert the same SKU after the check above;
+        # the unique constraint decides, and the loser gets the same message.
+        with transaction.atomic():
+            listing = Listing.objects.create(
+                refurbisher=refurbisher,
+                variant=variant,
+                sku=sku,
+                grade=grade,
+                battery_min_pct=battery_min_pct,
+                stock=stock,
+                warranty_months=warranty_months,
+                ships_from=refurbisher.country,
+                dispatch_days=dispatch_days,
+                status=status,
+            )
+    except IntegrityError as error:
+        if "listing_unique_sku" in str(error):
+            raise duplicate from None
+        raise
+    model = variant.device_model
+    Offer.objects.bulk_create(
+        Offer(
+            listing=listing,
+            market=code,
+            price_amount=price.amount,
+            currency=MARKETS[code].currency,
+            shipping_amount=price.shipping,
+            refurbisher=refurbisher,
+            variant=variant,
+            device_model=model,
+            category_id=model.category_id,
+            brand_id=model.brand_id,
+            grade=grade,
+            battery_min_pct=battery_min_pct,
+            warranty_months=warranty_months,
+        )
+        for code, price in prices.items()
+    )
+    offers_refresh(listing_ids=[listing.pk])
+    catalog_version_bump()
+    return listing
+
+
+@transaction.atomic
+def listing_status_set(*, listing: Listing, status: str) -> Listing:
+    """Pause, resume or archive a listing; its offers follow at once."""
+    if status not in ListingStatus.values:
+        raise ListingError(f"{status!r} is not a listing status.", field="status")
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    listing.status = status
+    listing.save(update_fields=["status", "updated_at"])
+    offers_refresh(listing_ids=[listing.pk])
+    catalog_version_bump()
+    return listing
+
+
+@transaction.atomic
+def listing_stock_set(*, listing: Listing, stock: int) -> Listing:
+    """Set a listing's stock; an offer with no stock leaves the shop."""
+    if stock < 0:
+        raise ListingError("Stock cannot be negative.", field="stock")
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    listing.stock = stock
+    listing.save(update_fields=["stock", "updated_at"])
+    # Pages show how many are left, purchasable or not.
+    offers_refresh(listing_ids=[listing.pk])
+    catalog_version_bump()
+    return listing

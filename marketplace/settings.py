@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
     "marketplace",
     "marketplace.accounts",
     "refurbishers",
@@ -347,15 +349,53 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# The API: seller keys (marketplace.api.authentication), one error shape,
+# throttles per key and per client IP (429 with Retry-After), pages of 50.
+API_RATE_PER_KEY = os.environ.get("API_RATE_PER_KEY", "1200/min")
+API_RATE_PER_IP = os.environ.get("API_RATE_PER_IP", "120/min")
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.ApiAutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "marketplace.api.authentication.ApiTokenAuthentication"
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["marketplace.api.authentication.IsSellerToken"],
+    "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.ApiPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "marketplace.api.throttling.PerKeyThrottle",
+        "marketplace.api.throttling.PerIpThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"api_key": API_RATE_PER_KEY, "api_ip": API_RATE_PER_IP},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "marketplace.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ReMarket API",
-    "DESCRIPTION": "Catalog and seller API of the ReMarket marketplace.",
-    "VERSION": "0.1.0",
+    "DESCRIPTION": (
+        "The public catalog (no key needed) and the seller API of ReMarket.\n\n"
+        "**Seller API keys** are created in the seller dashboard (API tokens) and "
+        "sent as `Authorization: Bearer rmk_…`; a key acts as its refurbisher "
+        "only. **Errors** always have the shape "
+        '`{"error": {"code", "message", "fields"}}`. **Lists** are paged with '
+        "`page` and `page_size` (at most 200). **Throttling**: "
+        f"{API_RATE_PER_KEY} per key, {API_RATE_PER_IP} per client address without "
+        "a key; over it, 429 with `Retry-After`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SECURITY": [{"ApiKey": []}],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "ApiKey": {"type": "http", "scheme": "bearer", "bearerFormat": "rmk_…"}
+        }
+    },
 }
 
 LOGGING = {

@@ -9,6 +9,7 @@ urlpatterns = [
     path("market/", views.market_choose, name="market-choose"),
     path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
     path("admin/", admin.site.urls),
+    path("api/", include("marketplace.api.urls")),
     path("accounts/", include("marketplace.accounts.urls")),
     path("", include("orders.urls_checkout")),
     path("", include("orders.urls")),

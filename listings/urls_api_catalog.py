@@ -1,0 +1,3 @@
+"""API URLs (issue 7): filled by the API work."""
+
+urlpatterns: list = []

@@ -1,0 +1,94 @@
+"""One error shape for every API answer that is not a success:
+
+    {"error": {"code": "validation_error", "message": "…", "fields": {"price": ["…"]}}}
+
+``code`` is stable for programs, ``message`` is for people, ``fields`` names
+what was wrong per input field (rows of a bulk request are ``rows.<i>.<field>``).
+The marketplace's own rule errors (a service refusing) become 409 Conflict
+when they are about the object's state, 400 when they name a field.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from listings.exceptions import ListingError
+from orders.exceptions import CartError, OrderError
+from refurbishers.exceptions import RefurbisherError
+
+RULE_ERRORS = (ListingError, OrderError, CartError, RefurbisherError)
+
+CODES = {
+    exceptions.ValidationError: "validation_error",
+    exceptions.ParseError: "parse_error",
+    exceptions.AuthenticationFailed: "not_authenticated",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"field": [...], "rows.2.price": [...]}."""
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = "" if key == "non_field_errors" else str(key)
+            out.update(
+                _flatten(value, f"{prefix}.{name}".strip(".") if name else prefix)
+            )
+        return out
+    if (
+        isinstance(detail, list)
+        and detail
+        and all(isinstance(item, (dict, list)) for item in detail)
+    ):
+        out = {}
+        for index, item in enumerate(detail):
+            out.update(_flatten(item, f"{prefix}.{index}".strip(".")))
+        return out
+    items = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(item) for item in items if item]}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, RULE_ERRORS):
+        field = getattr(exc, "field", None)
+        if field:
+            body = error_body("invalid", exc.message, {field: [exc.message]})
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            error_body("conflict", exc.message), status=status.HTTP_409_CONFLICT
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: Django's 500 handling and logging
+    code = next(
+        (name for kind, name in CODES.items() if isinstance(exc, kind)), "error"
+    )
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        message = "Some of what was sent is not valid: see fields."
+        if list(fields) == ["non_field_errors"]:
+            message = fields["non_field_errors"][0]
+        response.data = error_body(code, message, fields)
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        response.data = error_body(code, str(detail))
+    return response

@@ -1,0 +1,35 @@
+"""Throttles: per API key for the seller API, per client IP for anonymous calls.
+
+Rates are settings (``API_RATE_PER_KEY``, ``API_RATE_PER_IP``); counts live in
+the Redis cache, so every web process shares them. Over the rate: 429 with
+``Retry-After`` (DRF adds the header from ``wait()``).
+"""
+
+from __future__ import annotations
+
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+
+from refurbishers.models import ApiToken
+
+
+class PerKeyThrottle(SimpleRateThrottle):
+    scope = "api_key"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not isinstance(request.auth, ApiToken):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
+class PerIpThrottle(AnonRateThrottle):
+    """Calls without a key (the public catalog), counted per client address."""
+
+    scope = "api_ip"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if isinstance(request.auth, ApiToken):
+            return None
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": self.get_ident(request),
+        }

@@ -1,0 +1,69 @@
+"""Seller API keys: created, named and revoked by the refurbisher's members.
+
+The full key is returned once, at creation, and never stored: the row keeps
+its SHA-256 and a public prefix (``marketplace.api.authentication``). Any
+member may create a key (like any member may edit listings); revoking is
+kept, audited by who and when.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.api.authentication import KEY_START, key_hash
+from refurbishers.exceptions import RefurbisherError
+from refurbishers.models import ApiToken, Refurbisher
+
+NAME_MAX = ApiToken._meta.get_field("name").max_length
+# A refurbisher rarely needs more (one per system that calls the API).
+LIVE_KEYS_MAX = 20
+
+
+def _new_key() -> tuple[str, str]:
+    prefix = secrets.token_hex(6)  # 12 characters, shown in the list
+    return prefix, f"{KEY_START}{prefix}_{secrets.token_urlsafe(32)}"
+
+
+@transaction.atomic
+def api_token_create(
+    *, refurbisher: Refurbisher, actor, name: str
+) -> tuple[ApiToken, str]:
+    """A new key for ``refurbisher``; returns the row and the key (shown once)."""
+    name = (name or "").strip()
+    if not name or len(name) > NAME_MAX:
+        raise RefurbisherError(
+            f"Name the key (1 to {NAME_MAX} characters), e.g. 'Stock system'.",
+            field="name",
+        )
+    # Locked so two creations at once cannot pass the count together.
+    Refurbisher.objects.select_for_update().filter(pk=refurbisher.pk).first()
+    live = ApiToken.objects.filter(refurbisher=refurbisher, revoked_at__isnull=True)
+    if live.count() >= LIVE_KEYS_MAX:
+        raise RefurbisherError(
+            f"You have {LIVE_KEYS_MAX} live keys: revoke one you no longer use first."
+        )
+    if live.filter(name=name).exists():
+        raise RefurbisherError(f"A live key is already named {name!r}.", field="name")
+    prefix, key = _new_key()
+    token = ApiToken.objects.create(
+        refurbisher=refurbisher,
+        name=name,
+        prefix=prefix,
+        key_hash=key_hash(key),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
+    """Refuse the key from now on (idempotent: revoking twice keeps the first)."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
+        token.save(update_fields=["revoked_at", "revoked_by"])
+    return token

@@ -1,5 +1,14 @@
-"""Seller dashboard: api tokens (inside the ``seller`` namespace)."""
+"""Seller dashboard: API keys (inside the ``seller`` namespace)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from refurbishers.views import api_tokens
+
+urlpatterns = [
+    path("", api_tokens.api_tokens, name="api-tokens"),
+    path(
+        "<int:token_id>/revoke/",
+        api_tokens.api_token_revoke_view,
+        name="api-token-revoke",
+    ),
+]

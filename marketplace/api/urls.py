@@ -17,4 +17,5 @@ urlpatterns = [
     path("v1/catalog/", include("listings.urls_api_catalog")),
     path("v1/seller/", include("listings.urls_api_seller")),
     path("v1/seller/", include("orders.urls_api_seller")),
+    path("v1/seller/", include("refurbishers.urls_api")),
 ]

@@ -1,0 +1,205 @@
+"""Changes to many listings at once, from the dashboard's table: pause, resume,
+a price change by a percentage or a price set, per market.
+
+All or nothing: every selected listing is checked first, and if one would
+break a rule nothing is written and the error names each SKU and why. The
+listings are locked in id order (the global lock order: listings first), so
+two bulk actions over overlapping rows apply one after the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from listings.exceptions import ListingError
+from listings.models import Listing, ListingStatus, Offer
+from listings.services.catalog import catalog_version_bump, offers_refresh
+from listings.services.editing import _offer_add
+from listings.services.listing import MarketPrice, check_market_prices
+from marketplace.markets import MARKETS
+from marketplace.money import quantize
+from refurbishers.models import Refurbisher
+
+BULK_MAX_LISTINGS = 1000
+# A percentage change beyond these is almost surely a typo (-100% is free).
+PERCENT_MIN, PERCENT_MAX = Decimal("-90"), Decimal("500")
+
+
+@dataclass(frozen=True)
+class RowError:
+    sku: str
+    message: str
+
+
+class BulkActionRefused(ListingError):
+    """One or more rows would break a rule; ``rows`` says which and why."""
+
+    def __init__(self, message: str, rows: list[RowError] | None = None):
+        super().__init__(message)
+        self.rows = rows or []
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    changed: int
+    skus: list[str]
+
+
+def _locked(refurbisher: Refurbisher, listing_ids: Iterable[int]) -> list[Listing]:
+    ids = sorted({int(i) for i in listing_ids})
+    if not ids:
+        raise BulkActionRefused("Select at least one listing.")
+    if len(ids) > BULK_MAX_LISTINGS:
+        raise BulkActionRefused(f"Select at most {BULK_MAX_LISTINGS} listings at once.")
+    listings = list(
+        Listing.objects.filter(refurbisher=refurbisher, pk__in=ids)
+        .select_related("refurbisher", "variant__device_model")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+    if len(listings) != len(ids):
+        # Another refurbisher's id, or one deleted since the page was drawn.
+        raise BulkActionRefused("Some selected listings no longer exist: reload.")
+    return listings
+
+
+def _refuse_if(errors: list[RowError], what: str) -> None:
+    if errors:
+        count = len(errors)
+        raise BulkActionRefused(
+            f"Nothing was changed: {count} listing{'s' if count != 1 else ''} "
+            f"cannot be {what}.",
+            errors,
+        )
+
+
+@transaction.atomic
+def listings_bulk_status_set(
+    *, refurbisher: Refurbisher, listing_ids: Iterable[int], status: str
+) -> BulkResult:
+    """Pause (``paused``) or resume (``active``) the selected listings.
+
+    An archived listing is neither paused nor resumed from the table: it is
+    reopened from its own page, on purpose.
+    """
+    if status not in (ListingStatus.PAUSED, ListingStatus.ACTIVE):
+        raise BulkActionRefused("Listings are paused or resumed in bulk.")
+    listings = _locked(refurbisher, listing_ids)
+    verb = "paused" if status == ListingStatus.PAUSED else "resumed"
+    _refuse_if(
+        [
+            RowError(listing.sku, "It is archived: open it to put it back on sale.")
+            for listing in listings
+            if listing.status == ListingStatus.ARCHIVED
+        ],
+        verb,
+    )
+    changing = [listing for listing in listings if listing.status != status]
+    Listing.objects.filter(pk__in=[listing.pk for listing in changing]).update(
+        status=status, updated_at=timezone.now()
+    )
+    offers_refresh(listing_ids=[listing.pk for listing in listings])
+    catalog_version_bump()
+    return BulkResult(len(changing), [listing.sku for listing in changing])
+
+
+@transaction.atomic
+def listings_bulk_price_change(
+    *,
+    refurbisher: Refurbisher,
+    listing_ids: Iterable[int],
+    market: str | None,
+    percent: Decimal | None = None,
+    amount: Decimal | None = None,
+) -> BulkResult:
+    """Change the price of the selected listings by ``percent``, or set it to
+    ``amount``, in ``market`` (a percentage may apply to every market).
+
+    A percentage changes the markets a listing is sold in (rounded to the
+    cent); a set price also adds the market to a listing not sold there yet,
+    with that market's rules (shipping to it, its minimum warranty).
+    """
+    if (percent is None) == (amount is None):
+        raise BulkActionRefused("Give either a percentage or a price.")
+    if market is not None and market not in MARKETS:
+        raise BulkActionRefused(f"{market} is not a ReMarket market.")
+    if amount is not None and market is None:
+        raise BulkActionRefused("A price is set for one market: choose it.")
+    if percent is not None and not PERCENT_MIN <= percent <= PERCENT_MAX:
+        raise BulkActionRefused(
+            f"A change is between {PERCENT_MIN}% and +{PERCENT_MAX}%."
+        )
+    listings = _locked(refurbisher, listing_ids)
+    offers: dict[int, dict[str, Offer]] = {}
+    for offer in Offer.objects.filter(listing__in=listings).order_by("pk"):
+        offers.setdefault(offer.listing_id, {})[offer.market] = offer
+
+    errors: list[RowError] = []
+    planned: list[tuple[Listing, dict[str, MarketPrice]]] = []
+    for listing in listings:
+        current = offers.get(listing.pk, {})
+        changes: dict[str, MarketPrice] = {}
+        for code, offer in current.items():
+            if market is None or code == market:
+                new = (
+                    amount
+                    if amount is not None
+                    else quantize(offer.price_amount * (1 + percent / 100))
+                )
+                changes[code] = MarketPrice(new, offer.shipping_amount)
+        if market is not None and market not in current:
+            if amount is None:
+                errors.append(
+                    RowError(
+                        listing.sku,
+                        f"It is not sold in {MARKETS[market].name}: set a price "
+                        "there instead of a percentage.",
+                    )
+                )
+                continue
+            changes[market] = MarketPrice(amount)
+        kept = {
+            code: MarketPrice(offer.price_amount, offer.shipping_amount)
+            for code, offer in current.items()
+        }
+        try:
+            check_market_prices(
+                listing.refurbisher, listing.warranty_months, {**kept, **changes}
+            )
+        except ListingError as error:
+            errors.append(RowError(listing.sku, error.message))
+            continue
+        planned.append((listing, changes))
+    _refuse_if(errors, "repriced")
+
+    updated: list[Offer] = []
+    changed_skus: list[str] = []
+    for listing, changes in planned:
+        moved = False
+        for code, price in changes.items():
+            offer = offers.get(listing.pk, {}).get(code)
+            if offer is None:
+                _offer_add(listing, code, price)
+                moved = True
+            elif offer.price_amount != price.amount:
+                offer.price_amount = price.amount
+                updated.append(offer)
+                moved = True
+        if moved:
+            changed_skus.append(listing.sku)
+    Offer.objects.bulk_update(updated, ["price_amount"], batch_size=500)
+    Listing.objects.filter(
+        pk__in=[listing.pk for listing, _ in planned], sku__in=changed_skus
+    ).update(updated_at=timezone.now())
+    offers_refresh(listing_ids=[listing.pk for listing in listings])
+    # Prices are not copies offers_refresh writes, but they move price floors.
+    from quality.services.ranking import rank_recompute_soon
+
+    rank_recompute_soon()
+    catalog_version_bump()
+    return BulkResult(len(changed_skus), changed_skus)

@@ -1,0 +1,171 @@
+"""Photos of a listing: checked by decoding them, stored, thumbnailed later.
+
+An upload is an image only if Pillow decodes it as JPEG, PNG or WebP; its name
+and the browser's content type are not trusted. The thumbnail is made by the
+``listings.tasks.listing_photo_thumbnail`` task after the upload commits.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Count, Max
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from listings.exceptions import ListingError
+from listings.models import Listing, ListingPhoto
+
+MAX_PHOTOS = 6
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+# Beyond this a "photo" is a decompression bomb, not a device picture.
+MAX_PHOTO_PIXELS = 50_000_000
+THUMBNAIL_SIZE = 320
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+@dataclass(frozen=True)
+class CheckedPhoto:
+    upload: UploadedFile
+    content_type: str
+    width: int
+    height: int
+
+
+def photo_check(upload: UploadedFile) -> CheckedPhoto:
+    """Decode ``upload`` fully; raise ListingError(field="photos") unless it is
+    a JPEG, PNG or WebP image of at most 10 MB."""
+    name = upload.name or "the file"
+    if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
+        raise ListingError(f"{name} is larger than 10 MB.", field="photos")
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                kind = image.format
+                width, height = image.size
+                if kind not in FORMATS:
+                    raise ListingError(
+                        f"{name} is a {kind or 'unknown'} image: send a JPEG, "
+                        "PNG or WebP photo.",
+                        field="photos",
+                    )
+                if width * height > MAX_PHOTO_PIXELS:
+                    raise ListingError(f"{name} has too many pixels.", field="photos")
+                image.load()  # decode every pixel: a truncated file fails here
+    except ListingError:
+        raise
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
+        raise ListingError(
+            f"{name} is not a photo we can read: send a JPEG, PNG or WebP image.",
+            field="photos",
+        ) from None
+    finally:
+        upload.seek(0)
+    return CheckedPhoto(upload, FORMATS[kind], width, height)
+
+
+def photos_check(
+    uploads: Sequence[UploadedFile], *, existing: int = 0
+) -> list[CheckedPhoto]:
+    """Check every upload and the count (``existing`` photos already kept)."""
+    if existing + len(uploads) > MAX_PHOTOS:
+        raise ListingError(
+            f"A listing has at most {MAX_PHOTOS} photos "
+            f"({existing} already, {len(uploads)} sent).",
+            field="photos",
+        )
+    return [photo_check(upload) for upload in uploads]
+
+
+@transaction.atomic
+def listing_photos_add(
+    *, listing: Listing, uploads: Sequence[UploadedFile]
+) -> list[ListingPhoto]:
+    """Store checked photos after the listing's last one; thumbnails follow
+    in the background once the transaction commits.
+
+    The listing row is locked so two uploads cannot pass six photos together.
+    """
+    if not uploads:
+        return []
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    existing = listing.photos.aggregate(n=Max("position"), count=Count("pk"))
+    checked = photos_check(uploads, existing=existing["count"])
+    position = existing["n"] if existing["n"] is not None else -1
+    photos = []
+    for item in checked:
+        position += 1
+        photo = ListingPhoto(
+            listing=listing,
+            content_type=item.content_type,
+            width=item.width,
+            height=item.height,
+            position=position,
+        )
+        photo.image.save(item.upload.name or "photo", item.upload, save=False)
+        photo.save()
+        photos.append(photo)
+
+    from listings.tasks import listing_photo_thumbnail
+
+    ids = [photo.pk for photo in photos]
+    transaction.on_commit(
+        lambda: [listing_photo_thumbnail.delay(photo_id) for photo_id in ids]
+    )
+    return photos
+
+
+def listing_photo_thumbnail_make(*, photo_id: int) -> ListingPhoto | None:
+    """Make the photo's thumbnail (320 px on its long side, WebP) if it has
+    none yet; a photo removed meanwhile is skipped. Safe to run twice."""
+    with transaction.atomic():
+        photo = ListingPhoto.objects.select_for_update().filter(pk=photo_id).first()
+        if photo is None or photo.thumbnail:
+            return photo
+        with photo.image.open("rb") as handle, Image.open(handle) as image:
+            image = ImageOps.exif_transpose(image)
+            if image.mode not in ("RGB", "RGBA"):
+                image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+            image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+            out = io.BytesIO()
+            image.save(out, format="WEBP", quality=80)
+        photo.thumbnail.save("thumbnail.webp", ContentFile(out.getvalue()), save=False)
+        photo.save(update_fields=["thumbnail"])
+        return photo
+
+
+@transaction.atomic
+def listing_photo_remove(*, listing: Listing, photo_id: int) -> bool:
+    """Remove one photo of ``listing`` and its files; False if it is not one."""
+    photo = (
+        ListingPhoto.objects.select_for_update()
+        .filter(listing=listing, pk=photo_id)
+        .first()
+    )
+    if photo is None:
+        return False
+    files = [f for f in (photo.image, photo.thumbnail) if f]
+    names = [(f.storage, f.name) for f in files]
+    photo.delete()
+
+    def delete_files() -> None:
+        for storage, name in names:
+            storage.delete(name)
+
+    # The files go only once the row is gone for good.
+    transaction.on_commit(delete_files)
+    return True

@@ -111,3 +111,6 @@ class ListingAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Resumed {queryset.count()} listings.", messages.SUCCESS
         )
+
+
+from listings import admin_requests  # noqa: E402, F401  (device model requests)

@@ -1,0 +1,327 @@
+"""The listings CSV: its columns, reading a seller's file, writing our own.
+
+One format for the template, the import and the export, so an export
+imported again changes nothing. A catalog variant is named by its id (the
+number in the catalog list and the dashboard): variants have no code of their
+own, and their names (storage, colour, connectivity) are not unique across
+brands. The ``variant_name`` column is written for people and ignored on
+import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from listings.models import BATTERY_MIN_PCT, Grade, ListingStatus
+from marketplace.markets import MARKETS
+
+SKU, VARIANT, VARIANT_NAME = "sku", "variant", "variant_name"
+GRADE, BATTERY, STOCK = "grade", "battery_min_pct", "stock"
+WARRANTY, DISPATCH, STATUS = "warranty_months", "dispatch_days", "status"
+FIXED_COLUMNS = (
+    SKU, VARIANT, VARIANT_NAME, GRADE, BATTERY, STOCK, WARRANTY, DISPATCH, STATUS,
+)  # fmt: skip
+REQUIRED_COLUMNS = (SKU, VARIANT, GRADE, STOCK)
+PRICE_PREFIX, SHIPPING_PREFIX = "price_", "shipping_"
+DELIMITERS = (",", ";", "\t")
+MAX_PRICE = Decimal("99999999.99")  # Offer.price_amount: 10 digits, 2 decimals
+UTF8_BOM = "\ufeff"
+
+GRADE_WORDS = {
+    **{code.lower(): code for code in Grade.values},
+    **{label.lower(): code for code, label in Grade.choices},
+}
+STATUS_WORDS = {
+    **{code: code for code in ListingStatus.values},
+    **{label.lower(): code for code, label in ListingStatus.choices},
+}
+
+
+def price_column(market: str) -> str:
+    return f"{PRICE_PREFIX}{market}"
+
+
+def shipping_column(market: str) -> str:
+    return f"{SHIPPING_PREFIX}{market}"
+
+
+def market_codes(codes: Iterable[str]) -> list[str]:
+    """Markets in the order ReMarket lists them (the columns' order)."""
+    wanted = set(codes)
+    return [code for code in MARKETS if code in wanted]
+
+
+def header_for(markets: Iterable[str]) -> list[str]:
+    columns = list(FIXED_COLUMNS)
+    for code in market_codes(markets):
+        columns += [price_column(code), shipping_column(code)]
+    return columns
+
+
+@dataclass(frozen=True)
+class ColumnDoc:
+    name: str
+    required: str
+    allowed: str
+    meaning: str
+
+
+def column_docs(markets: Sequence[str]) -> list[ColumnDoc]:
+    """What the import page says about each column."""
+    first = market_codes(markets)[0] if markets else "FR"
+    grades = ", ".join(f"{code} ({label})" for code, label in Grade.choices)
+    statuses = ", ".join(ListingStatus.values)
+    return [
+        ColumnDoc(SKU, "Yes", "1 to 64 characters", "Your own code for the listing. "
+                  "A SKU you already have updates that listing; a new one creates it."),
+        ColumnDoc(VARIANT, "Yes", "A catalog variant id (a number)",
+                  "The device, storage, colour and connectivity: its id from the "
+                  "catalog list. A listing keeps its variant."),
+        ColumnDoc(VARIANT_NAME, "No", "Anything", "The variant's name, for you to "
+                  "read; the import ignores it."),
+        ColumnDoc(GRADE, "Yes", grades, "The cosmetic grade."),
+        ColumnDoc(BATTERY, "No", f"{BATTERY_MIN_PCT} to 100",
+                  f"Battery health you guarantee, in %. Empty: {BATTERY_MIN_PCT} "
+                  "for a new listing, unchanged for an existing one."),
+        ColumnDoc(STOCK, "Yes", "0 or more", "Units you have."),
+        ColumnDoc(WARRANTY, "No", "Months, at least the market's minimum",
+                  "Empty: 12 for a new listing, unchanged for an existing one."),
+        ColumnDoc(DISPATCH, "No", "0 to 30", "Days to dispatch. Empty: your "
+                  "usual dispatch time, or unchanged."),
+        ColumnDoc(STATUS, "No", statuses, "Empty: active for a new listing, "
+                  "unchanged for an existing one."),
+        ColumnDoc(f"price_{first}, price_…", "At least one column",
+                  "A price above zero, 249.00 or 249,00",
+                  "The price in that market's currency, one column per market you "
+                  "ship to. An empty cell: not sold there. A market with no column "
+                  "keeps what the listing has."),
+        ColumnDoc(f"shipping_{first}, shipping_…", "No", "0 or more",
+                  "What the shopper pays for shipping there. Empty: free."),
+    ]  # fmt: skip
+
+
+class CsvFileError(Exception):
+    """The file as a whole cannot be read; the message says how to fix it."""
+
+
+class CellError(ValueError):
+    """One cell is not what its column takes."""
+
+
+# --- Reading ----------------------------------------------------------------
+
+
+def csv_decode(data: bytes) -> str:
+    """The file's text: UTF-8 with or without a byte order mark, nothing else."""
+    if data.startswith(b"PK\x03\x04"):
+        raise CsvFileError(
+            "This is an Excel workbook, not a CSV file. In Excel choose File, "
+            "Save a copy, 'CSV UTF-8 (Comma delimited)', and upload that file."
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CsvFileError(
+            "This file is saved as UTF-16 ('Unicode text'). Save it as "
+            "'CSV UTF-8' and upload it again."
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start : error.start + 1].hex().upper()
+        raise CsvFileError(
+            f"This file is not UTF-8: byte 0x{byte} on line {line} cannot be read "
+            "(saved as Windows-1252 or Latin-1?). In Excel choose 'CSV UTF-8 "
+            "(Comma delimited)'; in LibreOffice tick 'Edit filter settings' and "
+            "pick 'Unicode (UTF-8)'. Then upload it again."
+        ) from None
+    if "\x00" in text:
+        raise CsvFileError("This file holds binary data: it is not a CSV file.")
+    return text.removeprefix(UTF8_BOM)
+
+
+def delimiter_sniff(text: str) -> str:
+    """Comma, semicolon or tab: whichever the header row uses most."""
+    header = text.split("\n", 1)[0]
+    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+@dataclass
+class CsvTable:
+    """The header (names normalised) and the data rows, numbered as a
+    spreadsheet numbers them (the header is row 1)."""
+
+    columns: list[str]
+    rows: list[tuple[int, list[str]]]
+    markets: list[str]  # markets with a price column
+
+
+def csv_read(data: bytes) -> CsvTable:
+    """Decode, split and check the header; rows are kept as text cells."""
+    text = csv_decode(data)
+    delimiter = delimiter_sniff(text)
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(records, None)
+        if not header or not any(cell.strip() for cell in header):
+            raise CsvFileError(
+                "The file is empty: its first row must name the columns "
+                "(download the template)."
+            )
+        columns = header_normalise(header)
+        rows = [
+            (number, [cell.strip() for cell in record])
+            for number, record in enumerate(records, start=2)
+            if any(cell.strip() for cell in record)
+        ]
+    except csv.Error as error:
+        raise CsvFileError(
+            f"The file cannot be read as CSV near line {records.line_num}: {error}."
+        ) from None
+    markets = [
+        column.removeprefix(PRICE_PREFIX)
+        for column in columns
+        if column.startswith(PRICE_PREFIX)
+    ]
+    return CsvTable(columns=columns, rows=rows, markets=markets)
+
+
+def header_normalise(header: list[str]) -> list[str]:
+    """Column names as we write them; a file-level error for a wrong header."""
+    columns, unknown = [], []
+    for raw in header:
+        name = raw.strip().lower()
+        for prefix in (PRICE_PREFIX, SHIPPING_PREFIX):
+            if name.startswith(prefix):
+                code = name.removeprefix(prefix).upper()
+                if code not in MARKETS:
+                    raise CsvFileError(
+                        f"Column {raw.strip()}: {code or 'nothing'} is not a "
+                        f"ReMarket market ({', '.join(MARKETS)})."
+                    )
+                name = prefix + code
+        if name not in FIXED_COLUMNS and not name.startswith(
+            (PRICE_PREFIX, SHIPPING_PREFIX)
+        ):
+            unknown.append(raw.strip() or "(an empty name)")
+        columns.append(name)
+    if unknown:
+        raise CsvFileError(
+            f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+            f"The columns are {', '.join(FIXED_COLUMNS)}, then price_XX and "
+            "shipping_XX per market (download the template)."
+        )
+    seen = set()
+    for name in columns:
+        if name in seen:
+            raise CsvFileError(f"Column {name} appears twice in the first row.")
+        seen.add(name)
+    missing = [name for name in REQUIRED_COLUMNS if name not in seen]
+    if missing:
+        raise CsvFileError(
+            f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
+            "The first row must name the columns (download the template)."
+        )
+    if not any(name.startswith(PRICE_PREFIX) for name in columns):
+        raise CsvFileError(
+            "No price column: add one per market you sell in, such as price_FR."
+        )
+    for name in columns:
+        if name.startswith(SHIPPING_PREFIX):
+            code = name.removeprefix(SHIPPING_PREFIX)
+            if price_column(code) not in seen:
+                raise CsvFileError(f"Column {name} needs a {price_column(code)} too.")
+    return columns
+
+
+# --- Cells ------------------------------------------------------------------
+
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def whole_number(cell: str) -> int:
+    text = cell.strip()
+    if text.endswith((".0", ",0")):  # spreadsheets write 12 as 12.0
+        text = text[:-2]
+    try:
+        return int(text)
+    except ValueError:
+        raise CellError(f"{cell!r} is not a whole number.") from None
+
+
+def amount(cell: str) -> Decimal:
+    """249.00, 249,00, 1 249,50, 1,249.50 or 1.249,50; at most two decimals."""
+    text = _SPACES.sub("", cell).removesuffix("€").removeprefix("$").removeprefix("€")
+    if "," in text and "." in text:
+        # The later mark is the decimal one; the other groups thousands.
+        thousands = "," if text.rfind(",") < text.rfind(".") else "."
+        text = text.replace(thousands, "")
+    text = text.replace(",", ".")
+    if not _NUMBER.fullmatch(text):
+        raise CellError(f"{cell!r} is not an amount: write it like 249.00 or 249,00.")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise CellError(f"{cell!r} is not an amount.") from None
+    if value != value.quantize(Decimal("0.01")):
+        raise CellError(f"{cell!r} has more than two decimals.")
+    if abs(value) > MAX_PRICE:
+        raise CellError(f"{cell!r} is more than ReMarket takes.")
+    return value.quantize(Decimal("0.01"))
+
+
+def grade_code(cell: str) -> str:
+    code = GRADE_WORDS.get(cell.strip().lower())
+    if code is None:
+        raise CellError(
+            f"{cell!r} is not a grade: write P, A, B or C (or Premium, Excellent, "
+            "Good, Fair)."
+        )
+    return code
+
+
+def status_code(cell: str) -> str:
+    code = STATUS_WORDS.get(cell.strip().lower())
+    if code is None:
+        raise CellError(
+            f"{cell!r} is not a listing status: write "
+            f"{', '.join(ListingStatus.values)}."
+        )
+    return code
+
+
+# --- Writing ----------------------------------------------------------------
+
+
+def amount_text(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+class CsvLines:
+    """Turn rows into CSV text one line at a time (for streaming responses)."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+
+    def line(self, values: Sequence[object]) -> str:
+        self._writer.writerow(values)
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text
+
+
+def csv_lines(header: list[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """The file as text chunks: a BOM (so Excel reads accents), the header, rows."""
+    lines = CsvLines()
+    yield UTF8_BOM + lines.line(header)
+    for row in rows:
+        yield lines.line(row)

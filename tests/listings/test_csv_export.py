@@ -1,0 +1,163 @@
+"""CSV export of listings: every listing in the import's format, streamed in a
+fixed number of queries; an export imported again changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import StreamingHttpResponse
+
+from listings.models import Listing, ListingImportStatus, ListingStatus, Offer
+from listings.services import MarketPrice, listing_status_set
+from listings.services.listing_imports import (
+    listing_import_apply_request,
+    listing_import_upload,
+)
+from tests.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.refurbishers.builders import user_make
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def seller_client(client):
+    """A refurbisher shipping to France and Germany, and its owner signed in."""
+    from refurbishers.models import MemberRole, Membership
+
+    seller = RefurbisherFactory(country="FR", ships_to=["FR", "DE"])
+    owner = user_make()
+    Membership.objects.create(user=owner, refurbisher=seller, role=MemberRole.OWNER)
+    client.force_login(owner)
+    return seller, client
+
+
+def export(client) -> tuple[StreamingHttpResponse, str]:
+    response = client.get("/seller/imports/export.csv")
+    assert isinstance(response, StreamingHttpResponse)
+    return response, b"".join(response.streaming_content).decode("utf-8")
+
+
+def listings_make(seller, count: int, variants) -> None:
+    for number in range(count):
+        make_listing(
+            refurbisher=seller, variant=variants[number % len(variants)],
+            sku=f"SKU;{number:03d}, \"quoted\"" if number == 0 else f"SKU-{number:03d}",
+            grade="PABC"[number % 4], battery_min_pct=80 + number % 20,
+            stock=number % 3, warranty_months=12 + number % 2 * 12,
+            dispatch_days=number % 4,
+            prices=(
+                {"FR": MarketPrice(Decimal("459.90"), Decimal("0"))}
+                if number % 2
+                else {
+                    "FR": MarketPrice(Decimal("1249.00"), Decimal("4.90")),
+                    "DE": MarketPrice(Decimal("1259.50"), Decimal("9.99")),
+                }
+            ),
+        )  # fmt: skip
+
+
+def test_the_export_holds_every_listing_in_the_import_format(seller_client):
+    seller, client = seller_client
+    variant = VariantFactory(colour="Midnight")
+    paused = make_listing(
+        refurbisher=seller, variant=variant, sku="PH-1", grade="B",
+        battery_min_pct=88, stock=4, warranty_months=24, dispatch_days=3,
+        prices={"FR": MarketPrice(Decimal("459.00"), Decimal("4.90"))},
+    )  # fmt: skip
+    listing_status_set(listing=paused, status=ListingStatus.PAUSED)
+    make_listing(variant=variant, sku="NOT-MINE")
+
+    response, text = export(client)
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert f"remarket-listings-{seller.slug}-" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert rows[0] == [
+        "sku", "variant", "variant_name", "grade", "battery_min_pct", "stock",
+        "warranty_months", "dispatch_days", "status",
+        "price_FR", "shipping_FR", "price_DE", "shipping_DE",
+    ]  # fmt: skip
+    model = variant.device_model
+    name = f"{model.brand.name} {model.name} · 128 GB · Midnight"
+    assert rows[1:] == [
+        ["PH-1", str(variant.pk), name, "B", "88", "4", "24", "3", "paused",
+         "459.00", "4.90", "", ""],
+    ]  # fmt: skip
+
+
+def test_the_export_costs_the_same_queries_for_3_or_40_listings(
+    seller_client, django_assert_num_queries
+):
+    seller, client = seller_client
+    variants = [VariantFactory() for _ in range(3)]
+    listings_make(seller, 3, variants)
+    # Session, membership, the markets, the listings: whatever the count.
+    with django_assert_num_queries(4):
+        _, few = export(client)
+    Listing.objects.all().delete()
+    listings_make(seller, 40, variants)
+    with django_assert_num_queries(4):
+        _, many = export(client)
+
+    assert few.count("\r\n") == 4
+    assert many.count("\r\n") == 41
+
+
+def test_an_export_imported_again_changes_nothing(seller_client):
+    seller, client = seller_client
+    variants = [VariantFactory() for _ in range(4)]
+    listings_make(seller, 30, variants)
+    archived = Listing.objects.get(sku="SKU-007")
+    listing_status_set(listing=archived, status=ListingStatus.ARCHIVED)
+    before = (
+        list(Listing.objects.order_by("pk").values()),
+        list(Offer.objects.order_by("pk").values()),
+    )
+    _, text = export(client)
+
+    listing_import = listing_import_upload(
+        refurbisher=seller, user=None,
+        upload=SimpleUploadedFile("export.csv", text.encode("utf-8")),
+    )  # fmt: skip
+
+    assert listing_import.errors == []
+    assert (listing_import.rows_valid, listing_import.rows_invalid) == (30, 0)
+    assert (listing_import.listings_created, listing_import.listings_updated) == (0, 0)
+    applied = listing_import_apply_request(listing_import=listing_import)
+    assert applied.status == ListingImportStatus.APPLIED
+    assert (applied.listings_created, applied.listings_updated) == (0, 0)
+    after = (
+        list(Listing.objects.order_by("pk").values()),
+        list(Offer.objects.order_by("pk").values()),
+    )
+    assert after == before
+
+
+def test_an_edited_export_updates_only_what_was_edited(seller_client):
+    seller, client = seller_client
+    listings_make(seller, 5, [VariantFactory()])
+    _, text = export(client)
+    edited = text.replace("SKU-003", "SKU-003", 1)
+    lines = edited.split("\r\n")
+    row = next(i for i, line in enumerate(lines) if line.startswith("SKU-003,"))
+    cells = next(csv.reader([lines[row]]))
+    cells[5] = "17"  # stock
+    lines[row] = ",".join(cells)
+
+    listing_import = listing_import_upload(
+        refurbisher=seller, user=None,
+        upload=SimpleUploadedFile("export.csv", "\r\n".join(lines).encode()),
+    )  # fmt: skip
+    assert (listing_import.listings_created, listing_import.listings_updated) == (0, 1)
+    listing_import_apply_request(listing_import=listing_import)
+
+    assert Listing.objects.get(sku="SKU-003").stock == 17

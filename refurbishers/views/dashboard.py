@@ -2,7 +2,8 @@
 
 A fixed number of queries whatever the history: the membership with its
 refurbisher (in ``member_required``), today's sale day, the trial's sales
-count and, when suspended, the latest suspension.
+count and, when suspended, the latest suspension; one more for the sales charts
+(``refurbishers.selectors_charts``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from refurbishers.models import (
     RefurbisherStatusChange,
 )
 from refurbishers.selectors import TrialProgress, trial_progress
+from refurbishers.selectors_charts import overview_charts
 from refurbishers.views.access import member_required, seller_render
 
 Status = RefurbisherStatus
@@ -123,6 +125,7 @@ def overview(request):
             "messages_waiting": messages_waiting(refurbisher=request.refurbisher),
             "actions": seller_actions(refurbisher=request.refurbisher),
             "metrics_warning": metrics_warning(request.refurbisher),
+            "sales_charts": overview_charts(refurbisher=request.refurbisher),
         },
         current="overview",
     )

@@ -1,12 +1,14 @@
 """The seller's performance: its scorecard, and per listing its rank score and
 what would raise it. A fixed number of queries whatever the listing count
-(``quality.selectors_metrics.performance_page``)."""
+(``quality.selectors_metrics.performance_page``), and one for the metrics
+charts (``quality.selectors_charts``)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.views.decorators.http import require_safe
 
+from quality.selectors_charts import performance_charts
 from quality.selectors_metrics import PART_LABELS, performance_page
 from refurbishers.views.access import member_required, seller_render
 
@@ -24,6 +26,9 @@ def performance(request):
             "performance": page,
             "part_labels": PART_LABELS,
             "min_orders": settings.SELLER_METRICS_MIN_ORDERS,
+            "charts": performance_charts(
+                refurbisher=request.refurbisher, rows=page.rows, weights=page.weights
+            ),
         },
         current="performance",
     )

@@ -63,11 +63,13 @@ class QuickEditForm(forms.Form):
     def price_fields(self) -> list[tuple[str, forms.BoundField]]:
         return [(code, self[f"price_{code}"]) for code in self.markets]
 
-    def prices(self) -> dict[str, MarketPrice]:
-        shipping = {o.market: o.shipping_amount for o in self.listing.offers.all()}
+    def changed_prices(self) -> dict[str, MarketPrice]:
+        """The markets whose price was changed (shipping is kept)."""
         return {
-            code: MarketPrice(self.cleaned_data[f"price_{code}"], shipping[code])
-            for code in self.markets
+            offer.market: MarketPrice(amount, offer.shipping_amount)
+            for offer in self.listing.offers.all()
+            if (amount := self.cleaned_data[f"price_{offer.market}"])
+            != offer.price_amount
         }
 
 
@@ -161,7 +163,7 @@ class ListingForm(forms.Form):
         error_messages={"required": "Choose the device you are listing."},
     )
     sku = forms.CharField(label="SKU", max_length=SKU_MAX_LENGTH)
-    grade = forms.ChoiceField(choices=Grade.choices)
+    grade = forms.ChoiceField(choices=Grade.choices, initial=Grade.EXCELLENT)
     battery_min_pct = forms.IntegerField(
         label="Battery health guaranteed (%)",
         min_value=BATTERY_MIN_PCT,
@@ -177,6 +179,7 @@ class ListingForm(forms.Form):
     )
     status = forms.ChoiceField(choices=ListingStatus.choices, initial="active")
     photos = MultipleFileField(
+        label="Add photos",
         required=False,
         help_text=f"Up to {MAX_PHOTOS} JPEG, PNG or WebP photos, 10 MB each.",
     )
@@ -203,10 +206,9 @@ class ListingForm(forms.Form):
                 required=False,
                 min_value=Decimal("0"),
                 initial=Decimal("0"),
-                widget=forms.NumberInput(
-                    attrs={"step": "0.01", "inputmode": "decimal"}
-                ),
-                **PRICE,
+                widget=forms.NumberInput(attrs=DECIMAL_ATTRS),
+                max_digits=8,  # the offer's shipping column
+                decimal_places=2,
             )
         if listing is not None:
             del self.fields["variant_q"]

@@ -106,9 +106,9 @@ class ListingFilters:
 
     @property
     def active(self) -> bool:
-        return bool(
-            self.q or self.status or self.grade or self.category or self.market
-        ) or bool(self.stock)
+        return any(
+            (self.q, self.status, self.grade, self.category, self.market, self.stock)
+        )
 
 
 def listing_filters_from(params, *, markets: list[str]) -> ListingFilters:
@@ -119,7 +119,7 @@ def listing_filters_from(params, *, markets: list[str]) -> ListingFilters:
         q=params.get("q", "").strip()[:100],
         status=s if (s := params.get("status", "")) in ListingStatus.values else "",
         grade=g if (g := params.get("grade", "")) in Grade.values else "",
-        category=int(category) if category.isdigit() else None,
+        category=int(category) if category.isdigit() and len(category) < 10 else None,
         market=m if (m := params.get("market", "")) in markets else "",
         stock=st if (st := params.get("stock", "")) in STOCK_FILTERS else "",
         sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
@@ -230,13 +230,6 @@ def seller_listing(*, refurbisher: Refurbisher, listing_id: int) -> Listing | No
         )
         .first()
     )
-
-
-def seller_listings_by_ids(
-    *, refurbisher: Refurbisher, listing_ids: list[int]
-) -> QuerySet[Listing]:
-    """The refurbisher's listings among ``listing_ids`` (others' ids drop out)."""
-    return Listing.objects.filter(refurbisher=refurbisher, pk__in=listing_ids)
 
 
 def listings_summary(*, refurbisher: Refurbisher) -> dict[str, int]:

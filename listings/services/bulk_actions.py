@@ -26,6 +26,8 @@ from marketplace.money import quantize
 from refurbishers.models import Refurbisher
 
 BULK_MAX_LISTINGS = 1000
+# The largest amount an offer's price column holds (10 digits, 2 decimals).
+MAX_PRICE = Decimal("99999999.99")
 # A percentage change beyond these is almost surely a typo (-100% is free).
 PERCENT_MIN, PERCENT_MAX = Decimal("-90"), Decimal("500")
 
@@ -167,6 +169,16 @@ def listings_bulk_price_change(
             code: MarketPrice(offer.price_amount, offer.shipping_amount)
             for code, offer in current.items()
         }
+        too_high = [code for code, p in changes.items() if p.amount > MAX_PRICE]
+        if too_high:
+            errors.append(
+                RowError(
+                    listing.sku,
+                    f"The price in {MARKETS[too_high[0]].name} would be above "
+                    f"{MAX_PRICE}.",
+                )
+            )
+            continue
         try:
             check_market_prices(
                 listing.refurbisher, listing.warranty_months, {**kept, **changes}

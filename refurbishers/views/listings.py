@@ -200,7 +200,7 @@ def listing_quick_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
             listing_update(
                 listing=listing,
                 stock=form.cleaned_data["stock"],
-                prices=form.prices(),
+                prices=form.changed_prices() or None,
             )
         except ListingError as error:
             field = error.field if error.field in form.fields else None

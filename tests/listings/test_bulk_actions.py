@@ -220,3 +220,15 @@ def test_two_bulk_changes_over_the_same_rows_apply_one_after_the_other():
     assert set(
         Offer.objects.filter(listing_id__in=ids).values_list("price_amount", flat=True)
     ) == {Decimal("121.00")}
+
+
+def test_a_price_beyond_what_a_price_can_hold_is_a_row_error_not_a_crash():
+    seller = RefurbisherFactory()
+    dear = make_listing(refurbisher=seller, sku="DEAR", prices={"FR": "99999999"})
+    with pytest.raises(BulkActionRefused) as refusal:
+        listings_bulk_price_change(
+            refurbisher=seller, listing_ids=[dear.pk], market="FR",
+            percent=Decimal("500"),
+        )  # fmt: skip
+    assert "would be above 99999999.99" in refusal.value.rows[0].message
+    assert price(dear, "FR") == Decimal("99999999")

@@ -172,9 +172,10 @@ def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) ->
         + "</tr>"
         for row in rows
     )
+    # The wrapper hides it: a table grows to its content whatever its width.
     return (
-        f'<table class="visually-hidden"><caption>{escape(title)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f'<div class="visually-hidden"><table><caption>{escape(title)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 

@@ -354,3 +354,43 @@ def test_the_performance_page_costs_a_fixed_number_of_queries(
     with django_assert_num_queries(7):
         html = client.get(PERFORMANCE).content.decode()
     assert html.count("chart-track") == 8
+
+
+# --- In a browser ------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_the_charts_fit_a_phone_and_sit_side_by_side_on_a_desktop(live_server, page):
+    """Real Chromium: the charts scale to a 360 px screen with readable text,
+    the figures' tables stay hidden, and a desktop shows two charts a row."""
+    from playwright.sync_api import expect
+
+    from tests.refurbishers.builders import PASSWORD
+
+    owner, refurbisher = trial_refurbisher_make(daily_sales_cap=50)
+    for days_ago in (0, 1, 1, 5, 40):
+        sale(refurbisher, timezone.now() - dt.timedelta(days=days_ago))
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(live_server.url + "/accounts/sign-in/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + OVERVIEW)
+
+    chart = page.get_by_role("img", name="Sales per day")
+    expect(chart).to_be_visible()
+    section = page.locator(".charts")
+    box, frame = chart.bounding_box(), section.bounding_box()
+    assert 250 < box["width"] <= frame["width"]
+    assert section.evaluate("s => s.scrollWidth <= s.clientWidth")
+    tick = page.locator("#chart-sales .chart-tick").first.bounding_box()
+    assert tick["height"] >= 9  # text scaled with the drawing stays readable
+    table = page.locator("#chart-sales .visually-hidden").bounding_box()
+    assert table["width"] <= 1 and table["height"] <= 1  # for screen readers only
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sales = page.locator("#chart-sales").bounding_box()
+    revenue = page.locator("#chart-revenue-eur").bounding_box()
+    assert revenue["x"] > sales["x"] + sales["width"] - 1
+    assert abs(revenue["y"] - sales["y"]) < 2

@@ -3,8 +3,10 @@
 Each chart is a ``<figure>``: its title and a plain-language caption, the SVG
 (``role="img"`` with a title and a description, scaled to the width of its
 box by its viewBox), and the same figures as a table hidden visually but read
-by screen readers. An empty series gives an empty state instead of a blank
-frame. Colours come from ``static/css/charts.css`` (the site's palette).
+by screen readers. Stacked bars are a list of rows instead (their labels are
+page text, readable on a phone), hidden from screen readers in favour of the
+table. An empty series gives an empty state instead of a blank frame. Colours
+come from ``static/css/charts.css`` (the site's palette).
 
 Values may be ``Decimal`` (money stays Decimal up to here, and the axis
 labels are computed in Decimal); only drawing coordinates are floats.
@@ -214,7 +216,8 @@ def _safe_id(chart_id: str) -> str:
 
 
 def _plain(value: Number) -> str:
-    return str(value)
+    """A number as people write it: 1000, not 1E+3; 2.5, not 2.50."""
+    return format(as_decimal(value).normalize(), "f")
 
 
 # --- Charts -----------------------------------------------------------------------

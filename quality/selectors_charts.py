@@ -106,11 +106,12 @@ def metric_caption(
     text = f"{percent(latest)} on {_day_label(day)}, {state} ({limit.describe()})."
     over = sum(over_limit(v, limit) for _, v in measured)
     count = len(measured)
-    plural = "s" if count != 1 else ""
+    if count == 1:
+        return text  # the first day measured: nothing to add up yet
     if over:
-        text += f" Over it on {over} of the {count} day{plural} measured."
+        text += f" Over it on {over} of the {count} days measured."
     else:
-        text += f" Within it on every one of the {count} day{plural} measured."
+        text += f" Within it on every one of the {count} days measured."
     return text
 
 

@@ -303,6 +303,16 @@ def test_nothing_to_draw_gives_an_empty_state(chart):
     assert "chart-is-empty" in figure.get("class")
 
 
+def test_plain_ticks_are_written_as_people_write_numbers():
+    svg = svg_of(
+        parse(
+            bar_chart(chart_id="big", title="t", caption="", labels=LABELS[:1],
+                      series=Series("S", [Decimal("1800.00")]), empty="")
+        )
+    )  # fmt: skip
+    assert [t.text for t in svg.findall(f"{SVG}text")][:3] == ["0", "1000", "2000"]
+
+
 def test_a_series_must_match_its_labels():
     with pytest.raises(ValueError):
         bar_chart(chart_id="x", title="t", caption="", labels=LABELS,

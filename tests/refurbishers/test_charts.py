@@ -299,6 +299,8 @@ def test_metric_captions_judge_minimum_rates_from_below():
         "the limit (at least"
     )
     assert text.endswith("Over it on 1 of the 2 days measured.")
+    first = metric_caption(days[:1], [1.0], limit)
+    assert first == f"100% on 20 Nov, within the limit ({limit.describe()})."
 
 
 def test_a_performance_page_without_figures_or_listings_has_empty_states(client, shop):

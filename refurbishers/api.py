@@ -8,7 +8,7 @@ today's sales against the daily cap.
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -56,10 +56,25 @@ class KeySerializer(serializers.Serializer):
     prefix = serializers.CharField(help_text="The key starts rmk_<prefix>_.")
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": RefurbisherStatus.values,
+        "description": "trial and active sell; suspended does not.",
+    }
+)
+class RefurbisherStatusField(serializers.ChoiceField):
+    """Documented inline: other parts of the API have fields named status too,
+    and a shared enum component name would collide."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=RefurbisherStatus.choices, **kwargs)
+
+
 class SellerMeSerializer(serializers.Serializer):
     name = serializers.CharField()
     slug = serializers.CharField()
-    status = serializers.ChoiceField(choices=RefurbisherStatus.choices)
+    status = RefurbisherStatusField()
     is_selling = serializers.BooleanField(
         help_text="Whether its listings can be on the site (on trial or active)."
     )

@@ -196,6 +196,17 @@ def test_each_row_says_why_it_is_not_on_the_site(client, seller):
     assert "Not on the site: Draft" in row("DRAFT")
 
 
+def test_a_listing_priced_only_where_the_seller_stopped_shipping_says_so(
+    client, seller
+):
+    make_listing(refurbisher=seller, sku="DE-ONLY", prices={"DE": "300"})
+    # The seller stops shipping to Germany (its settings, not this page).
+    seller.ships_to = ["FR"]
+    seller.save(update_fields=["ships_to"])
+    page = client.get(LISTINGS).content.decode()
+    assert "Not on the site: Not priced in any market you ship to." in page
+
+
 def test_a_suspended_refurbishers_listings_say_so(client):
     owner, refurbisher = trial_refurbisher_make()
     make_listing(refurbisher=refurbisher, sku="S-1")

@@ -76,6 +76,16 @@
     });
   });
 
+  // --- Filters: leave empty fields out of the address, so it stays readable.
+  var filters = document.querySelector(".listings-filters");
+  if (filters) {
+    filters.addEventListener("submit", function () {
+      filters.querySelectorAll("input, select").forEach(function (field) {
+        if (!field.value) { field.disabled = true; }
+      });
+    });
+  }
+
   // --- Select all on this page, and the count of selected rows.
   var all = document.querySelector("[data-select-page]");
   var boxes = Array.prototype.slice.call(

@@ -87,6 +87,15 @@ def _refurbisher(request) -> Refurbisher:
     return request.auth.refurbisher
 
 
+def _id(view) -> int:
+    """The id in the URL; one that is not a number is a 404 like any unknown id
+    (in the API's JSON, not the site's HTML page)."""
+    value = view.kwargs["pk"]
+    if not re.fullmatch(r"[0-9]+", value):
+        raise NotFound()
+    return int(value)
+
+
 # --- Reads ------------------------------------------------------------------------
 # What each list and object costs is fixed: one query per level (seller orders,
 # lines, units), whatever the number of rows.
@@ -310,7 +319,7 @@ class SellerOrderViewSet(viewsets.ReadOnlyModelViewSet):
 class ClaimViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilter
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"[^/]+"
     queryset = WarrantyClaim.objects.none()  # for the schema; see get_queryset
 
     def get_queryset(self) -> QuerySet[WarrantyClaim]:
@@ -318,7 +327,7 @@ class ClaimViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_object(self) -> WarrantyClaim:
         claim = claim_of_refurbisher(
-            refurbisher=_refurbisher(self.request), claim_id=int(self.kwargs["pk"])
+            refurbisher=_refurbisher(self.request), claim_id=_id(self)
         )
         if claim is None:
             raise NotFound("No such claim.")
@@ -427,7 +436,7 @@ class PayoutViewSet(
 ):
     serializer_class = PayoutSerializer
     filterset_class = PayoutFilter
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"[^/]+"
     queryset = Payout.objects.none()  # for the schema; see get_queryset
 
     def get_queryset(self) -> QuerySet[Payout]:
@@ -435,7 +444,7 @@ class PayoutViewSet(
 
     def get_object(self) -> Payout:
         payout = payout_of_refurbisher(
-            refurbisher=_refurbisher(self.request), payout_id=int(self.kwargs["pk"])
+            refurbisher=_refurbisher(self.request), payout_id=_id(self)
         )
         if payout is None:
             raise NotFound("No such payout.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 from django_filters.rest_framework import FilterSet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from orders.models import ClaimStatus, PayoutStatus, SellerOrderStatus
 from orders.selectors.seller_orders import SOLD
@@ -20,16 +22,25 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "-pk" if last.startswith("-") else "pk")
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    """true or false; anything else is a 400, not silently ignored."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=[("true", "true"), ("false", "false")],
+            coerce=lambda value: value == "true",
+            **kwargs,
+        )
+
+
 class SellerOrderFilter(FilterSet):
     status = django_filters.ChoiceFilter(
         choices=[(value, SellerOrderStatus(value).label) for value in SOLD],
         help_text="Only seller orders in this status.",
     )
-    # A choice, not a boolean widget: "late=perhaps" is a 400, not ignored.
-    late = django_filters.TypedChoiceFilter(
+    late = StrictBooleanFilter(
         field_name="late_shipment",
-        choices=[("true", "true"), ("false", "false")],
-        coerce=lambda value: value == "true",
         help_text="true: only those flagged as not shipped by their ship-by time.",
     )
     paid_since = django_filters.IsoDateTimeFilter(

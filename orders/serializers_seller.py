@@ -42,6 +42,17 @@ ACTIONS = {
 }
 
 
+class NotYetChoiceField(serializers.ChoiceField):
+    """A choice not made yet (a carrier before shipping, a remedy before an
+    answer) reads null, not an empty string outside the documented choices."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return None if value in ("", None) else super().to_representation(value)
+
+
 def _money(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(
         max_digits=12, decimal_places=2, read_only=True, **kwargs
@@ -104,6 +115,7 @@ class SellerOrderSerializer(serializers.ModelSerializer):
     shipping_amount = _money()
     total_amount = _money(help_text="What the shopper paid for this seller order.")
     commission_amount = _money(help_text="ReMarket's commission on it.")
+    carrier = NotYetChoiceField(choices=Carrier.choices)
     tracking_url = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField(
         help_text="What the seller may do now: accept, ship, cancel."
@@ -226,6 +238,10 @@ class ClaimSerializer(serializers.ModelSerializer):
         help_text="Waiting for the seller's answer past answer_due_at."
     )
     device = ClaimDeviceSerializer(source="warranty", read_only=True)
+    seller_remedy = NotYetChoiceField(choices=ClaimRemedy.choices)
+    qa_remedy = NotYetChoiceField(
+        choices=ClaimRemedy.choices, help_text="ReMarket's decision, once escalated."
+    )
     refund_amount = serializers.DecimalField(
         max_digits=10, decimal_places=2, read_only=True, allow_null=True
     )

@@ -92,6 +92,7 @@ class TestRead:
         assert device["unit_price"] == "400.00"
         assert device["warranty_months"] == warranty.months
         assert (row["refund_amount"], row["currency"]) == (None, "EUR")
+        assert (row["seller_remedy"], row["qa_remedy"]) == (None, None)
 
     def test_waiting_claims_come_first_and_status_filters(self, api_key, api_client):
         first, second = claims_on(delivered(api_key, quantity=2))
@@ -146,7 +147,9 @@ class TestRead:
     def test_an_unknown_claim_is_a_404(self, api_client):
         assert api_client.get(f"{CLAIMS}987654/").status_code == 404
         assert api_client.get(f"{CLAIMS}99999999999999999999/").status_code == 404
-        assert api_client.get(f"{CLAIMS}abc/").status_code == 404
+        response = api_client.get(f"{CLAIMS}abc/")
+        assert response.status_code == 404
+        assert error_of(response)["code"] == "not_found"  # JSON, not the site's page
 
 
 class TestAnswer:

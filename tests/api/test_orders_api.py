@@ -188,6 +188,7 @@ class TestList:
             "927.90",
         )
         assert row["actions"] == ["accept", "cancel"]
+        assert (row["carrier"], row["tracking_number"]) == (None, "")
         assert row["ship_to"] == {
             "name": "Camille Martin", "line1": "8 rue Oberkampf", "line2": "",
             "postal_code": "75011", "city": "Paris", "country": "FR", "phone": "",

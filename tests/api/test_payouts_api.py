@@ -145,6 +145,10 @@ class TestRead:
 
     def test_an_unknown_payout_is_a_404(self, api_client):
         assert api_client.get(f"{PAYOUTS}424242/").status_code == 404
+        for odd in ("abc", "²", "null,null"):
+            response = api_client.get(f"{PAYOUTS}{odd}/")
+            assert response.status_code == 404
+            assert error_of(response)["code"] == "not_found"
 
 
 class TestAuthorization:

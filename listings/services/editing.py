@@ -77,7 +77,10 @@ def listing_update(
             kept.pop(code, None)
         else:
             kept[code] = price
-    check_market_prices(listing.refurbisher, listing.warranty_months, kept)
+    check_market_prices(
+        listing.refurbisher, listing.warranty_months, kept,
+        unchanged=frozenset(current) - set(prices or {}),
+    )  # fmt: skip
 
     if changes:
         listing.save(update_fields=[*changes, "updated_at"])

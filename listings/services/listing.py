@@ -32,15 +32,26 @@ class MarketPrice:
 
 
 def check_market_prices(
-    refurbisher: Refurbisher, warranty_months: int, prices: Mapping[str, MarketPrice]
+    refurbisher: Refurbisher,
+    warranty_months: int,
+    prices: Mapping[str, MarketPrice],
+    *,
+    unchanged: frozenset[str] = frozenset(),
 ) -> None:
+    """Every market's price, and the warranty each market requires.
+
+    Markets in ``unchanged`` keep a price set earlier: a refurbisher that has
+    since stopped shipping there may still edit the listing (the offer is
+    simply not on sale there), but may not set a new price there.
+    """
     if not prices:
         raise ListingError("Give a price for at least one market.", field="prices")
     for code, price in prices.items():
         market = MARKETS.get(code)
         if market is None:
             raise ListingError(f"{code} is not a ReMarket market.", field="prices")
-        if not can_ship(refurbisher.country, code) or code not in refurbisher.ships_to:
+        ships = can_ship(refurbisher.country, code) and code in refurbisher.ships_to
+        if not ships and code not in unchanged:
             raise ListingError(
                 f"{refurbisher.name} does not ship to {market.name}.", field="prices"
             )

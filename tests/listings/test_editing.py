@@ -54,6 +54,24 @@ def test_a_market_not_shipped_to_or_unknown_is_refused():
     assert set(offers(listing)) == {"FR"}
 
 
+def test_a_market_no_longer_shipped_to_keeps_its_price_but_takes_no_new_one():
+    refurbisher = RefurbisherFactory(ships_to=["FR", "DE"])
+    listing = make_listing(refurbisher=refurbisher, prices={"FR": "300", "DE": "310"})
+    refurbisher.ships_to = ["FR"]
+    refurbisher.save(update_fields=["ships_to"])
+
+    listing_update(listing=listing, stock=7, prices={"FR": MarketPrice(Decimal("295"))})
+
+    listing.refresh_from_db()
+    assert listing.stock == 7
+    assert offers(listing)["FR"].price_amount == Decimal("295")
+    with pytest.raises(ListingError, match="does not ship to Germany"):
+        listing_update(listing=listing, prices={"DE": MarketPrice(Decimal("305"))})
+    assert offers(listing)["DE"].price_amount == Decimal("310")
+    listing_update(listing=listing, prices={"DE": None})  # stopping there is fine
+    assert set(offers(listing)) == {"FR"}
+
+
 def test_the_warranty_must_meet_every_remaining_markets_minimum():
     eu = make_listing(prices={"FR": "300"}, warranty_months=12)
     with pytest.raises(ListingError, match="France requires a warranty of at least 12"):

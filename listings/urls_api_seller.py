@@ -1,3 +1,10 @@
-"""API URLs (issue 7): filled by the API work."""
+"""The seller API's listings, under /api/v1/seller/listings/."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from listings.api_seller import ListingViewSet
+
+router = SimpleRouter()
+router.register("listings", ListingViewSet, basename="api-seller-listing")
+
+urlpatterns = router.urls

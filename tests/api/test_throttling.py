@@ -4,9 +4,9 @@ Rates are settings read when DRF loads; the tests lower them by patching the
 throttle classes' rate table (configuration, not our code). Counts live in the
 real Redis cache, emptied before each test.
 
-Keyless calls are checked on ``/api/schema/``: it is public (no key asked),
-served by DRF with the project's default throttles, and stays whatever
-endpoints are added. A keyless call to a seller endpoint never reaches the
+Keyless calls are checked on the public catalog (what anonymous programs
+call) and on ``/api/schema/`` (public too, and served by DRF with the same
+default throttles). A keyless call to a seller endpoint never reaches the
 throttles: it is refused first (401), so it cannot show the per-address limit.
 """
 
@@ -23,6 +23,7 @@ from tests.api.conftest import seller_key_make
 pytestmark = pytest.mark.django_db
 ME = "/api/v1/seller/me/"
 SCHEMA = "/api/schema/"
+CATALOG = "/api/v1/catalog/categories/"
 
 
 @pytest.fixture
@@ -104,6 +105,14 @@ def test_the_default_rate_is_1200_a_minute_per_key():
 
 
 # --- Per address, without a key -------------------------------------------------
+
+
+def test_the_public_catalog_is_limited_per_address(db, ip_rate):
+    ip_rate("3/min")
+    calls = [APIClient().get(CATALOG, REMOTE_ADDR="192.0.2.30") for _ in range(3)]
+    assert [response.status_code for response in calls] == [200, 200, 200]
+    assert_throttled(APIClient().get(CATALOG, REMOTE_ADDR="192.0.2.30"), at_most=60)
+    assert APIClient().get(CATALOG, REMOTE_ADDR="192.0.2.31").status_code == 200
 
 
 def test_keyless_calls_are_counted_per_address(db, ip_rate):

@@ -8,6 +8,7 @@ today's sales against the daily cap.
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -30,6 +31,11 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "bearerFormat": "rmk_…"}
+
+    def get_security_requirement(self, auto_schema):
+        # The SECURITY setting already names the key on every operation.
+        requirement = {self.name: []}
+        return None if requirement in spectacular_settings.SECURITY else requirement
 
 
 class MarketSerializer(serializers.Serializer):

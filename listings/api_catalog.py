@@ -15,7 +15,12 @@ from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
-from listings.filters_catalog import DeviceModelFilter, OfferFilter, VariantFilter
+from listings.filters_catalog import (
+    DeviceModelFilter,
+    OfferFilter,
+    VariantFilter,
+    as_id,
+)
 from listings.models import Category, DeviceModel, Offer, Variant
 from listings.serializers_catalog import (
     CategorySerializer,
@@ -33,6 +38,8 @@ class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # Any segment reaches the view, so a malformed id is the API's JSON 404.
+    lookup_value_regex = "[^/]+"
 
 
 @extend_schema_view(
@@ -83,8 +90,8 @@ class DeviceModelViewSet(CatalogViewSet):
         value = self.kwargs["id"]
         models = self.get_queryset()
         model = models.filter(slug=value).first()
-        if model is None and value.isdigit():
-            model = models.filter(pk=int(value)).first()
+        if model is None and (pk := as_id(value)) is not None:
+            model = models.filter(pk=pk).first()
         if model is None:
             raise NotFound("No such device model.")
         return model

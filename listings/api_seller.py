@@ -55,6 +55,8 @@ class ListingViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = ListingSerializer
+    # Any segment reaches the view, so a malformed id is the API's JSON 404.
+    lookup_value_regex = "[^/]+"
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     filterset_class = ListingFilter
     ordering_fields = LISTING_ORDERING_FIELDS

@@ -12,12 +12,24 @@ from marketplace.markets import MARKET_CHOICES, MARKETS
 SEARCH_WORDS_MAX = 6
 
 
+ID_MAX = 2**63 - 1
+
+
+def as_id(value: str) -> int | None:
+    """The id written in ``value``, or None. Only ASCII digits: Python's
+    isdigit() also takes "¹", which int() refuses."""
+    if value.isascii() and value.isdigit() and int(value) <= ID_MAX:
+        return int(value)
+    return None
+
+
 def slug_or_id(prefix: str, value: str) -> Q:
     """Match a related row by its id (digits) or its slug."""
     value = value.strip()
-    if value.isdigit():
-        return Q(**{f"{prefix}_id": int(value)}) | Q(**{f"{prefix}__slug": value})
-    return Q(**{f"{prefix}__slug": value})
+    match = Q(**{f"{prefix}__slug": value})
+    if (pk := as_id(value)) is not None:
+        match |= Q(**{f"{prefix}_id": pk})
+    return match
 
 
 class SlugOrIdFilter(django_filters.CharFilter):

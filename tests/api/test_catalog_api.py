@@ -93,6 +93,7 @@ def test_categories_are_listed_for_anyone(client, catalog):
         ({"q": "APPLE air"}, ["macbook-air-m1"]),
         ({"q": "pixel"}, []),
         ({"brand": "unknown-brand"}, []),
+        ({"brand": "¹", "category": "99999999999999999999"}, []),
     ],
 )
 def test_device_models_are_filtered(client, catalog, params, slugs):
@@ -128,7 +129,7 @@ def test_a_device_model_by_slug_or_id_with_its_variants(client, catalog):
     ]
 
 
-@pytest.mark.parametrize("lookup", ["pixel-7", "0", "99999999999999999999"])
+@pytest.mark.parametrize("lookup", ["pixel-7", "0", "1.5", "¹", "99999999999999999999"])
 def test_an_unknown_device_model_is_a_404(client, catalog, lookup):
     response = client.get(f"{CATALOG}device-models/{lookup}/")
 
@@ -295,6 +296,19 @@ def test_only_offers_on_sale_in_the_market_are_listed(client, offers):
     ]
 
 
+def test_one_offer_on_sale_is_read_by_id_and_one_not_on_sale_is_not_found(
+    client, offers
+):
+    on_sale = client.get(f"{CATALOG}offers/{offer_of(offers['premium'])}/")
+    paused = client.get(f"{CATALOG}offers/{offer_of(offers['paused'])}/")
+    malformed = client.get(f"{CATALOG}offers/1.5/")
+
+    assert on_sale.status_code == 200
+    assert on_sale.json()["seller"]["slug"] == "atelier-renov"
+    assert paused.status_code == malformed.status_code == 404
+    assert paused.json()["error"]["code"] == "not_found"
+
+
 def test_offers_come_in_rank_order_by_default_or_by_price(client, offers):
     premium, fair = offers["premium"], offers["fair"]
     ranked = {
@@ -330,6 +344,8 @@ def test_offers_come_in_rank_order_by_default_or_by_price(client, offers):
         ({"min_price": "400"}, ["laptop", "premium"]),
         ({"max_price": "529.00"}, ["fair", "premium"]),
         ({"min_price": "390", "max_price": "600"}, ["premium"]),
+        ({"min_price": "1e30"}, []),
+        ({"variant": "1e30"}, []),
     ],
 )
 def test_offers_are_filtered(client, offers, params, names):

@@ -169,19 +169,23 @@ def test_filters_narrow_the_list(api_client, api_key):
     assert skus(market="DE") == ["L-1", "P-1", "P-2"]
     assert skus(in_stock="false") == ["P-2"]
     assert skus(in_stock="true") == ["L-1", "P-1"]
+    assert skus(variant=10**30, category="1e40") == []
 
 
 def test_updated_since_lists_what_changed_after_a_moment(api_client, api_key):
+    """In any offset Python reads, even beyond what PostgreSQL stores."""
     old = make_listing(refurbisher=api_key.refurbisher, sku="OLD")
     Listing.objects.filter(pk=old.pk).update(
         updated_at=timezone.now() - dt.timedelta(days=2)
     )
     make_listing(refurbisher=api_key.refurbisher, sku="NEW")
-    since = (timezone.now() - dt.timedelta(days=1)).isoformat()
+    since = timezone.now() - dt.timedelta(days=1)
+    far_east = dt.timezone(dt.timedelta(hours=23, minutes=47))
 
-    response = api_client.get(LISTINGS, {"updated_since": since})
+    for moment in (since, since.astimezone(far_east)):
+        response = api_client.get(LISTINGS, {"updated_since": moment.isoformat()})
 
-    assert [row["sku"] for row in response.json()["results"]] == ["NEW"]
+        assert [row["sku"] for row in response.json()["results"]] == ["NEW"]
 
 
 @pytest.mark.parametrize(
@@ -192,6 +196,7 @@ def test_updated_since_lists_what_changed_after_a_moment(api_client, api_key):
         ({"market": "XX"}, "market"),
         ({"in_stock": "maybe"}, "in_stock"),
         ({"updated_since": "yesterday"}, "updated_since"),
+        ({"updated_since": "0001-01-01T00:10:00+23:00"}, "updated_since"),
         ({"variant": "abc"}, "variant"),
     ],
 )
@@ -228,7 +233,7 @@ def test_one_listing_is_read_by_id(api_client, api_key):
     assert response.json()["sku"] == "ONE"
 
 
-@pytest.mark.parametrize("listing_id", ["0", "abc", "99999999999999999999"])
+@pytest.mark.parametrize("listing_id", ["0", "abc", "5.9e-08", "99999999999999999999"])
 def test_an_id_that_is_no_listing_is_a_404(api_client, listing_id):
     response = api_client.get(f"{LISTINGS}{listing_id}/")
 

@@ -25,6 +25,7 @@ from listings.demo.generate import (
     ListingMaker,
     ModelEntry,
 )
+from listings.demo.seller_tools import demo_seller_tools_seed
 from listings.demo.sync import (
     DEFAULT_LISTINGS,
     catalog_load,
@@ -109,6 +110,7 @@ def demo_seed(
         catalog_version_bump()
     # Orders last: they buy the listings just made (through the services).
     report.seller_orders_created = demo_orders_seed()
+    demo_seller_tools_seed()
     # Then the sellers' scorecards and the offers' rank scores, so the shop
     # features and explains offers at once (both write only what changed).
     seller_metrics_compute()

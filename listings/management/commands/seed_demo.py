@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from listings.demo import DEMO_LOGINS
 from listings.demo.seed import DEFAULT_LISTINGS, DEFAULT_SEED, demo_seed
+from listings.demo.seller_tools import DEMO_API_KEY
 from listings.models import Listing, Offer
 from refurbishers.models import Refurbisher
 
@@ -71,3 +72,4 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {login.label:<18} {login.username} / {login.password}"
             )
+        self.stdout.write(f"Seller API key (active seller): {DEMO_API_KEY}")

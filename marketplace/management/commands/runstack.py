@@ -429,6 +429,12 @@ class Command(BaseCommand):
                 f"  {role:<{width}}  {username} / {password}"
                 for role, username, password in DEMO_LOGINS
             ]
+            from listings.demo.seller_tools import DEMO_API_KEY
+
+            lines += [
+                f"API docs: http://127.0.0.1:{self.port}/api/docs/",
+                f"  Seller API key (active seller): {DEMO_API_KEY}",
+            ]
         lines += ["Press Ctrl-C to stop.", ""]
         with self.print_lock:
             for line in lines:

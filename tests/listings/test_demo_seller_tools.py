@@ -1,0 +1,39 @@
+"""The demo's seller tools: the printed API key works, a model request waits."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from listings.demo.onboarding import ACTIVE_SELLER
+from listings.demo.seed import demo_seed
+from listings.demo.seller_tools import DEMO_API_KEY, demo_seller_tools_seed
+from listings.models import DeviceModelRequest, DeviceModelRequestStatus
+from refurbishers.models import ApiToken, Refurbisher
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path
+
+
+def test_the_printed_key_lists_the_active_sellers_listings_and_a_rerun_adds_nothing():
+    demo_seed(listings=60)
+    active = Refurbisher.objects.get(memberships__user__username=ACTIVE_SELLER)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {DEMO_API_KEY}")
+
+    me = client.get("/api/v1/seller/me/")
+    listings = client.get("/api/v1/seller/listings/", {"page_size": 200})
+
+    assert me.status_code == 200, me.content
+    assert me.json()["slug"] == active.slug
+    assert listings.status_code == 200
+    assert listings.json()["count"] == active.listings.count() > 0
+    request = DeviceModelRequest.objects.get(refurbisher=active)
+    assert request.status == DeviceModelRequestStatus.OPEN
+    assert demo_seller_tools_seed() == 0
+    assert ApiToken.objects.filter(refurbisher=active).count() == 1

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
@@ -202,15 +202,6 @@ INFO_SECTIONS = {
 }
 
 
-def _api_docs_url() -> str | None:
-    for name in ("api-docs", "swagger-ui", "api-schema-docs", "redoc", "api-redoc"):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return None
-
-
 @require_safe
 def info(request, section: str):
     if section not in INFO_SECTIONS:
@@ -220,7 +211,7 @@ def info(request, section: str):
         "title": INFO_SECTIONS[section],
         "sections": INFO_SECTIONS.items(),
         "section_template": f"listings/info/{section}.html",
-        "api_docs_url": _api_docs_url() if section == "api" else None,
+        "api_docs_url": reverse("api-docs") if section == "api" else None,
         "grades": [(g.value, g.label) for g in Grade],
     }
     return render(request, "listings/info.html", context)

@@ -1,16 +1,20 @@
 """Price and stock updates of many listings by SKU, all or nothing (the API's
 bulk endpoint).
 
-Every row is applied with ``listing_update``, the rule every other path uses,
-inside its own savepoint so one refusal does not stop the others from being
-checked. If any row was refused, one error carries them all and the whole
-transaction rolls back: nothing is half-applied. The listings are locked in id
+Every row is first checked with the listing rules (``check_listing_facts``,
+``check_market_prices``: the checks ``listing_update`` makes), so a request
+with a bad row is refused before anything is written. Then every row is
+applied with ``listing_update``, the rule every other path uses, inside its
+own savepoint so one refusal does not stop the others from being checked. If
+any row was refused, one error carries them all and the whole transaction
+rolls back: nothing is half-applied. The listings are locked in id
 order first (the global lock order: listings first), so two bulk updates of
 the same listings apply one after the other, never interleaved.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +24,11 @@ from django.db import transaction
 from listings.exceptions import ListingError
 from listings.models import Listing, Offer
 from listings.services.editing import listing_update
-from listings.services.listing import MarketPrice
+from listings.services.listing import (
+    MarketPrice,
+    check_listing_facts,
+    check_market_prices,
+)
 from refurbishers.models import Refurbisher
 
 BULK_UPDATE_MAX_ROWS = 1000
@@ -109,6 +117,34 @@ def _market_prices(
     return prices
 
 
+def _row_refusal(
+    refurbisher: Refurbisher,
+    listing: Listing,
+    stock: int | None,
+    prices: Mapping[str, MarketPrice | None] | None,
+    current: Mapping[str, Offer],
+) -> dict[str, list[str]] | None:
+    """What the listing rules would refuse in this row, found without writing."""
+    planned = copy.copy(listing)
+    if stock is not None:
+        planned.stock = stock
+    kept = {
+        code: MarketPrice(offer.price_amount, offer.shipping_amount)
+        for code, offer in current.items()
+    }
+    for code, price in (prices or {}).items():
+        if price is None:
+            kept.pop(code, None)
+        else:
+            kept[code] = price
+    try:
+        check_listing_facts(planned)
+        check_market_prices(refurbisher, listing.warranty_months, kept)
+    except ListingError as error:
+        return {error.field or "sku": [error.message]}
+    return None
+
+
 @transaction.atomic
 def listings_bulk_update(
     *, refurbisher: Refurbisher, rows: Sequence[BulkRow]
@@ -137,7 +173,7 @@ def listings_bulk_update(
     for offer in Offer.objects.filter(listing__in=listings.values()):
         offers.setdefault(offer.listing_id, {})[offer.market] = offer
 
-    updated: list[Listing] = []
+    planned: list[tuple[int, Listing, int | None, dict | None]] = []
     for index, row in enumerate(rows):
         if index in errors:
             continue
@@ -145,11 +181,23 @@ def listings_bulk_update(
         if listing is None:
             errors[index] = {"sku": [f"Unknown SKU: you have no listing {row.sku}."]}
             continue
-        prices = _market_prices(row.prices, offers.get(listing.pk, {}))
+        current = offers.get(listing.pk, {})
+        prices = _market_prices(row.prices, current)
+        refusal = _row_refusal(refurbisher, listing, row.stock, prices, current)
+        if refusal:
+            errors[index] = refusal
+        planned.append((index, listing, row.stock, prices))
+    if errors:
+        _refuse(errors)  # before any write: a refused request costs little
+
+    # listing_update checks again, under its own rules: should they ever ask
+    # more than the checks above, its refusal still rolls everything back.
+    updated: list[Listing] = []
+    for index, listing, stock, prices in planned:
         try:
             # listing_update is atomic: inside this transaction, a savepoint,
             # so a refused row leaves the transaction usable for the next.
-            listing = listing_update(listing=listing, stock=row.stock, prices=prices)
+            listing = listing_update(listing=listing, stock=stock, prices=prices)
         except ListingError as error:
             errors[index] = {error.field or "sku": [error.message]}
             continue

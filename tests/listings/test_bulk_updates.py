@@ -111,6 +111,19 @@ def test_one_bad_row_among_many_changes_nothing(seller, shelf):
     assert snapshot(seller) == before
 
 
+def test_a_refused_request_is_refused_before_anything_is_written(seller, shelf):
+    """Every row is checked first, so a bad last row costs no writes at all."""
+    rows = [BulkRow(sku=f"SKU-{n}", stock=9) for n in range(10)]
+    rows.append(BulkRow(sku="SKU-0", stock=1))  # a duplicate, found last
+
+    with CaptureQueriesContext(connection) as queries, pytest.raises(BulkUpdateRefused):
+        listings_bulk_update(refurbisher=seller, rows=rows)
+
+    statements = [q["sql"].split()[0] for q in queries]
+    assert not {"UPDATE", "INSERT", "DELETE"} & set(statements)
+    assert statements.count("SELECT") == 2  # the listings, locked; their offers
+
+
 def test_every_refused_row_is_reported_at_once(seller, shelf):
     other = make_listing(refurbisher=RefurbisherFactory(), sku="THEIRS")
     before = snapshot(seller)

@@ -390,6 +390,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several resources have a "status": each enum gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "SellerOrderStatusEnum": "orders.models.SellerOrderStatus",
+        "ClaimStatusEnum": "orders.models.ClaimStatus",
+        "PayoutStatusEnum": "orders.models.PayoutStatus",
+        "ClaimRemedyEnum": "orders.models.ClaimRemedy",
+        "ListingStatusEnum": "listings.models.ListingStatus",
+    },
     "SECURITY": [{"ApiKey": []}],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

@@ -23,7 +23,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from refurbishers.exceptions import RefurbisherError
-from refurbishers.models import Invitation, MemberRole, Membership, Refurbisher
+from refurbishers.models import (
+    ApiToken,
+    Invitation,
+    MemberRole,
+    Membership,
+    Refurbisher,
+)
 
 INVITATION_DAYS = 7
 
@@ -220,4 +226,9 @@ def membership_remove(
     ):
         raise InvitationRefused("A refurbisher keeps at least one owner.")
     membership.delete()
+    # A key acts as the member who made it (its audit rows name them): it
+    # stops with their membership, revoked by the owner who removed them.
+    ApiToken.objects.filter(
+        refurbisher=refurbisher, created_by=membership.user, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now(), revoked_by=actor)
     return membership

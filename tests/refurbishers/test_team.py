@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from refurbishers.models import Invitation, MemberRole, Membership
+from refurbishers.services.api_tokens import api_token_create
 from refurbishers.services.members import (
     INVITATION_DAYS,
     InvitationRefused,
@@ -289,6 +290,22 @@ def test_the_owner_removes_a_staff_member(client, shop):
     assert not Membership.objects.filter(user=staff).exists()
     client.force_login(staff)
     assert b"does not belong to a refurbisher" in client.get("/seller/").content
+
+
+def test_removing_a_member_revokes_the_api_keys_they_made_and_only_theirs(
+    client, shop
+):
+    owner, refurbisher, staff, _ = shop
+    theirs, _ = api_token_create(refurbisher=refurbisher, actor=staff, name="Theirs")
+    owners, _ = api_token_create(refurbisher=refurbisher, actor=owner, name="Owner's")
+    client.force_login(owner)
+
+    client.post(remove_url(staff.membership))
+
+    theirs.refresh_from_db()
+    owners.refresh_from_db()
+    assert theirs.revoked_at is not None and theirs.revoked_by == owner
+    assert owners.revoked_at is None
 
 
 def test_the_owner_cannot_remove_themself(client, shop):

@@ -420,6 +420,27 @@ def test_the_offer_list_costs_the_same_queries_for_3_or_20(client):
     assert many == (2, 20)
 
 
+def test_the_schema_documents_the_offer_query(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    offers = schema["paths"]["/api/v1/catalog/offers/"]["get"]
+    parameters = {p["name"]: p for p in offers["parameters"]}
+    assert parameters["market"]["required"] is True
+    assert parameters["market"]["schema"]["enum"] == [
+        "BE",
+        "DE",
+        "ES",
+        "FR",
+        "IT",
+        "US",
+    ]
+    assert set(parameters) >= {
+        "variant", "device_model", "grade", "category", "min_price", "max_price",
+        "ordering", "page", "page_size",
+    }  # fmt: skip
+    assert {} in offers.get("security", [{}])  # no key needed
+
+
 # --- Who may call -----------------------------------------------------------------
 
 

@@ -222,6 +222,11 @@ def test_ordering_and_pages(api_client, api_key):
     assert [row["sku"] for row in first_page["results"]] == ["A", "B"]
     assert first_page["count"] == 3 and first_page["next"]
     assert [row["sku"] for row in second_page["results"]] == ["C"]
+    # An order it cannot read falls back to the default (most recently changed).
+    for nonsense in (",", "-", "price,,", "variant__device_model__name"):
+        response = api_client.get(LISTINGS, {"ordering": nonsense})
+        assert response.status_code == 200
+        assert [row["sku"] for row in response.json()["results"]] == ["C", "A", "B"]
 
 
 def test_one_listing_is_read_by_id(api_client, api_key):

@@ -23,7 +23,7 @@ from django.db import transaction
 
 from listings.exceptions import ListingError
 from listings.models import Listing, Offer
-from listings.services.editing import listing_update
+from listings.services.editing import listing_update, listings_changed
 from listings.services.listing import (
     MarketPrice,
     check_listing_facts,
@@ -197,11 +197,18 @@ def listings_bulk_update(
         try:
             # listing_update is atomic: inside this transaction, a savepoint,
             # so a refused row leaves the transaction usable for the next.
-            listing = listing_update(listing=listing, stock=stock, prices=prices)
+            listing = listing_update(
+                listing=listing, stock=stock, prices=prices, refresh=False
+            )
         except ListingError as error:
             errors[index] = {error.field or "sku": [error.message]}
             continue
         updated.append(listing)
     if errors:
         _refuse(errors)
+    # Offers, ranking and cache once for the whole request, not per row.
+    listings_changed(
+        listing_ids=[listing.pk for listing in updated],
+        prices_changed=any(prices for _, _, _, prices in planned),
+    )
     return BulkUpdateResult(updated=updated)

@@ -35,6 +35,7 @@ def listing_update(
     dispatch_days: int | None = None,
     status: str | None = None,
     prices: Mapping[str, MarketPrice | None] | None = None,
+    refresh: bool = True,
 ) -> Listing:
     """Change what is given and leave the rest.
 
@@ -43,6 +44,9 @@ def listing_update(
     theirs. The listing must keep at least one market, and its warranty must
     meet every remaining market's minimum. The row is locked, so two edits of
     one listing apply one after the other.
+
+    ``refresh=False`` is for a caller changing many listings in one
+    transaction: it then calls ``listings_changed`` once for all of them.
     """
     listing = (
         Listing.objects.select_for_update()
@@ -96,15 +100,21 @@ def listing_update(
         ):  # fmt: skip
             offer.price_amount, offer.shipping_amount = price.amount, price.shipping
             offer.save(update_fields=["price_amount", "shipping_amount"])
-    offers_refresh(listing_ids=[listing.pk])
-    if prices:
+    if refresh:
+        listings_changed(listing_ids=[listing.pk], prices_changed=bool(prices))
+    return listing
+
+
+def listings_changed(*, listing_ids: list[int], prices_changed: bool) -> None:
+    """Bring offers, the ranking and cached pages in step with edited listings."""
+    offers_refresh(listing_ids=listing_ids)
+    if prices_changed:
         # A price is not one of the copies offers_refresh writes, but it moves
         # the variant's price floor: the ranking must hear of it.
         from quality.services.ranking import rank_recompute_soon
 
         rank_recompute_soon()
     catalog_version_bump()
-    return listing
 
 
 def _offer_add(listing: Listing, code: str, price: MarketPrice) -> Offer:

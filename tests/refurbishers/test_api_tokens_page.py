@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from refurbishers.models import ApiToken, MemberRole, Membership
@@ -22,7 +23,7 @@ from refurbishers.services.api_tokens import (
     api_token_revoke,
 )
 from tests.factories import RefurbisherFactory
-from tests.refurbishers.builders import user_make
+from tests.refurbishers.builders import PASSWORD, user_make
 
 pytestmark = pytest.mark.django_db
 PAGE = "/seller/api-tokens/"
@@ -311,3 +312,45 @@ def test_a_key_last_used_now_shows_the_time(client, shop):
         token.last_used_at, zoneinfo.ZoneInfo(refurbisher.time_zone)
     )
     assert shown.strftime("%-d %b %Y, %H:%M") in client.get(PAGE).content.decode()
+
+
+# --- In a real browser ----------------------------------------------------------
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_in_chromium_a_key_is_copied_works_and_is_revoked_on_a_phone(
+    live_server, browser
+):
+    refurbisher = RefurbisherFactory(name="Lyon Renov")
+    owner = member_make(refurbisher)
+    phone = browser.new_context(
+        viewport={"width": 360, "height": 800},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    page = phone.new_page()
+    page.goto(live_server.url + "/accounts/sign-in/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + PAGE)
+
+    page.get_by_label("Name of the key").fill("Stock system")
+    page.get_by_role("button", name="Create key").click()
+    expect(page.get_by_text("it will not be shown again")).to_be_visible()
+    page.get_by_role("button", name="Copy").click()
+    expect(page.locator("[data-copy-status]")).to_have_text(
+        "The key is on your clipboard. Keep it somewhere safe."
+    )
+    key = page.evaluate("navigator.clipboard.readText()")
+    assert KEY_PATTERN.fullmatch(key)
+    assert key == page.get_by_label("The new API key").input_value()
+    assert api_status(key) == 200
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    page.get_by_role("link", name="Revoke the key Stock system").click()
+    page.get_by_role("button", name="Revoke the key").click()
+    expect(page.locator(".flash")).to_contain_text("is revoked")
+    assert key not in page.content()
+    assert api_status(key) == 401
+    phone.close()

@@ -7,6 +7,7 @@ from django_filters.rest_framework import FilterSet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from marketplace.api.filters import MomentFilter
 from orders.models import ClaimStatus, PayoutStatus, SellerOrderStatus
 from orders.selectors.seller_orders import SOLD
 
@@ -43,7 +44,7 @@ class SellerOrderFilter(FilterSet):
         field_name="late_shipment",
         help_text="true: only those flagged as not shipped by their ship-by time.",
     )
-    paid_since = django_filters.IsoDateTimeFilter(
+    paid_since = MomentFilter(
         field_name="paid_at",
         lookup_expr="gte",
         help_text="Only those paid at or after this time (ISO 8601).",
@@ -68,7 +69,7 @@ class ClaimFilter(FilterSet):
 
 class PayoutFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=PayoutStatus.choices)
-    paid_since = django_filters.IsoDateTimeFilter(
+    paid_since = MomentFilter(
         field_name="paid_at",
         lookup_expr="gte",
         help_text="Only payouts paid at or after this time (ISO 8601).",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -247,6 +248,9 @@ class TestList:
         assert refs(f"paid_since={since.isoformat().replace('+00:00', 'Z')}") == {
             ref[third.pk]
         }
+        # An offset Python reads but PostgreSQL would refuse: the same moment.
+        far_east = since.astimezone(dt.timezone(dt.timedelta(hours=23, minutes=30)))
+        assert refs(f"paid_since={quote(far_east.isoformat())}") == {ref[third.pk]}
 
     def test_ordering_and_paging(self, api_key, api_client):
         cheap = paid(api_key, price="120.00")

@@ -499,3 +499,40 @@ def _wait(listing_import: ListingImport, status: str, seconds: int) -> set[int]:
         )
         time.sleep(0.05)
     pytest.fail(f"Import still {listing_import.status} after {seconds} s")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_apply_progress_is_seen_at_once_and_survives_a_rollback(seller):
+    """The progress is written on a connection of its own: another connection
+    reads it while the data transaction is open, and a rollback keeps it."""
+    from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+    from listings.services.listing_imports import _SideProgress
+
+    listing_import = ListingImport.objects.create(
+        refurbisher=seller, filename="x.csv", file="imports/x.csv",
+        status=ListingImportStatus.APPLYING, rows_total=10,
+    )  # fmt: skip
+    reader = connections.create_connection(DEFAULT_DB_ALIAS)
+    progress = _SideProgress(listing_import.pk)
+
+    def rows_done_seen() -> int:
+        with reader.cursor() as cursor:
+            cursor.execute(
+                "SELECT rows_done FROM listings_listingimport WHERE id = %s",
+                [listing_import.pk],
+            )
+            return cursor.fetchone()[0]
+
+    try:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Listing.objects.filter(refurbisher=seller).update(stock=1)
+            progress(4)
+            assert rows_done_seen() == 4
+            raise RuntimeError("a row failed")
+        assert rows_done_seen() == 4
+        listing_import.refresh_from_db()
+        assert listing_import.rows_done == 4
+    finally:
+        progress.close()
+        reader.close()

@@ -78,3 +78,52 @@ def test_a_seller_imports_a_csv_with_one_bad_row_and_applies_the_rest(
     assert small.evaluate("document.documentElement.scrollWidth") <= 375
     context.close()
     phone.close()
+
+
+def test_a_large_file_shows_a_progress_bar_until_the_worker_is_done(
+    live_server, browser, celery_worker, settings
+):
+    settings.MEDIA_ROOT = settings.BASE_DIR / "var" / "media"  # the worker's
+    owner, refurbisher = trial_refurbisher_make(name="Lyon Refurb")
+    variant = VariantFactory()
+    lines = [
+        f"BULK-{n:05d};{variant.pk};A;90;1;12;{100 + n % 500},00" for n in range(8000)
+    ]
+    csv_text = "sku;variant;grade;battery_min_pct;stock;warranty_months;price_FR\n"
+    csv_text += "\n".join(lines) + "\n"
+
+    context = browser.new_context()
+    page = context.new_page()
+    polls = []
+    page.on(
+        "request", lambda request: polls.append(request.url)
+        if request.url.endswith("/progress/") else None,
+    )  # fmt: skip
+    sign_in(page, live_server.url, owner.email)
+    page.goto(live_server.url + "/seller/imports/")
+    page.get_by_label("CSV file", exact=True).set_input_files(
+        {"name": "big.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}
+    )
+    page.get_by_role("button", name="Check the file").click()
+    try:
+        # The script polls the progress and reloads the page once checked.
+        expect(page.get_by_role("button", name="Apply 8,000 valid rows")).to_be_visible(
+            timeout=60_000
+        )
+        page.get_by_role("button", name="Apply 8,000 valid rows").click()
+        expect(page.get_by_role("heading", name="Applied")).to_be_visible(
+            timeout=60_000
+        )
+        expect(page.locator(".notice-info")).to_contain_text("8,000 listings created")
+        assert polls, "the page never asked for the progress"
+        assert Listing.objects.filter(refurbisher=refurbisher).count() == 8000
+    finally:
+        for listing_import in refurbisher_imports(refurbisher):
+            listing_import.file.delete(save=False)
+        context.close()
+
+
+def refurbisher_imports(refurbisher):
+    from listings.models import ListingImport
+
+    return list(ListingImport.objects.filter(refurbisher=refurbisher))

@@ -64,6 +64,8 @@ ERRORS_KEPT = 1000
 PROGRESS_EVERY = 1000
 WRITE_BATCH = 2000
 ANALYZE_AFTER_CREATES = 1000
+# Advisory lock space of import applies (two-key form: its own key space).
+APPLY_LOCK_CLASS = 7301
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 FACT_FIELDS = (
@@ -252,6 +254,18 @@ def listing_import_apply(*, import_id: int) -> ListingImport:
     progress = _SideProgress(import_id)
     try:
         with transaction.atomic(durable=True):
+            # Two deliveries of the task take turns; the second then finds
+            # the import applied. (Not a row lock on the import: the progress
+            # connection writes that row while this transaction is open.)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)",
+                    [APPLY_LOCK_CLASS, import_id],
+                )
+            if not ListingImport.objects.filter(
+                pk=import_id, status=ListingImportStatus.APPLYING
+            ).exists():
+                return ListingImport.objects.get(pk=import_id)
             _apply_in_transaction(listing_import, table, progress)
     except _Refused as refusal:
         return _fail(listing_import, refusal.message, errors=refusal.errors)
@@ -784,13 +798,14 @@ def _updates_write(refurbisher: Refurbisher, rows: list[RowPlan]) -> None:
 def _fail(
     listing_import: ListingImport, message: str, errors: list[dict] | None = None
 ) -> ListingImport:
-    listing_import.status = ListingImportStatus.FAILED
-    listing_import.failure = message
-    fields = ["status", "failure"]
+    """Mark the import failed, unless another run finished it meanwhile."""
+    changes = {"status": ListingImportStatus.FAILED, "failure": message}
     if errors is not None:
-        listing_import.errors = errors
-        fields.append("errors")
-    listing_import.save(update_fields=fields)
+        changes["errors"] = errors
+    ListingImport.objects.filter(
+        pk=listing_import.pk, status=listing_import.status
+    ).update(**changes)
+    listing_import.refresh_from_db()
     return listing_import
 
 

@@ -536,3 +536,42 @@ def test_apply_progress_is_seen_at_once_and_survives_a_rollback(seller):
     finally:
         progress.close()
         reader.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_of_the_apply_at_once_apply_it_once(seller, variants):
+    import threading
+
+    from django.db import connection
+
+    from listings.services.listing_imports import (
+        listing_import_apply,
+        listing_import_apply_start,
+    )
+
+    lines = [
+        f"PH-{n:04d},{variants[n % 3].pk},A,90,4,12,1,active,459.00,0,,"
+        for n in range(300)
+    ]
+    listing_import = upload(seller, csv_file(*lines))
+    listing_import_apply_start(listing_import=listing_import)
+    results, barrier = [], threading.Barrier(2)
+
+    def deliver() -> None:
+        try:
+            barrier.wait()
+            results.append(listing_import_apply(import_id=listing_import.pk).status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert results == [ListingImportStatus.APPLIED] * 2
+    listing_import.refresh_from_db()
+    assert listing_import.status == ListingImportStatus.APPLIED
+    assert listing_import.listings_created == 300
+    assert Listing.objects.filter(refurbisher=seller).count() == 300

@@ -11,6 +11,9 @@ urlpatterns = [
     path("export.csv", imports.listings_export, name="listings-export"),
     path("<int:import_id>/", imports.import_detail, name="import"),
     path("<int:import_id>/progress/", imports.import_progress, name="import-progress"),
+    path(
+        "<int:import_id>/problems.csv", imports.import_problems, name="import-problems"
+    ),
     path("<int:import_id>/apply/", imports.import_apply, name="import-apply"),
     path("<int:import_id>/discard/", imports.import_discard, name="import-discard"),
 ]

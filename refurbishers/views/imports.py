@@ -196,6 +196,21 @@ def _csv_response(lines, filename: str) -> StreamingHttpResponse:
 
 @require_safe
 @member_required
+def import_problems(request, import_id: int):
+    """The check's report as a CSV, to work through beside the file."""
+    listing_import = _import_or_404(request, import_id)
+    rows = (
+        [error["row"], error["column"], error["message"]]
+        for error in listing_import.errors
+    )
+    return _csv_response(
+        fmt.csv_lines(["row", "column", "problem"], rows),
+        f"remarket-import-{listing_import.pk}-problems.csv",
+    )
+
+
+@require_safe
+@member_required
 def import_template(request):
     """The header and two example rows with real catalog variants."""
     refurbisher = request.refurbisher

@@ -87,6 +87,11 @@ def test_an_upload_shows_the_report_and_applies_the_valid_rows(
     assert "<code>price_FR</code>" in html
     assert "Apply 1 valid row" in html
     assert not Listing.objects.exists()
+    problems = body(client.get(f"/seller/imports/{listing_import.pk}/problems.csv"))
+    assert list(csv.reader(io.StringIO(problems.removeprefix("\ufeff")))) == [
+        ["row", "column", "problem"],
+        ["3", "price_FR", "The price in France must be above zero."],
+    ]
 
     response = client.post(f"/seller/imports/{listing_import.pk}/apply/", follow=True)
 
@@ -141,6 +146,7 @@ def test_another_refurbisher_cannot_see_or_apply_an_import(client, owner_and_sel
 
     assert client.get(f"{base}/").status_code == 404
     assert client.get(f"{base}/progress/").status_code == 404
+    assert client.get(f"{base}/problems.csv").status_code == 404
     assert client.post(f"{base}/apply/").status_code == 404
     assert client.post(f"{base}/discard/").status_code == 404
     assert "PH-1" not in body(client.get("/seller/imports/"))

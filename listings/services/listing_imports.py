@@ -418,7 +418,11 @@ def _row_plan(
         errors += [
             (column, message)
             for column, message in _prices_check(
-                context.refurbisher, int(facts[fmt.WARRANTY]), prices, table.markets
+                context.refurbisher,
+                int(facts[fmt.WARRANTY]),
+                prices,
+                table.markets,
+                unchanged=frozenset(prices) - set(price_changes),
             )
             if column not in said  # one problem per cell is enough
         ]
@@ -549,8 +553,13 @@ def _prices_check(
     warranty_months: int,
     prices: dict[str, MarketPrice],
     markets: list[str],
+    *,
+    unchanged: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str]]:
-    """check_market_prices per market, so each problem lands on its column."""
+    """check_market_prices per market, so each problem lands on its column.
+
+    A price the listing already has (``unchanged``) may stay where its seller
+    no longer ships, as in the dashboard: an export re-imports cleanly."""
     errors = []
     if not prices:
         try:
@@ -560,7 +569,10 @@ def _prices_check(
         return errors
     for code, price in prices.items():
         try:
-            check_market_prices(refurbisher, warranty_months, {code: price})
+            check_market_prices(
+                refurbisher, warranty_months, {code: price},
+                unchanged=unchanged & {code},
+            )  # fmt: skip
         except ListingError as error:
             if error.field == "warranty_months":
                 column = fmt.WARRANTY

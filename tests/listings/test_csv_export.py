@@ -142,6 +142,34 @@ def test_an_export_imported_again_changes_nothing(seller_client):
     assert after == before
 
 
+def test_an_export_still_imports_after_the_seller_stops_shipping_to_a_market(
+    seller_client,
+):
+    """Prices kept where it no longer ships are not new prices, as in the
+    dashboard; a changed one there is refused."""
+    seller, client = seller_client
+    listings_make(seller, 4, [VariantFactory()])
+    _, text = export(client)
+    seller.ships_to = ["FR"]
+    seller.save(update_fields=["ships_to"])
+
+    kept = listing_import_upload(
+        refurbisher=seller, user=None,
+        upload=SimpleUploadedFile("export.csv", text.encode("utf-8")),
+    )  # fmt: skip
+    changed = listing_import_upload(
+        refurbisher=seller, user=None,
+        upload=SimpleUploadedFile(
+            "export.csv", text.replace("1259.50", "1199.00").encode("utf-8")
+        ),
+    )  # fmt: skip
+
+    assert kept.errors == [] and kept.rows_valid == 4
+    assert {(e["column"], e["row"]) for e in changed.errors} == {
+        ("price_DE", 3), ("price_DE", 5),  # SKU-002 and SKU;000 (sorted)
+    }  # fmt: skip
+
+
 def test_an_edited_export_updates_only_what_was_edited(seller_client):
     seller, client = seller_client
     listings_make(seller, 5, [VariantFactory()])

@@ -507,7 +507,9 @@ def test_apply_progress_is_seen_at_once_and_survives_a_rollback(seller):
     reads it while the data transaction is open, and a rollback keeps it."""
     from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-    from listings.services.listing_imports import _SideProgress
+    from listings.services.listing_imports.progress import (
+        SideProgress as _SideProgress,
+    )
 
     listing_import = ListingImport.objects.create(
         refurbisher=seller, filename="x.csv", file="imports/x.csv",

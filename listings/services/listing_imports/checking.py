@@ -1,0 +1,93 @@
+"""The dry run of an import: store the uploaded file, check every row, count
+what applying would change, and change nothing.
+
+The check writes nothing but the import's own row (counts, problems,
+progress).
+"""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+
+from listings import csv_format as fmt
+from listings.exceptions import ListingError
+from listings.models import ListingImport, ListingImportStatus
+from listings.services.listing_imports.plan import CREATE, ERRORS_KEPT, UPDATE
+from listings.services.listing_imports.reading import (
+    context_read,
+    rows_plan,
+    table_read,
+)
+from listings.services.listing_imports.runs import INLINE_MAX_ROWS, enqueue, fail
+from refurbishers.models import Refurbisher
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+def listing_import_upload(
+    *, refurbisher: Refurbisher, user, upload: UploadedFile
+) -> ListingImport:
+    """Store the file and start its check: at once for a small file, else in Celery."""
+    if upload.size and upload.size > MAX_FILE_BYTES:
+        raise ListingError(
+            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: "
+            "split it in several files.",
+            field="file",
+        )
+    data = upload.read()
+    listing_import = ListingImport(
+        refurbisher=refurbisher,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        filename=(upload.name or "listings.csv")[-200:],
+        rows_total=max(data.count(b"\n"), 1),
+    )
+    listing_import.file.save("listings.csv", ContentFile(data), save=True)
+    if listing_import.rows_total < INLINE_MAX_ROWS:
+        return listing_import_check(import_id=listing_import.pk)
+    enqueue("listing_import_check", listing_import.pk)
+    return listing_import
+
+
+def listing_import_check(*, import_id: int) -> ListingImport:
+    """The dry run: check every row, count what would change, change nothing.
+
+    A second call (a task delivered twice) finds the import checked and does
+    nothing.
+    """
+    listing_import = ListingImport.objects.select_related("refurbisher").get(
+        pk=import_id
+    )
+    if listing_import.status != ListingImportStatus.CHECKING:
+        return listing_import
+    try:
+        table = table_read(listing_import)
+    except fmt.CsvFileError as error:
+        return fail(listing_import, str(error))
+    ListingImport.objects.filter(pk=import_id).update(
+        rows_total=len(table.rows), rows_done=0
+    )
+
+    def progress(done: int) -> None:
+        ListingImport.objects.filter(pk=import_id).update(rows_done=done)
+
+    context = context_read(listing_import.refurbisher, table, lock=False)
+    plan = rows_plan(table, context, progress=progress)
+    ListingImport.objects.filter(
+        pk=import_id, status=ListingImportStatus.CHECKING
+    ).update(
+        status=ListingImportStatus.CHECKED,
+        rows_total=len(table.rows),
+        rows_done=len(table.rows),
+        rows_valid=len(plan.rows),
+        rows_invalid=len(plan.invalid_rows),
+        errors=plan.errors[:ERRORS_KEPT],
+        # Until applied, these say what applying would do.
+        listings_created=plan.count(CREATE),
+        listings_updated=plan.count(UPDATE),
+        failure="",
+        checked_at=timezone.now(),
+    )
+    listing_import.refresh_from_db()
+    return listing_import

@@ -1,5 +1,5 @@
-"""Reads behind the CSV pages: the listings export, the template's examples,
-the catalog's variant ids, and a refurbisher's imports.
+"""Reads behind the CSV downloads: the listings export, the template's
+examples, and the catalog's variant ids.
 
 The export is one query on a server-side cursor however many listings there
 are: each listing carries its offers as an array, so nothing is fetched per
@@ -11,15 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.core.paginator import Page, Paginator
 from django.db.models import CharField, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 
 from listings import csv_format as fmt
-from listings.models import Listing, ListingImport, Offer, Variant
+from listings.models import Listing, Offer, Variant
 from refurbishers.models import Refurbisher
 
-IMPORTS_PAGE_SIZE = 20
 EXPORT_CHUNK = 2000
 
 
@@ -90,21 +88,3 @@ def catalog_variant_rows() -> Iterator[list[object]]:
             variant.storage_gb or "", variant.colour,
             variant.get_connectivity_display() if variant.connectivity else "",
         ]  # fmt: skip
-
-
-def listing_imports_page(*, refurbisher: Refurbisher, page: str | None) -> Page:
-    """One page of the refurbisher's imports, newest first: two queries."""
-    imports = (
-        ListingImport.objects.filter(refurbisher=refurbisher)
-        .select_related("created_by")
-        .defer("errors")
-        .order_by("-created_at", "-pk")
-    )
-    return Paginator(imports, IMPORTS_PAGE_SIZE).get_page(page)
-
-
-def listing_import_of_refurbisher(
-    *, refurbisher: Refurbisher, import_id: int
-) -> ListingImport | None:
-    """The refurbisher's import, or None (another's is not found either)."""
-    return ListingImport.objects.filter(refurbisher=refurbisher, pk=import_id).first()

@@ -27,12 +27,14 @@ from listings.exceptions import ListingError
 from listings.models import ListingImportStatus
 from listings.selectors.listing_exports import (
     catalog_variant_rows,
-    listing_import_of_refurbisher,
-    listing_imports_page,
     listings_export_markets,
     listings_export_rows,
     template_variants,
     variant_label,
+)
+from listings.selectors.listing_imports import (
+    listing_import_of_refurbisher,
+    listing_imports_page,
 )
 from listings.services.listing_imports import (
     ERRORS_KEPT,

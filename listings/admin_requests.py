@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.template.response import TemplateResponse
 
 from listings.exceptions import ListingError
 from listings.models import DeviceModel, DeviceModelRequest, DeviceModelRequestStatus
@@ -21,9 +19,9 @@ from listings.services.model_requests import (
     device_model_request_decline,
     device_model_request_mark_added,
 )
+from marketplace.admin_actions import action_with_form
 
 QA = "refurbishers.vet_refurbisher"
-ACTION_TEMPLATE = "admin/action_form.html"
 
 
 class MarkAddedForm(forms.Form):
@@ -115,44 +113,27 @@ class DeviceModelRequestAdmin(admin.ModelAdmin):
         submit: str,
         call: Callable[[DeviceModelRequest, dict], DeviceModelRequest],
     ):
-        """Ask for the action's input on its own page, then decide each request."""
-        open_requests = queryset.filter(status=DeviceModelRequestStatus.OPEN)
-        if "apply" in request.POST:
-            form = form_class(request.POST)
-            if form.is_valid():
-                for model_request in queryset.order_by("pk"):
-                    try:
-                        call(model_request, form.cleaned_data)
-                    except ListingError as error:
-                        self.message_user(
-                            request, f"{model_request}: {error.message}", messages.ERROR
-                        )
-                    else:
-                        self.message_user(
-                            request,
-                            f"{model_request}: decided; the refurbisher's owners "
-                            "are told by email.",
-                            messages.SUCCESS,
-                        )
-                return None
-        else:
-            form = form_class()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "subtitle": None,
-            "opts": self.model._meta,
-            "form": form,
-            "queryset": open_requests.select_related("refurbisher")
-            if open_requests.exists()
-            else queryset,
-            "action": request.POST.get("action", ""),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "submit": submit,
-            "media": self.media + form.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, ACTION_TEMPLATE, context)
+        """Ask for the action's input on its own page, then decide each request.
+
+        The page lists (and posts back) the open requests among those chosen,
+        or all of them when none is open.
+        """
+
+        def shown() -> QuerySet:
+            open_requests = queryset.filter(status=DeviceModelRequestStatus.OPEN)
+            if open_requests.exists():
+                return open_requests.select_related("refurbisher")
+            return queryset
+
+        return action_with_form(
+            self, request, queryset.order_by("pk"),
+            form_class=form_class, title=title, submit=submit,
+            run_each=call,
+            done=lambda model_request: "decided; the refurbisher's owners are "
+            "told by email.",
+            refusal=ListingError,
+            shown=shown,
+        )  # fmt: skip
 
     @admin.action(description="Mark added", permissions=["decide"])
     def mark_added(self, request, queryset):

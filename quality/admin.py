@@ -13,19 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from marketplace.admin_actions import action_run_each, action_with_form
 from quality.forms import (
     CHECK_FIELDS,
     NOTES_FIELD,
@@ -48,7 +46,6 @@ from quality.services.trial_reviews import (
     trial_review_verdict,
 )
 
-ACTION_TEMPLATE = "admin/quality/action_form.html"
 Verdict = TrialSaleVerdict
 AGES = (1, 3, 7)
 
@@ -62,42 +59,6 @@ def _when(moment) -> str:
 
 def _reference(review) -> str:
     return review.seller_order.order.reference
-
-
-def _with_form(
-    model_admin: admin.ModelAdmin,
-    request,
-    queryset: QuerySet,
-    *,
-    form_class: type[forms.Form],
-    title: str,
-    submit: str,
-    describe: Callable,
-    run: Callable[[dict], None],
-):
-    """An action's intermediate page asking for its input, then the action."""
-    if "apply" in request.POST:
-        form = form_class(request.POST)
-        if form.is_valid():
-            run(form.cleaned_data)
-            return None
-    else:
-        form = form_class()
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "subtitle": None,
-        "opts": model_admin.model._meta,
-        "form": form,
-        "items": [describe(item) for item in queryset],
-        "pks": [item.pk for item in queryset],
-        "action": request.POST.get("action", ""),
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "submit": submit,
-        "media": model_admin.media + form.media,
-    }
-    request.current_app = model_admin.admin_site.name
-    return TemplateResponse(request, ACTION_TEMPLATE, context)
 
 
 # --- Trial sales -----------------------------------------------------------------
@@ -422,34 +383,22 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark for follow-up", permissions=["change"])
     def mark_follow_up(self, request, queryset):
-        def run(data: dict) -> None:
-            for review in queryset.order_by("created_at", "pk"):
-                try:
-                    trial_review_verdict(
-                        review=review, actor=request.user,
-                        verdict=Verdict.FOLLOW_UP, notes=data["notes"],
-                    )  # fmt: skip
-                except TrialReviewRefused as refusal:
-                    self.message_user(
-                        request,
-                        f"Skipped {_reference(review)}: {refusal.message}",
-                        messages.WARNING,
-                    )
-                else:
-                    self.message_user(
-                        request,
-                        f"{_reference(review)}: marked for follow-up.",
-                        messages.SUCCESS,
-                    )
-
-        return _with_form(
+        return action_with_form(
             self, request, queryset.order_by("created_at", "pk"),
             form_class=FollowUpForm,
             title="Mark trial sales for follow-up",
             submit="Mark for follow-up",
+            run_each=lambda review, data: trial_review_verdict(
+                review=review, actor=request.user,
+                verdict=Verdict.FOLLOW_UP, notes=data["notes"],
+            ),
+            done=lambda review: "marked for follow-up.",
+            refusal=TrialReviewRefused,
+            label=_reference,
+            refused_level=messages.WARNING,
+            refused_prefix="Skipped ",
             describe=lambda r: f"{_reference(r)} ({r.refurbisher}, "
             f"{r.get_verdict_display().lower()})",
-            run=run,
         )  # fmt: skip
 
 
@@ -499,43 +448,38 @@ class SellerReviewAdmin(admin.ModelAdmin):
         return review.answered_at is not None
 
     def _each(self, request, queryset, call: Callable, done: str) -> None:
-        for review in queryset.order_by("pk"):
-            try:
-                call(review)
-            except ReviewRefused as refusal:
-                self.message_user(
-                    request,
-                    f"Review of {review.seller_order.order.reference}: "
-                    f"{refusal.message}",
-                    messages.WARNING,
-                )
-            else:
-                self.log_change(request, review, done)
-                self.message_user(
-                    request,
-                    f"Review of {review.seller_order.order.reference}: {done.lower()}",
-                    messages.SUCCESS,
-                )
+        def call_and_log(review: SellerReview) -> SellerReview:
+            call(review)
+            self.log_change(request, review, done)
+            return review
+
+        action_run_each(
+            self, request, queryset.order_by("pk"),
+            call=call_and_log,
+            done=lambda review: done.lower(),
+            refusal=ReviewRefused,
+            label=lambda review: f"Review of {review.seller_order.order.reference}",
+            refused_level=messages.WARNING,
+        )  # fmt: skip
 
     @admin.action(description="Hide review", permissions=["change"])
     def hide_reviews(self, request, queryset):
-        def run(data: dict) -> None:
-            self._each(
+        queryset = queryset.select_related("seller_order__order", "refurbisher")
+        return action_with_form(
+            self, request, queryset,
+            form_class=HideReviewForm,
+            title="Hide reviews from the public pages and the seller's rating",
+            submit="Hide",
+            run=lambda data: self._each(
                 request, queryset,
                 lambda r: review_hide(
                     review=r, actor=request.user, reason=data["reason"]
                 ),
                 f"Hidden: {data['reason']}",
-            )  # fmt: skip
-
-        return _with_form(
-            self, request, queryset.select_related("seller_order__order"),
-            form_class=HideReviewForm,
-            title="Hide reviews from the public pages and the seller's rating",
-            submit="Hide",
+            ),
+            refusal=ReviewRefused,
             describe=lambda r: f"{r.rating}★ for {r.refurbisher} by {r.author_name}: "
             f"“{Truncator(r.comment).chars(80)}”",
-            run=run,
         )  # fmt: skip
 
     @admin.action(description="Show review again", permissions=["change"])

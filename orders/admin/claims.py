@@ -9,15 +9,14 @@ with the escalated claims first: they are QA's queue.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import Case, IntegerField, QuerySet, When
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from marketplace.admin_actions import BACK_TO_OBJECT, action_with_form
 from orders.models import (
     ClaimPhoto,
     ClaimRemedy,
@@ -33,8 +32,6 @@ from orders.services.claims import (
 )
 
 DECIDE_TEMPLATE = "admin/orders/warrantyclaim/decide.html"
-# Posted by the change page's button: come back to the claim after deciding.
-BACK_TO_OBJECT = "_back_to_object"
 Status = ClaimStatus
 
 
@@ -274,56 +271,16 @@ class WarrantyClaimAdmin(admin.ModelAdmin):
     @admin.action(description="Decide", permissions=["decide"])
     def decide(self, request, queryset: QuerySet):
         """Ask for the decision on its own page, then decide each claim."""
-        if "apply" in request.POST:
-            form = DecideForm(request.POST)
-            if form.is_valid():
-                self._decide_each(request, queryset, form.cleaned_data)
-                return self._after(request, queryset)
-        else:
-            form = DecideForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Decide the warranty claim",
-            "subtitle": None,
-            "opts": self.model._meta,
-            "form": form,
-            "queryset": queryset.order_by("pk"),
-            "action": request.POST.get("action", ""),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "back_to_object": BACK_TO_OBJECT if BACK_TO_OBJECT in request.POST else "",
-            "media": self.media + form.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, DECIDE_TEMPLATE, context)
-
-    def _decide_each(self, request, queryset: QuerySet, data: dict) -> None:
-        for claim in queryset.order_by("pk"):
-            try:
-                claim_decide(
-                    claim=claim,
-                    actor=request.user,
-                    remedy=data["remedy"],
-                    note=data["note"],
-                    refund_amount=data.get("refund_amount"),
-                )
-            except ClaimRefused as refused:
-                self.message_user(
-                    request, f"Claim {claim.pk}: {refused.message}", messages.ERROR
-                )
-            else:
-                self.message_user(
-                    request,
-                    f"Claim {claim.pk}: decided; the shopper and the seller were told.",
-                    messages.SUCCESS,
-                )
-
-    def _after(self, request, queryset: QuerySet):
-        """Back to the claim's page when decided from it; else the list."""
-        if BACK_TO_OBJECT in request.POST and queryset.count() == 1:
-            url = reverse(
-                "admin:orders_warrantyclaim_change",
-                args=[queryset.get().pk],
-                current_app=self.admin_site.name,
-            )
-            return HttpResponseRedirect(url)
-        return None
+        return action_with_form(
+            self, request, queryset.order_by("pk"),
+            form_class=DecideForm,
+            title="Decide the warranty claim",
+            run_each=lambda claim, data: claim_decide(
+                claim=claim, actor=request.user, remedy=data["remedy"],
+                note=data["note"], refund_amount=data.get("refund_amount"),
+            ),
+            done=lambda claim: "decided; the shopper and the seller were told.",
+            refusal=ClaimRefused,
+            label=lambda claim: f"Claim {claim.pk}",
+            template=DECIDE_TEMPLATE,
+        )  # fmt: skip

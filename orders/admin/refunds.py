@@ -13,12 +13,9 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.db.models import QuerySet
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import reverse
 
+from marketplace.admin_actions import action_with_form
 from orders.admin import ReadOnlyAdmin
 from orders.models import Refund, RefundReason, RefundStatus
 from orders.services.refunds import (
@@ -33,8 +30,6 @@ GOODWILL_TEMPLATE = "admin/orders/sellerorder/goodwill_refund.html"
 # sending one again changes it.
 GOODWILL_PERMISSION = "orders.add_refund"
 SEND_AGAIN_PERMISSION = "orders.change_refund"
-# Posted by the seller order page's button: come back to it after.
-BACK_TO_OBJECT = "_back_to_object"
 
 
 @admin.register(Refund)
@@ -158,62 +153,38 @@ def seller_order_goodwill_refund(model_admin, request, queryset: QuerySet):
         return None
     seller_order = queryset.select_related("order", "refurbisher").get()
     order = seller_order.order
-    back = BACK_TO_OBJECT in request.POST
-    if "apply" in request.POST:
-        form = GoodwillRefundForm(request.POST)
-        if form.is_valid():
-            try:
-                refund = refund_issue(
-                    order=order, seller_order=seller_order,
-                    amount=form.cleaned_data["amount"],
-                    reason=RefundReason.GOODWILL, note=form.cleaned_data["note"],
-                    actor=request.user,
-                )  # fmt: skip
-            except RefundRefused as refusal:
-                form.add_error(
-                    refusal.field if refusal.field in form.fields else None,
-                    refusal.message,
-                )
-            else:
-                model_admin.message_user(
-                    request,
-                    f"{order.reference}: refund {refund.pk} of {refund.amount} "
-                    f"{refund.currency} decided; it is sent to the payment provider "
-                    "now and the shopper gets an email.",
-                    messages.SUCCESS,
-                )
-                if back:
-                    return HttpResponseRedirect(
-                        reverse(
-                            "admin:orders_sellerorder_change",
-                            args=[seller_order.pk],
-                            current_app=model_admin.admin_site.name,
-                        )
-                    )
-                return None
-    else:
-        form = GoodwillRefundForm()
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": "Refund part of this order (goodwill)",
-        "subtitle": None,
-        "opts": model_admin.model._meta,
-        "form": form,
-        "seller_order": seller_order,
-        "order": order,
-        "refunds": list(
-            Refund.objects.filter(seller_order=seller_order).order_by("pk")
-        ),
-        "left": refundable_amount(order=order, seller_order=seller_order),
-        "action": request.POST.get("action", ""),
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "back_to_object": BACK_TO_OBJECT if back else "",
-        "media": model_admin.media + form.media,
-    }
-    request.current_app = model_admin.admin_site.name
-    return TemplateResponse(
-        request, GOODWILL_TEMPLATE, context, status=400 if form.errors else 200
-    )
+
+    def issue(data: dict) -> None:
+        refund = refund_issue(
+            order=order, seller_order=seller_order, amount=data["amount"],
+            reason=RefundReason.GOODWILL, note=data["note"], actor=request.user,
+        )  # fmt: skip
+        model_admin.message_user(
+            request,
+            f"{order.reference}: refund {refund.pk} of {refund.amount} "
+            f"{refund.currency} decided; it is sent to the payment provider "
+            "now and the shopper gets an email.",
+            messages.SUCCESS,
+        )
+
+    return action_with_form(
+        model_admin, request, queryset,
+        form_class=GoodwillRefundForm,
+        title="Refund part of this order (goodwill)",
+        run=issue,
+        refusal=RefundRefused,
+        shown=lambda: [seller_order],
+        template=GOODWILL_TEMPLATE,
+        extra_context=lambda: {
+            "seller_order": seller_order,
+            "order": order,
+            "refunds": list(
+                Refund.objects.filter(seller_order=seller_order).order_by("pk")
+            ),
+            "left": refundable_amount(order=order, seller_order=seller_order),
+        },
+        invalid_status=400,
+    )  # fmt: skip
 
 
 def seller_order_goodwill_allowed(request) -> bool:

@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from marketplace.admin_actions import (
+    BACK_TO_OBJECT,
+    action_run_each,
+    action_with_form,
+    back_to_object,
+)
 from refurbishers import services
 from refurbishers.admin_forms import (
     ApproveForm,
@@ -33,11 +35,12 @@ from refurbishers.admin_forms import (
 from refurbishers.exceptions import RefurbisherError
 from refurbishers.models import Refurbisher, RefurbisherStatus
 
-ACTION_TEMPLATE = "admin/refurbishers/refurbisher/action_form.html"
+# The change page (refurbishers.admin.refurbisher) takes BACK_TO_OBJECT from
+# here for its buttons.
+__all__ = ["BACK_TO_OBJECT", "RefurbisherActions"]
+
 VET = "refurbishers.vet_refurbisher"
 SUSPEND = "refurbishers.suspend_refurbisher"
-# Posted by the change page's buttons: come back to the refurbisher after.
-BACK_TO_OBJECT = "_back_to_object"
 Status = RefurbisherStatus
 # The statuses each action starts from, to offer on a refurbisher's page only
 # the actions its status permits (the services check again).
@@ -100,18 +103,6 @@ class RefurbisherActions:
             and (name != "keep_selling" or refurbisher.needs_qa_decision)
         ]
 
-    def _after(self, request, queryset: QuerySet):
-        """Where to go once an action ran: its refurbisher's page, or the list."""
-        if BACK_TO_OBJECT in request.POST and queryset.count() == 1:
-            opts = self.model._meta
-            url = reverse(
-                f"admin:{opts.app_label}_{opts.model_name}_change",
-                args=[queryset.get().pk],
-                current_app=self.admin_site.name,
-            )
-            return HttpResponseRedirect(url)
-        return None
-
     # Running a service for each selected refurbisher.
 
     def _run(
@@ -121,18 +112,11 @@ class RefurbisherActions:
         call: Callable[[Refurbisher], Refurbisher],
         done: Callable[[Refurbisher], str],
     ):
-        for refurbisher in queryset.order_by("pk"):
-            try:
-                changed = call(refurbisher)
-            except RefurbisherError as error:
-                self.message_user(
-                    request, f"{refurbisher}: {error.message}", messages.ERROR
-                )
-            else:
-                self.message_user(
-                    request, f"{refurbisher}: {done(changed)}", messages.SUCCESS
-                )
-        return self._after(request, queryset)
+        action_run_each(
+            self, request, queryset.order_by("pk"),
+            call=call, done=done, refusal=RefurbisherError,
+        )  # fmt: skip
+        return back_to_object(self, request, queryset)
 
     def _with_form(
         self,
@@ -146,28 +130,13 @@ class RefurbisherActions:
         done: Callable[[Refurbisher], str],
     ):
         """Ask for the action's input on its own page, then run it."""
-        if "apply" in request.POST:
-            form = form_class(request.POST)
-            if form.is_valid():
-                data = form.cleaned_data
-                return self._run(request, queryset, lambda r: call(r, data), done)
-        else:
-            form = form_class()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "subtitle": None,
-            "opts": self.model._meta,
-            "form": form,
-            "queryset": queryset.order_by("name"),
-            "action": request.POST.get("action", ""),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "submit": submit,
-            "back_to_object": BACK_TO_OBJECT if BACK_TO_OBJECT in request.POST else "",
-            "media": self.media + form.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, ACTION_TEMPLATE, context)
+        return action_with_form(
+            self, request, queryset.order_by("pk"),
+            form_class=form_class, title=title, submit=submit,
+            run_each=call, done=done, refusal=RefurbisherError,
+            shown=lambda: queryset.order_by("name"),
+            describe=lambda r: f"{r.name} ({r.get_status_display().lower()})",
+        )  # fmt: skip
 
     # Vetting.
 

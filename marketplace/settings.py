@@ -371,6 +371,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "marketplace.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": True,
+    # Client addresses for the per-IP limit: how many proxies in front of the
+    # site add themselves to X-Forwarded-For. 0 (no proxy): the connection's
+    # own address, so a caller cannot pick a fresh address per request.
+    "NUM_PROXIES": int(os.environ.get("API_TRUSTED_PROXIES", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ReMarket API",

@@ -20,3 +20,7 @@ urlpatterns = [
     path("", include("refurbishers.urls")),
     path("", include("listings.urls")),
 ]
+
+# Under /api/ a missing page or a crash answers in the API's error shape.
+handler404 = "marketplace.api.errors.not_found"
+handler500 = "marketplace.api.errors.server_error"

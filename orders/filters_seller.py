@@ -16,7 +16,9 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     """Ordering that ends on the primary key, so pages never repeat or skip rows."""
 
     def filter(self, qs, value):
-        if value in ([], (), {}, "", None):
+        # "ordering=," or "ordering=-" names no field: the default order.
+        value = [param for param in value or () if param.strip("-")]
+        if not value:
             return qs
         ordering = [self.get_ordering_value(param) for param in value]
         last = ordering[-1] if ordering else ""

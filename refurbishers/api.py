@@ -7,8 +7,6 @@ today's sales against the daily cap.
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -17,25 +15,6 @@ from rest_framework.views import APIView
 from marketplace.markets import MARKETS
 from refurbishers.models import RefurbisherStatus
 from refurbishers.selectors import trial_progress
-
-
-class ApiTokenScheme(OpenApiAuthenticationExtension):
-    """Documents the seller key for drf-spectacular (else every view warns).
-
-    Project-wide by nature: it belongs beside ``marketplace.api.schema``; it
-    lives here until that module registers it.
-    """
-
-    target_class = "marketplace.api.authentication.ApiTokenAuthentication"
-    name = "ApiKey"
-
-    def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "rmk_…"}
-
-    def get_security_requirement(self, auto_schema):
-        # The SECURITY setting already names the key on every operation.
-        requirement = {self.name: []}
-        return None if requirement in spectacular_settings.SECURITY else requirement
 
 
 class MarketSerializer(serializers.Serializer):

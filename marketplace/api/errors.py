@@ -11,7 +11,8 @@ when they are about the object's state, 400 when they name a field.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -92,3 +93,25 @@ def api_exception_handler(exc, context):
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         response.data = error_body(code, str(detail))
     return response
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception):
+    """The site's 404 page, or under /api/ the error shape (an API client
+    that mistyped a path must not get a page of HTML)."""
+    if _is_api(request):
+        body = error_body("not_found", "No API endpoint here: see /api/docs/.")
+        return JsonResponse(body, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        body = error_body(
+            "server_error", "Something went wrong on our side; it has been logged."
+        )
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)

@@ -292,9 +292,7 @@ def test_the_owner_removes_a_staff_member(client, shop):
     assert b"does not belong to a refurbisher" in client.get("/seller/").content
 
 
-def test_removing_a_member_revokes_the_api_keys_they_made_and_only_theirs(
-    client, shop
-):
+def test_removing_a_member_revokes_the_api_keys_they_made_and_only_theirs(client, shop):
     owner, refurbisher, staff, _ = shop
     theirs, _ = api_token_create(refurbisher=refurbisher, actor=staff, name="Theirs")
     owners, _ = api_token_create(refurbisher=refurbisher, actor=owner, name="Owner's")

@@ -11,10 +11,12 @@ each batch in one transaction, so a refurbisher is never half written.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TextIO
 
 from django.db import transaction
+from django.utils import timezone
 
 from listings.demo.bulk import ids_reserve, rows_copy, tables_analyze
 from listings.demo.catalog import RefurbisherSpec
@@ -38,6 +40,7 @@ from listings.models import Listing, Offer
 from listings.services import catalog_version_bump, offers_refresh
 from marketplace.progress import ProgressBar
 from orders.demo import demo_orders_seed
+from quality.models import SellerMetrics
 from quality.services.metrics import seller_metrics_compute
 from quality.services.ranking import rank_scores_recompute
 from refurbishers.models import Refurbisher
@@ -113,9 +116,29 @@ def demo_seed(
     demo_seller_tools_seed()
     # Then the sellers' scorecards and the offers' rank scores, so the shop
     # features and explains offers at once (both write only what changed).
-    seller_metrics_compute()
+    scorecards_history_seed()
     rank_scores_recompute()
     return report
+
+
+def scorecards_history_seed(days: int = 90) -> int:
+    """Each day's scorecard over the last ``days`` (as the nightly task would
+    have written them), so the sellers' metrics charts show a history; days
+    already computed are skipped, so a rerun costs one query."""
+    today = timezone.localdate()
+    done = set(
+        SellerMetrics.objects.filter(day__gt=today - dt.timedelta(days=days))
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    missing = [
+        today - dt.timedelta(days=back)
+        for back in range(days - 1, -1, -1)
+        if today - dt.timedelta(days=back) not in done
+    ]
+    for day in missing:
+        seller_metrics_compute(day=day)
+    return len(missing)
 
 
 def _listings_generate(

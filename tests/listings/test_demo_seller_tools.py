@@ -1,14 +1,17 @@
-"""The demo's seller tools: the printed API key works, a model request waits."""
+"""The demo's seller tools: the printed API key works, a model request waits,
+and the sellers' charts have ninety days of scorecards to draw."""
 
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from listings.demo.onboarding import ACTIVE_SELLER
-from listings.demo.seed import demo_seed
+from listings.demo.seed import demo_seed, scorecards_history_seed
 from listings.demo.seller_tools import DEMO_API_KEY, demo_seller_tools_seed
 from listings.models import DeviceModelRequest, DeviceModelRequestStatus
+from quality.models import SellerMetrics
 from refurbishers.models import ApiToken, Refurbisher
 
 pytestmark = pytest.mark.django_db
@@ -37,3 +40,18 @@ def test_the_printed_key_lists_the_active_sellers_listings_and_a_rerun_adds_noth
     assert request.status == DeviceModelRequestStatus.OPEN
     assert demo_seller_tools_seed() == 0
     assert ApiToken.objects.filter(refurbisher=active).count() == 1
+
+
+def test_the_demo_sellers_have_ninety_days_of_scorecards_for_their_charts():
+    demo_seed(listings=60)
+    active = Refurbisher.objects.get(memberships__user__username=ACTIVE_SELLER)
+    days = SellerMetrics.objects.filter(refurbisher=active).values_list(
+        "day", flat=True
+    )
+
+    assert len(days) == 90
+    assert max(days) == timezone.localdate()
+    # The active seller's demo orders started 45 days ago: its figures move.
+    rates = SellerMetrics.objects.filter(refurbisher=active, sales__gt=0)
+    assert rates.values("defect_rate").distinct().count() > 1
+    assert scorecards_history_seed() == 0

@@ -9,12 +9,10 @@ member has gone. Session sign-ins do not reach the seller API: a key does.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 
 from django.contrib.auth.models import AnonymousUser
-from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
@@ -23,8 +21,6 @@ from refurbishers.models import ApiToken
 
 KEY_START = "rmk_"
 INVALID = "This API key is not valid."
-# last_used_at is written at most this often per key, not on every call.
-LAST_USED_EVERY = dt.timedelta(minutes=1)
 
 
 def key_hash(key: str) -> str:
@@ -68,9 +64,10 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(INVALID)
         if token.revoked_at is not None:
             raise exceptions.AuthenticationFailed("This API key was revoked.")
-        now = timezone.now()
-        if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # Imported here: the keys' service builds on this module's key format.
+        from refurbishers.services.api_tokens import api_token_used
+
+        api_token_used(token=token)
         request._request.refurbisher = token.refurbisher
         user = token.created_by if token.created_by_id else AnonymousUser()
         return user, token

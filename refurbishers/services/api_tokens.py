@@ -8,6 +8,7 @@ kept, audited by who and when.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.db import transaction
@@ -67,3 +68,16 @@ def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
         token.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
         token.save(update_fields=["revoked_at", "revoked_by"])
     return token
+
+
+# last_used_at is written at most this often per key, not on every call.
+LAST_USED_EVERY = dt.timedelta(minutes=1)
+
+
+def api_token_used(*, token: ApiToken) -> None:
+    """Note that a key was just used (shown in the dashboard); one UPDATE at
+    most a minute per key, outside any lock, as it is only bookkeeping."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

@@ -3,6 +3,7 @@
 from listings.services.catalog import (
     catalog_version,
     catalog_version_bump,
+    listings_changed,
     offers_refresh,
     variant_search_text_refresh,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "listing_status_set",
     "listing_stock_set",
     "listing_update",
+    "listings_changed",
     "offers_refresh",
     "variant_search_text_refresh",
 ]

@@ -18,9 +18,8 @@ from django.utils import timezone
 
 from listings.exceptions import ListingError
 from listings.models import Listing, ListingStatus, Offer
-from listings.services.catalog import catalog_version_bump, offers_refresh
-from listings.services.editing import _offer_add
-from listings.services.listing import MarketPrice, check_market_prices
+from listings.services.catalog import listings_changed
+from listings.services.listing import MarketPrice, check_market_prices, offer_build
 from marketplace.markets import MARKETS
 from marketplace.money import quantize
 from refurbishers.models import Refurbisher
@@ -105,8 +104,7 @@ def listings_bulk_status_set(
     Listing.objects.filter(pk__in=[listing.pk for listing in changing]).update(
         status=status, updated_at=timezone.now()
     )
-    offers_refresh(listing_ids=[listing.pk for listing in listings])
-    catalog_version_bump()
+    listings_changed(listing_ids=[listing.pk for listing in listings])
     return BulkResult(len(changing), [listing.sku for listing in changing])
 
 
@@ -196,7 +194,7 @@ def listings_bulk_price_change(
         for code, price in changes.items():
             offer = offers.get(listing.pk, {}).get(code)
             if offer is None:
-                _offer_add(listing, code, price)
+                offer_build(listing, code, price).save()
                 moved = True
             elif offer.price_amount != price.amount:
                 offer.price_amount = price.amount
@@ -208,10 +206,7 @@ def listings_bulk_price_change(
     Listing.objects.filter(
         pk__in=[listing.pk for listing, _ in planned], sku__in=changed_skus
     ).update(updated_at=timezone.now())
-    offers_refresh(listing_ids=[listing.pk for listing in listings])
-    # Prices are not copies offers_refresh writes, but they move price floors.
-    from quality.services.ranking import rank_recompute_soon
-
-    rank_recompute_soon()
-    catalog_version_bump()
+    listings_changed(
+        listing_ids=[listing.pk for listing in listings], prices_changed=True
+    )
     return BulkResult(len(changed_skus), changed_skus)

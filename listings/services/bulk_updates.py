@@ -23,7 +23,8 @@ from django.db import transaction
 
 from listings.exceptions import ListingError
 from listings.models import Listing, Offer
-from listings.services.editing import listing_update, listings_changed
+from listings.services.catalog import listings_changed
+from listings.services.editing import listing_update
 from listings.services.listing import (
     MarketPrice,
     check_listing_facts,

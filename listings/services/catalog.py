@@ -149,3 +149,15 @@ def offers_refresh(
 
         rank_recompute_soon()
     return count
+
+
+def listings_changed(*, listing_ids: list[int], prices_changed: bool = False) -> None:
+    """Bring offers, the ranking and cached pages in step with edited listings."""
+    offers_refresh(listing_ids=listing_ids)
+    if prices_changed:
+        # A price is not one of the copies offers_refresh writes, but it moves
+        # the variant's price floor: the ranking must hear of it.
+        from quality.services.ranking import rank_recompute_soon
+
+        rank_recompute_soon()
+    catalog_version_bump()

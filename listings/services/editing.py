@@ -13,11 +13,12 @@ from django.db import transaction
 
 from listings.exceptions import ListingError
 from listings.models import Listing, Offer
-from listings.services.catalog import catalog_version_bump, offers_refresh
+from listings.services.catalog import catalog_version_bump, listings_changed
 from listings.services.listing import (
     MarketPrice,
     check_listing_facts,
     check_market_prices,
+    offer_build,
 )
 from marketplace.markets import MARKETS
 
@@ -94,7 +95,7 @@ def listing_update(
             if offer is not None:
                 offer.delete()  # order lines keep their copy (offer set null)
         elif offer is None:
-            _offer_add(listing, code, price)
+            offer_build(listing, code, price).save()
         elif (offer.price_amount, offer.shipping_amount) != (
             price.amount, price.shipping,
         ):  # fmt: skip
@@ -103,37 +104,6 @@ def listing_update(
     if refresh:
         listings_changed(listing_ids=[listing.pk], prices_changed=bool(prices))
     return listing
-
-
-def listings_changed(*, listing_ids: list[int], prices_changed: bool) -> None:
-    """Bring offers, the ranking and cached pages in step with edited listings."""
-    offers_refresh(listing_ids=listing_ids)
-    if prices_changed:
-        # A price is not one of the copies offers_refresh writes, but it moves
-        # the variant's price floor: the ranking must hear of it.
-        from quality.services.ranking import rank_recompute_soon
-
-        rank_recompute_soon()
-    catalog_version_bump()
-
-
-def _offer_add(listing: Listing, code: str, price: MarketPrice) -> Offer:
-    model = listing.variant.device_model
-    return Offer.objects.create(
-        listing=listing,
-        market=code,
-        price_amount=price.amount,
-        currency=MARKETS[code].currency,
-        shipping_amount=price.shipping,
-        refurbisher=listing.refurbisher,
-        variant=listing.variant,
-        device_model=model,
-        category_id=model.category_id,
-        brand_id=model.brand_id,
-        grade=listing.grade,
-        battery_min_pct=listing.battery_min_pct,
-        warranty_months=listing.warranty_months,
-    )
 
 
 @transaction.atomic

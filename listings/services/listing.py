@@ -17,7 +17,7 @@ from listings.models import (
     Offer,
     Variant,
 )
-from listings.services.catalog import catalog_version_bump, offers_refresh
+from listings.services.catalog import listings_changed
 from marketplace.markets import MARKETS, PLATFORM_WARRANTY_MIN_MONTHS, can_ship
 from refurbishers.models import Refurbisher
 
@@ -65,6 +65,27 @@ def check_market_prices(
                 f"{market.warranty_min_months} months.",
                 field="warranty_months",
             )
+
+
+def offer_build(listing: Listing, code: str, price: MarketPrice) -> Offer:
+    """The listing's offer in market ``code`` (unsaved), with the copies of the
+    listing's facts offers carry; ``offers_refresh`` keeps them in step."""
+    model = listing.variant.device_model
+    return Offer(
+        listing=listing,
+        market=code,
+        price_amount=price.amount,
+        currency=MARKETS[code].currency,
+        shipping_amount=price.shipping,
+        refurbisher=listing.refurbisher,
+        variant=listing.variant,
+        device_model=model,
+        category_id=model.category_id,
+        brand_id=model.brand_id,
+        grade=listing.grade,
+        battery_min_pct=listing.battery_min_pct,
+        warranty_months=listing.warranty_months,
+    )
 
 
 def check_listing_facts(listing: Listing) -> None:
@@ -146,27 +167,10 @@ def listing_create(
         if "listing_unique_sku" in str(error):
             raise duplicate from None
         raise
-    model = variant.device_model
     Offer.objects.bulk_create(
-        Offer(
-            listing=listing,
-            market=code,
-            price_amount=price.amount,
-            currency=MARKETS[code].currency,
-            shipping_amount=price.shipping,
-            refurbisher=refurbisher,
-            variant=variant,
-            device_model=model,
-            category_id=model.category_id,
-            brand_id=model.brand_id,
-            grade=grade,
-            battery_min_pct=battery_min_pct,
-            warranty_months=warranty_months,
-        )
-        for code, price in prices.items()
+        offer_build(listing, code, price) for code, price in prices.items()
     )
-    offers_refresh(listing_ids=[listing.pk])
-    catalog_version_bump()
+    listings_changed(listing_ids=[listing.pk])
     return listing
 
 
@@ -178,8 +182,7 @@ def listing_status_set(*, listing: Listing, status: str) -> Listing:
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     listing.status = status
     listing.save(update_fields=["status", "updated_at"])
-    offers_refresh(listing_ids=[listing.pk])
-    catalog_version_bump()
+    listings_changed(listing_ids=[listing.pk])
     return listing
 
 
@@ -191,7 +194,6 @@ def listing_stock_set(*, listing: Listing, stock: int) -> Listing:
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     listing.stock = stock
     listing.save(update_fields=["stock", "updated_at"])
-    # Pages show how many are left, purchasable or not.
-    offers_refresh(listing_ids=[listing.pk])
-    catalog_version_bump()
+    # Pages show how many are left, purchasable or not (the cache is bumped).
+    listings_changed(listing_ids=[listing.pk])
     return listing

@@ -4,7 +4,7 @@ transaction or none, or discard it.
 The apply re-reads the stored file and checks every row again against the
 data as it is then, inside one transaction with the refurbisher's matching
 listings locked; it applies the rows that passed the check, or nothing.
-Writes are set-based (``writes``), then one ``offers_refresh`` for every
+Writes are set-based (``writes``), then one ``listings_changed`` for every
 listing touched. Its progress goes through a connection of its own
 (``progress``), so the progress bar moves while the data transaction is
 still open and is not rolled back with it.
@@ -21,7 +21,7 @@ from listings import csv_format as fmt
 from listings.demo.bulk import tables_analyze
 from listings.exceptions import ListingError
 from listings.models import Listing, ListingImport, ListingImportStatus, Offer
-from listings.services.catalog import catalog_version_bump, offers_refresh
+from listings.services.catalog import listings_changed
 from listings.services.listing_imports.plan import (
     CREATE,
     ERRORS_KEPT,
@@ -203,14 +203,7 @@ def _apply_in_transaction(
         # seconds); ANALYZE in the transaction counts its own new rows.
         tables_analyze(Listing, Offer)
     if touched:
-        offers_refresh(listing_ids=touched)
-        if priced:
-            # A price is not one of offers_refresh's copies, but it moves the
-            # variant's price floor, which the ranking reads.
-            from quality.services.ranking import rank_recompute_soon
-
-            rank_recompute_soon()
-        catalog_version_bump()
+        listings_changed(listing_ids=touched, prices_changed=priced)
     ListingImport.objects.filter(pk=listing_import.pk).update(
         status=ListingImportStatus.APPLIED,
         rows_done=len(table.rows),

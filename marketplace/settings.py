@@ -180,6 +180,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "marketplace.tasks.heartbeat", "schedule": 60.0},
+    # Emails whose task was lost are handed to Celery again (marketplace.emails).
+    "emails-requeue-due": {
+        "task": "marketplace.tasks.emails_requeue_due",
+        "schedule": 60.0,
+    },
     "shop-pages-warm": {"task": "listings.tasks.shop_pages_warm", "schedule": 30.0},
     "orders-expire": {"task": "orders.tasks.orders_expire", "schedule": 60.0},
     # The trial (refurbishers.tasks): expired checkout holds, capped listings
@@ -315,20 +320,49 @@ STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # tests point it at a f
 PLATFORM_COMMISSION_RATE = Decimal(os.environ.get("PLATFORM_COMMISSION_RATE", "0.10"))
 
 # --- Email ------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get(
+# Every email is written to the outbox (marketplace.emails) in the transaction
+# that decided it, and sent by a Celery task once that commits. Django's
+# EMAIL_BACKEND is the outbox; the EMAIL_BACKEND variable names the backend
+# the task sends with: SMTP when EMAIL_HOST is set, else the console (the
+# worker's output, which `make run` shows).
+EMAIL_BACKEND = "marketplace.email_backend.OutboxBackend"
+EMAIL_DELIVERY_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if os.environ.get("EMAIL_HOST")
     else "django.core.mail.backends.console.EmailBackend",
 )
+if EMAIL_DELIVERY_BACKEND == EMAIL_BACKEND:
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND names the backend that sends the outbox's emails; it cannot "
+        "be the outbox itself."
+    )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# Seconds the SMTP conversation may stall before the try counts as failed
+# (the email's row stays locked meanwhile).
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "ReMarket <hello@remarket.local>"
 )
+# Tries before an email is marked failed for QA; the wait between two tries
+# starts at EMAIL_RETRY_DELAY_SECONDS and doubles each time (at most an hour):
+# with the defaults, the last try is about four hours after the first.
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "10"))
+EMAIL_RETRY_DELAY_SECONDS = int(os.environ.get("EMAIL_RETRY_DELAY_SECONDS", "60"))
+# A pending email due this long ago and still not sent lost its task (never
+# handed over, or its worker died): the periodic sweep hands it over again.
+EMAIL_REQUEUE_AFTER_SECONDS = int(os.environ.get("EMAIL_REQUEUE_AFTER_SECONDS", "300"))
+# On: the process that commits an email sends it itself right after the
+# commit, not through Celery (the unit tests); a failed try waits for the sweep.
+EMAIL_SEND_INLINE = env_bool("EMAIL_SEND_INLINE", False)
+if EMAIL_MAX_ATTEMPTS < 1 or EMAIL_RETRY_DELAY_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "EMAIL_MAX_ATTEMPTS and EMAIL_RETRY_DELAY_SECONDS must be at least 1."
+    )
 
 # --- Search -----------------------------------------------------------------
 SEARCH_PAGE_SIZE = int(os.environ.get("SEARCH_PAGE_SIZE", "24"))

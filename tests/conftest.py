@@ -29,6 +29,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.smtp_server import SmtpServer
+from tests.smtp_server import running as smtp_running
+
 # Playwright's sync API runs an event loop in the test thread; Django refuses
 # ORM calls from such a thread unless told it is fine.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -43,6 +46,9 @@ CACHE_KEY_PREFIX = RUN_ID
 CELERY_TEST_REDIS_DB = 5
 CELERY_QUEUE = RUN_ID
 CELERY_WORKER_NAME = f"{RUN_ID}@{socket.gethostname()}"
+# Tries of an email in the worker before it is failed (see
+# child_process_environment).
+CHILD_EMAIL_MAX_ATTEMPTS = 4
 
 _services_key = pytest.StashKey[dict[str, bool]]()
 
@@ -107,6 +113,9 @@ def pytest_configure(config: pytest.Config) -> None:
     test_db_name = os.environ.get("REMARKET_TEST_DB_NAME")
     if test_db_name:
         settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = test_db_name
+    # Emails: see _emails_through_the_outbox.
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_SEND_INLINE = True
     broker_url = _redis_db_url(settings.REDIS_URL, CELERY_TEST_REDIS_DB)
     settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = broker_url
     app.conf.update(
@@ -157,6 +166,36 @@ def _isolated_cache() -> Iterator[None]:
     yield
 
 
+# --- Email ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _emails_through_the_outbox(django_test_environment) -> None:
+    """Every email goes through the outbox in the tests too.
+
+    Django's test set-up swaps the site's email backend (the outbox) for
+    locmem; this puts the outbox back, so ``send()`` and the apps' helpers
+    write outbox rows as in production. The outbox then sends each row with
+    locmem (``mail.outbox``, pytest-django's ``mailoutbox``) through the same
+    ``email_send`` service as the worker's task, right after the commit and
+    in this process (``EMAIL_SEND_INLINE``): tests read the emails a change
+    sent as soon as it committed. The tests of the delivery itself turn
+    ``EMAIL_SEND_INLINE`` off and watch the session's worker send to
+    ``smtp_server``.
+    """
+    from django.conf import settings
+
+    # Django's teardown_test_environment puts its saved value back at the end.
+    settings.EMAIL_BACKEND = "marketplace.email_backend.OutboxBackend"
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server for the session, where the Celery worker sends."""
+    with smtp_running() as server:
+        yield server
+
+
 # --- Celery -----------------------------------------------------------------
 
 
@@ -165,22 +204,18 @@ def _worker_database_url(database_name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database_name}"))
 
 
-@pytest.fixture(scope="session")
-def celery_worker(
-    django_db_setup, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """Run a real Celery worker on the test database for the whole session.
+def child_process_environment(smtp: SmtpServer) -> dict[str, str]:
+    """The environment of a Django process of ours on the test database.
 
-    The worker is a separate process: it sees only committed rows, so tests
-    whose tasks read the database use ``transactional_db``. Yields the worker's
-    name; the process is stopped by its pid at the end.
+    Its emails are sent (not inline) by SMTP to ``smtp``, tried again after
+    1 s, then 2 s, 4 s, and failed after 4 tries, so the tests of retries
+    take seconds.
     """
     from django.conf import settings
     from django.db import connection
 
     from marketplace.celery import app
 
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "marketplace.settings",
@@ -192,10 +227,39 @@ def celery_worker(
         "CELERY_BROKER_URL": app.conf.broker_url,
         "CELERY_RESULT_BACKEND": app.conf.result_backend,
         "CACHE_KEY_PREFIX": CACHE_KEY_PREFIX,
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": smtp.host,
+        "EMAIL_PORT": str(smtp.port),
+        "EMAIL_USE_TLS": "0",
+        "EMAIL_HOST_USER": "",
+        "EMAIL_HOST_PASSWORD": "",
+        "EMAIL_TIMEOUT": "10",
+        "EMAIL_SEND_INLINE": "0",
+        "EMAIL_RETRY_DELAY_SECONDS": "1",
+        "EMAIL_MAX_ATTEMPTS": str(CHILD_EMAIL_MAX_ATTEMPTS),
     }
-    # The worker uses the servers named above; it owns none of them.
+    # The child uses the servers named above; it owns none of them.
     env.pop("REMARKET_EMBEDDED_POSTGRES", None)
     env.pop("REMARKET_EMBEDDED_REDIS", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup, smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Run a real Celery worker on the test database for the whole session.
+
+    The worker is a separate process: it sees only committed rows, so tests
+    whose tasks read the database use ``transactional_db``. It sends emails to
+    ``smtp_server`` (started first), with the quick retries of
+    ``child_process_environment``. Yields the worker's name; the process is
+    stopped by its pid at the end.
+    """
+    from marketplace.celery import app
+
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    env = child_process_environment(smtp_server)
     command = [
         str(Path(sys.executable).with_name("celery")),
         "-A", "marketplace", "worker",

@@ -1,4 +1,10 @@
-"""Emails when an order is paid: to the shopper, and to each seller of its sale."""
+"""Emails when an order is paid: to the shopper, and to each seller of its sale.
+
+``_send`` is the orders and quality apps' way to write an email: it queues it
+in the outbox (``marketplace.emails``), in the caller's transaction, and the
+email leaves once that commits. Call the ``*_notify`` functions inside the
+transaction of the change they announce.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +12,35 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from marketplace.emails import email_queue
 from marketplace.markets import MARKETS
 from orders.models import Order
 from refurbishers.models import MemberRole
 
 
-def _send(subject: str, template: str, context: dict, to: list[str]) -> int:
+def _send(
+    subject: str, template: str, context: dict, to: list[str], *, key: str = ""
+) -> int:
+    """Queue the email made of ``template`` (.txt and .html); returns 1, or 0
+    when ``key`` (the event it is about) was queued before."""
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=to)
     message.attach_alternative(html, "text/html")
-    return message.send()
+    return email_queue(message=message, kind=template, key=key or None)
+
+
+def order_paid_key_prefix(order_id: int) -> str:
+    """The start of the keys of an order's payment emails (see ``emails_requeue``)."""
+    return f"order-paid:{order_id}:"
 
 
 def order_paid_notify(*, order_id: int) -> int:
-    """Confirm the order to the shopper and tell each refurbisher of its sale."""
+    """Confirm the order to the shopper and tell each refurbisher of its sale.
+
+    Called in the transaction that marks the order paid, so the emails exist
+    exactly when the payment does; keyed, so they are written once.
+    """
     order = Order.objects.prefetch_related(
         "seller_orders__lines", "seller_orders__refurbisher__memberships__user"
     ).get(pk=order_id)
@@ -35,6 +55,7 @@ def order_paid_notify(*, order_id: int) -> int:
         "order_paid_shopper",
         context,
         [order.email],
+        key=order_paid_key_prefix(order.pk) + "shopper",
     )
     for seller_order in order.seller_orders.all():
         owners = [
@@ -48,6 +69,7 @@ def order_paid_notify(*, order_id: int) -> int:
                 "seller_new_order",
                 {**context, "seller_order": seller_order},
                 owners,
+                key=f"{order_paid_key_prefix(order.pk)}seller-order:{seller_order.pk}",
             )
     return sent
 
@@ -82,4 +104,5 @@ def refund_notify(*, refund_id: int) -> int:
         "refund_issued",
         context,
         [order.email],
+        key=f"refund-issued:{refund.pk}",
     )

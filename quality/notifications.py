@@ -1,5 +1,6 @@
 """Emails of the quality app: a failed trial sale and a new review to the seller's
-owners, the seller's answer to the shopper. Sent after commit, plain and short.
+owners, the seller's answer to the shopper. Plain and short; queued in the
+outbox in the change's transaction, sent after it commits.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Emails to a refurbisher's owners when its status changes."""
+"""Emails to a refurbisher's owners when its status changes (through the outbox)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from marketplace.emails import email_queue
 from refurbishers.models import MemberRole, RefurbisherStatusChange
 
 # Statuses an applicant or seller is told about, with the email's subject.
@@ -20,7 +21,10 @@ SUBJECTS = {
 
 
 def status_change_notify(*, change_id: int) -> int:
-    """Email the owners about one status change; returns the emails sent."""
+    """Queue the owners' email about one status change; returns the emails queued.
+
+    Called in the change's transaction: the email leaves once it commits.
+    """
     change = RefurbisherStatusChange.objects.select_related("refurbisher").get(
         pk=change_id
     )
@@ -47,4 +51,8 @@ def status_change_notify(*, change_id: int) -> int:
         subject=f"ReMarket: {subject}", body=text, to=recipients
     )
     message.attach_alternative(html, "text/html")
-    return message.send()
+    return email_queue(
+        message=message,
+        kind="refurbisher_status",
+        key=f"refurbisher-status:{change.pk}",
+    )

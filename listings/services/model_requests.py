@@ -16,6 +16,7 @@ from listings.models import (
     DeviceModelRequest,
     DeviceModelRequestStatus,
 )
+from marketplace.emails import email_queue
 from refurbishers.models import MemberRole, Refurbisher
 
 OPEN_REQUESTS_MAX = 20
@@ -73,7 +74,7 @@ def _decide(request: DeviceModelRequest, actor, **fields) -> DeviceModelRequest:
     request.decided_at = timezone.now()
     request.save(update_fields=[*fields, "decided_by", "decided_at"])
     request_id = request.pk
-    transaction.on_commit(lambda: model_request_decision_notify(request_id=request_id))
+    model_request_decision_notify(request_id=request_id)
     return request
 
 
@@ -104,7 +105,7 @@ def device_model_request_decline(
 
 
 def model_request_decision_notify(*, request_id: int) -> int:
-    """Email the refurbisher's owners QA's decision; returns emails sent."""
+    """Queue the owners' email of QA's decision; returns the emails queued."""
     request = DeviceModelRequest.objects.select_related(
         "refurbisher", "device_model__brand"
     ).get(pk=request_id)
@@ -136,4 +137,8 @@ def model_request_decision_notify(*, request_id: int) -> int:
     message.attach_alternative(
         render_to_string("emails/model_request_decided.html", context), "text/html"
     )
-    return message.send()
+    return email_queue(
+        message=message,
+        kind="model_request_decided",
+        key=f"model-request-decided:{request.pk}",
+    )

@@ -18,6 +18,7 @@ from marketplace.accounts.tokens import (
     confirmation_token_make,
     confirmation_token_read,
 )
+from marketplace.emails import email_queue
 
 
 class AccountError(Exception):
@@ -72,12 +73,16 @@ def user_signup(*, email: str, password: str):
         raise AccountError(
             "An account with this email already exists.", field="email"
         ) from error
-    transaction.on_commit(lambda: confirmation_email_send(user=user))
+    confirmation_email_send(user=user)
     return user
 
 
 def confirmation_email_send(*, user) -> int:
-    """Email ``user`` a link confirming their address (valid for MAX_AGE)."""
+    """Email ``user`` a link confirming their address (valid for MAX_AGE).
+
+    Queued in the outbox (``marketplace.emails``): sent once the caller's
+    transaction commits. A new link each time, so no key.
+    """
     token = confirmation_token_make(user_id=user.pk, email=user.email)
     context = {
         "user": user,
@@ -93,7 +98,7 @@ def confirmation_email_send(*, user) -> int:
     message.attach_alternative(
         render_to_string("emails/account_confirm.html", context), "text/html"
     )
-    return message.send()
+    return email_queue(message=message, kind="account_confirm")
 
 
 @transaction.atomic

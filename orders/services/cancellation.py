@@ -222,8 +222,7 @@ def seller_order_cancel_by_shopper(
         reason=reason, restock=True, refund_reason=RefundReason.SHOPPER_CANCELLED,
         counts_against_seller=False,
     )  # fmt: skip
-    pk = seller_order.pk
-    transaction.on_commit(lambda: seller_order_cancelled_notify(seller_order_id=pk))
+    seller_order_cancelled_notify(seller_order_id=seller_order.pk)
     return seller_order
 
 
@@ -272,8 +271,7 @@ def seller_order_cancel_by_seller(
         refund_reason=RefundReason.SELLER_CANCELLED,
         counts_against_seller=code in SELLER_FAULT_REASONS,
     )  # fmt: skip
-    pk = seller_order.pk
-    transaction.on_commit(lambda: seller_order_cancelled_notify(seller_order_id=pk))
+    seller_order_cancelled_notify(seller_order_id=seller_order.pk)
     return seller_order
 
 

@@ -1,7 +1,8 @@
 """Emails of warranty claims: to the seller's owners, the shopper and QA.
 
-Each is sent once the claim's transaction commits (``orders.services.claims``
-schedules them); each reads the claim again, so it says what was committed.
+Each is queued in the outbox in the claim's transaction
+(``orders.services.claims`` calls them after the change) and leaves once that
+commits; each reads the claim again, so it says what is committed.
 """
 
 from __future__ import annotations
@@ -175,4 +176,5 @@ def claim_reminder_notify(*, claim_id: int) -> int:
         "claim_reminder",
         _context(claim),
         to,
+        key=f"claim-reminder:{claim.pk}",
     )

@@ -383,7 +383,7 @@ def _claim_create(*, warranty, problem, description, photos, actor) -> WarrantyC
         photo.image.save("photo", upload, save=False)
         photo.save()
     claim_id = claim.pk
-    transaction.on_commit(lambda: claim_filed_notify(claim_id=claim_id))
+    claim_filed_notify(claim_id=claim_id)
     return claim
 
 
@@ -444,7 +444,7 @@ def claim_answer(
         fields=("seller_remedy", "seller_message", "refund_amount", "answered_at"),
     )  # fmt: skip
     claim_id = claim.pk
-    transaction.on_commit(lambda: claim_answered_notify(claim_id=claim_id))
+    claim_answered_notify(claim_id=claim_id)
     return claim
 
 
@@ -488,7 +488,7 @@ def claim_accept(
         reason = f"Accepted {offered}"
     _move(claim, Status.ACCEPTED, actor=actor, reason=reason, fields=fields)
     claim_id = claim.pk
-    transaction.on_commit(lambda: claim_accepted_notify(claim_id=claim_id))
+    claim_accepted_notify(claim_id=claim_id)
     return claim
 
 
@@ -529,7 +529,7 @@ def claim_escalate(
         fields=("escalated_at", "escalation_reason"),
     )  # fmt: skip
     claim_id = claim.pk
-    transaction.on_commit(lambda: claim_escalated_notify(claim_id=claim_id))
+    claim_escalated_notify(claim_id=claim_id)
     return claim
 
 
@@ -579,7 +579,7 @@ def claim_decide(
         reason=f"Decided by ReMarket: {decided}. {note}", fields=fields,
     )  # fmt: skip
     claim_id = claim.pk
-    transaction.on_commit(lambda: claim_decided_notify(claim_id=claim_id))
+    claim_decided_notify(claim_id=claim_id)
     return claim
 
 
@@ -610,7 +610,7 @@ def claim_remind(*, claim: WarrantyClaim, at: dt.datetime | None = None) -> bool
         f"{local_words(claim.answer_due_at, claim.refurbisher.time_zone)}",
     )  # fmt: skip
     claim_id = claim.pk
-    transaction.on_commit(lambda: claim_reminder_notify(claim_id=claim_id))
+    claim_reminder_notify(claim_id=claim_id)
     return True
 
 

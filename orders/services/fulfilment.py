@@ -248,8 +248,7 @@ def seller_order_ship(
         reason=f"Shipped with {shown}, tracking {number}",
         fields=("shipped_at", "carrier", "carrier_name", "tracking_number"),
     )  # fmt: skip
-    pk = seller_order.pk
-    transaction.on_commit(lambda: seller_order_shipped_notify(seller_order_id=pk))
+    seller_order_shipped_notify(seller_order_id=seller_order.pk)
     return seller_order
 
 
@@ -279,8 +278,7 @@ def seller_order_deliver(
         fields=("delivered_at", "payable_at"),
     )  # fmt: skip
     warranties_create(seller_order=seller_order, starts_at=now)
-    pk = seller_order.pk
-    transaction.on_commit(lambda: seller_order_delivered_notify(seller_order_id=pk))
+    seller_order_delivered_notify(seller_order_id=seller_order.pk)
     return seller_order
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from marketplace.emails import email_queue
 from marketplace.uploads import JPEG, PNG, WEBP, sniffed_content_type
 from orders.exceptions import MessageRefused
 from orders.models import Message, MessageAuthor, SellerOrder, SellerOrderStatus
@@ -114,7 +115,7 @@ def message_send(
             author=MessageAuthor.SHOPPER,
             answered_at__isnull=True,
         ).update(answered_at=message.created_at or timezone.now())
-    transaction.on_commit(lambda: message_new_notify(message_id=message.pk))
+    message_new_notify(message_id=message.pk)
     return message
 
 
@@ -123,11 +124,15 @@ def _send(subject: str, context: dict, to: list[str]) -> int:
     html = render_to_string("emails/message_new.html", context)
     email = EmailMultiAlternatives(subject=subject, body=text, to=to)
     email.attach_alternative(html, "text/html")
-    return email.send()
+    return email_queue(
+        message=email, kind="message_new", key=f"message:{context['message'].pk}"
+    )
 
 
 def message_new_notify(*, message_id: int) -> int:
     """Tell the other side of the thread that a message arrived (one link).
+
+    Queued in the message's transaction (the outbox sends it after commit).
 
     The shopper gets it at the order's email, with the guest access link when
     the order has no account; a shopper's message goes to every member of the

@@ -142,7 +142,7 @@ def order_payment_succeeded(
         )  # fmt: skip
         if seller_order.sale_slot_reference:
             trial_review_open(seller_order=seller_order)  # QA reviews trial sales
-    transaction.on_commit(lambda: order_paid_notify(order_id=order.pk))
+    order_paid_notify(order_id=order.pk)
     return PaymentOutcome.PAID
 
 

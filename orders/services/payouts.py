@@ -408,7 +408,7 @@ def payout_send(*, payout_id: int) -> Payout:
                 "paid_at", "failure_message",
             ]
         )  # fmt: skip
-        transaction.on_commit(lambda: payout_paid_notify(payout_id=payout_id))
+        payout_paid_notify(payout_id=payout_id)
     return payout
 
 
@@ -435,6 +435,7 @@ def payout_paid_notify(*, payout_id: int) -> int:
         "payout_sent",
         context,
         to,
+        key=f"payout-paid:{payout.pk}",
     )
 
 

@@ -211,7 +211,7 @@ def refund_send(*, refund_id: int) -> Refund:
             # applying it locks the order, and the order comes first.
             session_id = order.payment_session_id
             transaction.on_commit(lambda: _offline_refund_recorded(gateway, session_id))
-        transaction.on_commit(lambda: refund_notify(refund_id=refund_id))
+        refund_notify(refund_id=refund_id)
     return refund
 
 

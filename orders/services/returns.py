@@ -211,9 +211,9 @@ def _move(
     )  # fmt: skip
 
 
-def _on_commit_notify(notify, return_request: ReturnRequest) -> None:
-    pk = return_request.pk
-    transaction.on_commit(lambda: notify(return_id=pk))
+def _notify(notify, return_request: ReturnRequest) -> None:
+    """Queue a return's email in the move's transaction (sent after commit)."""
+    notify(return_id=return_request.pk)
 
 
 # --- The moves ----------------------------------------------------------------------
@@ -277,7 +277,7 @@ def return_request(
         actor=_actor(actor),
         reason=f"Return requested: {ReturnReason(reason).label}",
     )  # fmt: skip
-    _on_commit_notify(return_requested_notify, created)
+    _notify(return_requested_notify, created)
     return created
 
 
@@ -316,7 +316,7 @@ def return_authorise(
         reason="Return instructions sent to the shopper",
         fields=("instructions", "authorised_at"),
     )  # fmt: skip
-    _on_commit_notify(return_authorised_notify, return_request)
+    _notify(return_authorised_notify, return_request)
     return return_request
 
 
@@ -363,7 +363,7 @@ def return_mark_sent_back(
         reason=f"Sent back with {name}, tracking {number}",
         fields=("return_carrier", "return_tracking", "sent_back_at"),
     )  # fmt: skip
-    _on_commit_notify(return_sent_back_notify, return_request)
+    _notify(return_sent_back_notify, return_request)
     return return_request
 
 
@@ -419,7 +419,7 @@ def return_mark_received(
         reason="Received by the seller", fields=("received_at",),
     )  # fmt: skip
     _refund(return_request, actor=actor, why="Refunded on receipt")
-    _on_commit_notify(return_refunded_notify, return_request)
+    _notify(return_refunded_notify, return_request)
     return return_request
 
 
@@ -459,8 +459,8 @@ def return_refund_if_overdue(
         why=f"Refunded automatically: not marked received within "
         f"{settings.RETURN_REFUND_DAYS} days of being sent back",
     )  # fmt: skip
-    _on_commit_notify(return_refunded_notify, return_request)
-    _on_commit_notify(return_auto_refunded_notify, return_request)
+    _notify(return_refunded_notify, return_request)
+    _notify(return_auto_refunded_notify, return_request)
     return True
 
 

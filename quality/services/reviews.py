@@ -143,8 +143,7 @@ def review_write(
             comment=comment,
             editable_until=now + timedelta(days=settings.REVIEW_EDIT_DAYS),
         )
-        pk = review.pk
-        transaction.on_commit(lambda: review_new_notify(review_id=pk))
+        review_new_notify(review_id=review.pk)
     else:
         if now > review.editable_until:
             raise ReviewRefused(
@@ -192,8 +191,7 @@ def review_answer(
     review.answered_by = actor
     review.save(update_fields=["seller_answer", "answered_at", "answered_by"])
     refurbisher_rating_refresh(refurbisher_id=review.refurbisher_id)
-    pk = review.pk
-    transaction.on_commit(lambda: review_answered_notify(review_id=pk))
+    review_answered_notify(review_id=review.pk)
     return review
 
 

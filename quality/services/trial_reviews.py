@@ -161,8 +161,7 @@ def trial_review_verdict(
     )  # fmt: skip
     if verdict == Verdict.FAILED:
         _trial_flag(review, notes)
-        pk = review.pk
-        transaction.on_commit(lambda: trial_sale_failed_notify(review_id=pk))
+        trial_sale_failed_notify(review_id=review.pk)
     return review
 
 

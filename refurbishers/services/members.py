@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from marketplace.emails import email_queue
 from refurbishers.exceptions import RefurbisherError
 from refurbishers.models import (
     ApiToken,
@@ -111,12 +112,12 @@ def invitation_create(*, refurbisher: Refurbisher, actor, email: str) -> Invitat
         invited_by=actor,
         expires_at=now + timedelta(days=INVITATION_DAYS),
     )
-    transaction.on_commit(lambda: invitation_send(invitation_id=invitation.pk))
+    invitation_send(invitation_id=invitation.pk)
     return invitation
 
 
 def invitation_send(*, invitation_id: int) -> int:
-    """Email an invitation's link (HTML and text); returns the emails sent."""
+    """Queue an invitation's email (HTML and text); returns the emails queued."""
     invitation = (
         Invitation.objects.select_related("refurbisher", "invited_by")
         .filter(pk=invitation_id, accepted_at__isnull=True)
@@ -140,7 +141,9 @@ def invitation_send(*, invitation_id: int) -> int:
     message.attach_alternative(
         render_to_string("emails/seller_invitation.html", context), "text/html"
     )
-    return message.send()
+    return email_queue(
+        message=message, kind="seller_invitation", key=f"invitation:{invitation.pk}"
+    )
 
 
 @transaction.atomic

@@ -68,7 +68,7 @@ def _move(
     change = _audit(refurbisher, from_status, to_status, actor, reason)
     # Listings follow the status at once: off the site when not selling.
     offers_refresh(refurbisher_ids=[refurbisher.pk])
-    transaction.on_commit(lambda: status_change_notify(change_id=change.pk))
+    status_change_notify(change_id=change.pk)
     return refurbisher
 
 

@@ -14,7 +14,9 @@ import logging
 
 from django.db import transaction
 
+from marketplace.emails import emails_requeue
 from orders.models import Order, RefundReason
+from orders.notifications import order_paid_key_prefix
 from orders.services.payment import (
     PaymentOutcome,
     order_expire,
@@ -119,16 +121,39 @@ def payment_event_process(event: dict) -> str:
     return "expired" if order_expire(order_id=order.pk) else "unchanged"
 
 
+def _paid_emails_requeue(event: dict) -> int:
+    """Hand over again the payment emails of a success event's order still waiting.
+
+    They were written with the payment, so they exist; but the process that
+    committed them may have died before handing them to Celery. A second
+    delivery of the event sends them now instead of at the next sweep (a
+    task already under way finds them sent and does nothing).
+    """
+    if event.get("type") not in SUCCEEDED:
+        return 0
+    order = _order_for((event.get("data") or {}).get("object") or {})
+    if order is None:
+        return 0
+    return emails_requeue(key_prefix=order_paid_key_prefix(order.pk))
+
+
 @transaction.atomic
 def payment_event_receive(event: dict) -> str:
     """Record an event once and apply it, in one transaction.
 
     The Stripe webhook and the offline test gateway's page both come here: a
-    second delivery of an event id changes nothing ("duplicate"); if applying
-    fails, the record rolls back too and the next delivery is applied.
+    second delivery of an event id changes nothing ("duplicate") but sends
+    its order's payment emails if they are still waiting (so does another
+    event of a payment already applied); if applying fails,
+    the record rolls back too and the next delivery is applied.
     """
     if not event_record(event):
+        _paid_emails_requeue(event)
         return "duplicate"
     result = payment_event_process(event)
     event_mark_processed(event)
+    if result == PaymentOutcome.ALREADY_PAID.value:
+        # Another event of the same payment (intent succeeded after the
+        # session completed): the same reason to look for waiting emails.
+        _paid_emails_requeue(event)
     return result

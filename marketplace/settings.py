@@ -178,6 +178,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 3600
+# The queue tasks are sent to, and the one a worker started without -Q reads:
+# sites (or test runs) sharing one Redis each use their own. Tasks sent by a
+# task (the email sweep hands emails to the sending task) go there too.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# What a task prints (the console email backend's emails under `make run`) is
+# logged as information, not as a warning.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "marketplace.tasks.heartbeat", "schedule": 60.0},
     # Emails whose task was lost are handed to Celery again (marketplace.emails).

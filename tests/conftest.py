@@ -226,6 +226,8 @@ def child_process_environment(smtp: SmtpServer) -> dict[str, str]:
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": app.conf.broker_url,
         "CELERY_RESULT_BACKEND": app.conf.result_backend,
+        # Tasks the child sends (a task sending another) stay on this run's queue.
+        "CELERY_TASK_DEFAULT_QUEUE": CELERY_QUEUE,
         "CACHE_KEY_PREFIX": CACHE_KEY_PREFIX,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": smtp.host,

@@ -8,12 +8,14 @@ so can an in-process test that points ``EMAIL_DELIVERY_BACKEND`` at it.
 ``refuse(address, times=n)`` makes the next ``n`` tries of a message to that
 address fail with ``451 4.3.0`` at the end of DATA, as a busy mail server
 answers (a temporary failure: the sender should try again later); the try
-after them is accepted. Every try is recorded with its time, so tests can
+after them is accepted. ``pause(address, seconds=s)`` answers such messages
+only after ``s`` seconds. Every try is recorded with its time, so tests can
 check how many arrived, when, and what each carried.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -42,9 +44,10 @@ class Try:
 class SmtpServer:
     def __init__(self) -> None:
         self.host = "127.0.0.1"
-        self.port = _free_port()
+        self.port = free_port()
         self._lock = threading.Lock()
         self._refusals: dict[str, int] = {}
+        self._pauses: dict[str, float] = {}
         self._tries: list[Try] = []
         self._controller = Controller(self, hostname=self.host, port=self.port)
 
@@ -54,6 +57,11 @@ class SmtpServer:
         """Refuse the next ``times`` tries of messages to ``address`` (451)."""
         with self._lock:
             self._refusals[address.lower()] = times
+
+    def pause(self, address: str, *, seconds: float) -> None:
+        """Answer messages to ``address`` only after ``seconds`` (a slow server)."""
+        with self._lock:
+            self._pauses[address.lower()] = seconds
 
     def tries_to(self, address: str) -> list[Try]:
         address = address.lower()
@@ -89,6 +97,10 @@ class SmtpServer:
         recipients = tuple(address.lower() for address in envelope.rcpt_tos)
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         with self._lock:
+            pause = max((self._pauses.get(r, 0) for r in recipients), default=0)
+        if pause:
+            await asyncio.sleep(pause)
+        with self._lock:
             refused = [r for r in recipients if self._refusals.get(r, 0) > 0]
             for address in refused:
                 self._refusals[address] -= 1
@@ -113,7 +125,7 @@ class SmtpServer:
         self._controller.stop()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

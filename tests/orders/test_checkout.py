@@ -7,11 +7,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from listings.models import Listing, Offer
 from listings.services import MarketPrice
+from marketplace.models import EmailStatus, OutgoingEmail
 from orders.exceptions import CheckoutRefused
 from orders.models import (
     Order,
@@ -20,6 +21,7 @@ from orders.models import (
     SellerOrderStatus,
     StockReservation,
 )
+from orders.notifications import order_paid_notify
 from orders.services.checkout import CheckoutLine, ShippingAddress, checkout_start
 from orders.services.payment import (
     PaymentOutcome,
@@ -303,3 +305,38 @@ def test_a_paid_order_emails_the_shopper_and_each_seller(
     seller = next(m for m in mailoutbox if m.to == [owner_email])
     assert "new order" in seller.subject
     assert "8 rue Oberkampf" in seller.body
+    # Through the outbox, keyed by the payment: told twice, it queues nothing more.
+    trial_sale = order.seller_orders.get(refurbisher=refurbisher)
+    paid_emails = OutgoingEmail.objects.filter(
+        key__startswith=f"order-paid:{order.pk}:"
+    )
+    assert sorted(paid_emails.values_list("key", "status")) == [
+        (f"order-paid:{order.pk}:seller-order:{trial_sale.pk}", EmailStatus.SENT),
+        (f"order-paid:{order.pk}:shopper", EmailStatus.SENT),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert order_paid_notify(order_id=order.pk) == 0
+    assert paid_emails.count() == 2 and len(mailoutbox) == 2
+
+
+@pytest.mark.django_db
+def test_the_payment_emails_exist_exactly_when_the_payment_does(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    order = start((fr_listing(price="300.00"), 1))
+    paid_emails = OutgoingEmail.objects.filter(key=f"order-paid:{order.pk}:shopper")
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        order_payment_succeeded(order_id=order.pk, amount_minor=30000, currency="EUR")
+        # Written in the payment's transaction, not after it.
+        assert paid_emails.get().status == EmailStatus.PENDING
+        raise RuntimeError("the delivery's transaction fails after the payment")
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert not paid_emails.exists()
+    assert mailoutbox == []

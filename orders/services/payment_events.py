@@ -144,8 +144,8 @@ def payment_event_receive(event: dict) -> str:
     The Stripe webhook and the offline test gateway's page both come here: a
     second delivery of an event id changes nothing ("duplicate") but sends
     its order's payment emails if they are still waiting (so does another
-    event of a payment already applied); if applying fails,
-    the record rolls back too and the next delivery is applied.
+    event of a payment already applied); if applying fails, the record rolls
+    back too and the next delivery is applied.
     """
     if not event_record(event):
         _paid_emails_requeue(event)

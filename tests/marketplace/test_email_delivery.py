@@ -18,7 +18,7 @@ from marketplace.emails import email_send_again
 from marketplace.models import EmailStatus, OutgoingEmail
 from marketplace.tasks import ping
 from tests.conftest import CHILD_EMAIL_MAX_ATTEMPTS
-from tests.marketplace.test_emails import _sign_up, address
+from tests.marketplace.test_emails import address, sign_up
 from tests.refurbishers.builders import qa_user_make
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,7 +54,7 @@ def test_an_email_refused_twice_arrives_once_after_backoff_and_the_change_stays(
     to = address()
     smtp_server.refuse(to, times=2)
 
-    response = _sign_up(client, to)
+    response = sign_up(client, to)
 
     # The mail server was not even asked during the request.
     assert response.status_code == 302
@@ -82,7 +82,7 @@ def test_an_email_refused_every_time_fails_for_qa_who_sends_it_again_once(
     to = address()
     smtp_server.refuse(to, times=1000)
 
-    assert _sign_up(client, to).status_code == 302
+    assert sign_up(client, to).status_code == 302
 
     email = OutgoingEmail.objects.get(to=[to])
     wait_until(

@@ -372,7 +372,7 @@ class TestSendAgain:
 # --- Requests ------------------------------------------------------------------
 
 
-def _sign_up(client, email: str):
+def sign_up(client, email: str):
     return client.post(
         reverse("accounts:signup"),
         {"email": email, "password": "plum-orchard-kettle-93", "next": "/"},
@@ -388,7 +388,7 @@ class TestRequests:
         smtp.refuse(to, times=1)
 
         with django_capture_on_commit_callbacks(execute=True):
-            response = _sign_up(client, to)
+            response = sign_up(client, to)
 
         assert response.status_code == 302
         assert get_user_model().objects.filter(email=to).exists()
@@ -404,7 +404,7 @@ class TestRequests:
         to = address()
 
         with django_capture_on_commit_callbacks(execute=True):
-            response = _sign_up(client, to)
+            response = sign_up(client, to)
 
         assert response.status_code == 302
         email = OutgoingEmail.objects.get(to=[to])

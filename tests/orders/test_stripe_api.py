@@ -113,8 +113,11 @@ def test_a_session_is_created_with_minor_units_currency_metadata_and_key(fake_st
 
 def test_a_retry_with_the_same_key_returns_the_same_session(fake_stripe):
     """A double click or a retried request never opens a second session."""
-    first = stripe_api.checkout_session_create(**_session_args())
-    again = stripe_api.checkout_session_create(**_session_args())
+    # One set of arguments, as a retry sends: the expiry must not move between
+    # the two calls when they straddle a second.
+    args = _session_args()
+    first = stripe_api.checkout_session_create(**args)
+    again = stripe_api.checkout_session_create(**args)
 
     assert again == first
     assert len(fake_stripe.sessions) == 1
@@ -122,12 +125,13 @@ def test_a_retry_with_the_same_key_returns_the_same_session(fake_stripe):
 
 
 def test_the_same_key_with_another_body_is_refused_as_stripe_does(fake_stripe):
-    stripe_api.checkout_session_create(**_session_args())
+    args = _session_args()
+    stripe_api.checkout_session_create(**args)
     changed = _lines()
     changed[0]["unit_amount_minor"] = 100
 
     with pytest.raises(PaymentProviderError, match="same parameters"):
-        stripe_api.checkout_session_create(**_session_args(lines=changed))
+        stripe_api.checkout_session_create(**{**args, "lines": changed})
 
     assert len(fake_stripe.sessions) == 1
     assert fake_stripe.requests[-1].status == 400

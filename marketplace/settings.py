@@ -13,37 +13,34 @@ from django.core.exceptions import ImproperlyConfigured
 
 from marketplace import embedded
 from marketplace.markets import MARKETS
+from marketplace.startup import (
+    DEV_SECRET_KEY,
+    env_bool,
+    env_list,
+    production_refusals,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [
-        item.strip()
-        for item in os.environ.get(name, default).split(",")
-        if item.strip()
-    ]
-
-
 DEBUG = env_bool("DEBUG", True)
 
-_DEV_SECRET = "django-insecure-remarket-local-development-only"
-SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+# Production fails closed: with DEBUG off, a missing secret, payment key or
+# server is a refusal to start, never a development default (see startup.py).
+if not DEBUG and (refusals := production_refusals(os.environ)):
+    raise ImproperlyConfigured(
+        "ReMarket does not start with DEBUG off until these are fixed:\n- "
+        + "\n- ".join(refusals)
+    )
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
-# No DATABASE_URL / REDIS_URL: run the embedded servers (see marketplace/embedded.py).
-embedded.ensure_services()
+# Development only: with no DATABASE_URL / REDIS_URL, run the embedded servers
+# (see marketplace/embedded.py). With DEBUG off both URLs were required above.
+if DEBUG:
+    embedded.ensure_services()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -312,6 +309,10 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # tests point it at a fake
+# The offline test gateway (orders.payment_gateway) runs whenever no
+# STRIPE_SECRET_KEY is set; with DEBUG off only if PAYMENTS_OFFLINE says so
+# (checked at start-up, see startup.py). Every page then says no money moves.
+PAYMENTS_OFFLINE = env_bool("PAYMENTS_OFFLINE", False)
 PLATFORM_COMMISSION_RATE = Decimal(os.environ.get("PLATFORM_COMMISSION_RATE", "0.10"))
 
 # --- Email ------------------------------------------------------------------

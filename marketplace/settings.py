@@ -302,7 +302,20 @@ if DEFAULT_MARKET not in MARKETS:
     raise ImproperlyConfigured(
         f"DEFAULT_MARKET must be one of {', '.join(MARKETS)}, not {DEFAULT_MARKET!r}."
     )
+
+# --- Health -----------------------------------------------------------------
+# /healthz is public liveness (the process answers, nothing else). /readyz
+# checks the database, Redis and a Celery worker and reports beat's heartbeat,
+# for operators only: a request with the header X-Health-Token: HEALTH_TOKEN,
+# or, with DEBUG on, one from this machine (127.0.0.1, ::1). With DEBUG off a
+# local proxy makes every request look local, so only the token counts; with
+# no token set, nobody gets the details.
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "").strip()
+# Seconds /readyz waits for a Celery worker's answer before reporting it down.
 HEALTHZ_CELERY_TIMEOUT = float(os.environ.get("HEALTHZ_CELERY_TIMEOUT", "3"))
+# Seconds a worker's answer is reused: a burst of /readyz calls sends one
+# probe through the broker, not one each, so it cannot tie up the web workers.
+HEALTH_CELERY_CACHE_SECONDS = int(os.environ.get("HEALTH_CELERY_CACHE_SECONDS", "5"))
 
 # --- Payments ---------------------------------------------------------------
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
@@ -346,6 +359,8 @@ SECURE_HSTS_SECONDS = int(
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# Probes of load balancers and orchestrators speak plain HTTP to the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -184,6 +184,38 @@ def test_debug_on_still_starts_the_embedded_servers_for_development(tmp_path):
     assert (var_dir / "redis" / "redis.log").exists()  # it ran, then stopped
 
 
+def test_check_deploy_with_production_values_is_clean(tmp_path):
+    for values in (production(), production(BEHIND_TLS_PROXY="1")):
+        completed = manage(
+            tmp_path, values, "check", "--deploy", "--fail-level", "DEBUG"
+        )
+
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert completed.stdout.strip() == (
+            "System check identified no issues (0 silenced)."
+        )
+
+
+def _setting(tmp_path: Path, values: dict[str, str], name: str) -> str:
+    completed = manage(
+        tmp_path,
+        values,
+        "shell",
+        "--no-imports",
+        "-c",
+        f"from django.conf import settings; print(repr(settings.{name}))",
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.strip()
+
+
+def test_x_forwarded_proto_is_trusted_only_behind_a_declared_tls_proxy(tmp_path):
+    assert _setting(tmp_path, production(), "SECURE_PROXY_SSL_HEADER") == "None"
+    assert _setting(
+        tmp_path, production(BEHIND_TLS_PROXY="1"), "SECURE_PROXY_SSL_HEADER"
+    ) == repr(("HTTP_X_FORWARDED_PROTO", "https"))
+
+
 def test_the_docker_images_collectstatic_step_passes_the_start_up_checks(tmp_path):
     """The image sets DEBUG=0; its build step gives collectstatic placeholders.
 

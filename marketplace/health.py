@@ -26,7 +26,7 @@ from django.utils import timezone
 from marketplace.tasks import ping
 
 CELERY_ANSWER_KEY = "health:celery:answer"  # fresh for a few seconds
-CELERY_LAST_KEY = "health:celery:last"  # the last answer, however old
+CELERY_LAST_KEY = "health:celery:last"  # kept a probe's time longer
 CELERY_PROBING_KEY = "health:celery:probing"  # one probe at a time
 _WAIT_STEP = 0.05
 
@@ -70,8 +70,11 @@ def _celery_probe() -> dict:
     """Send one probe, keep its answer for the calls of the next few seconds."""
     result = _timed(_celery_round_trip)
     result["checked_at"] = timezone.now().isoformat()
-    cache.set(CELERY_ANSWER_KEY, result, settings.HEALTH_CELERY_CACHE_SECONDS)
-    cache.set(CELERY_LAST_KEY, result, None)
+    fresh_for = settings.HEALTH_CELERY_CACHE_SECONDS
+    cache.set(CELERY_ANSWER_KEY, result, fresh_for)
+    # While the next probe runs, callers get this one rather than wait.
+    probe_time = math.ceil(settings.HEALTHZ_CELERY_TIMEOUT) + 1
+    cache.set(CELERY_LAST_KEY, result, fresh_for + probe_time)
     return result
 
 
@@ -79,7 +82,8 @@ def _celery() -> dict:
     """A worker's answer: a recent one from the cache, or a new probe.
 
     Only the call that takes the probing key sends a probe. The others meanwhile
-    report the last answer, or the first time wait for the probe's.
+    report the previous answer if it is no older than a probe's time past the
+    window, or else wait for the probe's.
     """
     answer = cache.get(CELERY_ANSWER_KEY)
     if answer is not None:

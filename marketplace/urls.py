@@ -6,6 +6,7 @@ from orders.views.webhook import stripe_webhook
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("market/", views.market_choose, name="market-choose"),
     path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
     path("admin/", admin.site.urls),

@@ -1,16 +1,29 @@
 from django.http import HttpResponseRedirect, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from marketplace.health import service_health
+from marketplace.health import readiness_allowed, service_health
 from marketplace.markets import get_market
 from marketplace.middleware import MARKET_COOKIE
 
 
 @never_cache
 def healthz(request):
-    """Report database, Redis and Celery health as JSON (503 when any is down)."""
+    """Liveness: the process answers. Public, and touches no other service."""
+    return JsonResponse({"ok": True})
+
+
+@never_cache
+def readyz(request):
+    """Readiness for operators: database, Redis, a Celery worker (503 if down)."""
+    if not readiness_allowed(request):
+        message = gettext(
+            "The readiness details are for operators: send the header "
+            "X-Health-Token with the HEALTH_TOKEN of this installation."
+        )
+        return JsonResponse({"error": message}, status=403)
     health = service_health()
     return JsonResponse(health, status=200 if health["ok"] else 503)
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: real PostgreSQL, Redis and Celery worker, and browser plumbing.
+"""Shared fixtures: real PostgreSQL, Redis and Celery worker (browser: browser.py).
 
 Settings start the embedded PostgreSQL and Redis when ``DATABASE_URL`` and
 ``REDIS_URL`` are unset (``marketplace.embedded``), or join them when they
@@ -51,6 +51,9 @@ CELERY_WORKER_NAME = f"{RUN_ID}@{socket.gethostname()}"
 CHILD_EMAIL_MAX_ATTEMPTS = 4
 
 _services_key = pytest.StashKey[dict[str, bool]]()
+
+# The browser tests: which Chromium they launch, or why they are skipped.
+pytest_plugins = ["tests.browser"]
 
 
 def _launch_environment() -> dict[str, str] | None:
@@ -309,25 +312,3 @@ def _stop_process(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
-
-
-# --- Browser ----------------------------------------------------------------
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    """Launch the system Chromium (Playwright's download host is out of reach)."""
-    args = list(CHROMIUM_ARGS)
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")  # Chromium refuses to sandbox as root
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": args}

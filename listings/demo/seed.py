@@ -12,7 +12,7 @@ each batch in one transaction, so a refurbisher is never half written.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.db import transaction
@@ -61,6 +61,10 @@ class SeedReport:
     listings_created: int = 0
     offers_created: int = 0
     seller_orders_created: int = 0
+    # Passwords set by this run, by username, and a random API key made by it
+    # (printed once by seed_demo; a production seed's are never stored).
+    passwords: dict[str, str] = field(default_factory=dict)
+    api_key: str | None = None
 
 
 @transaction.atomic
@@ -87,11 +91,16 @@ def demo_seed(
     listings: int = DEFAULT_LISTINGS,
     seed: int = DEFAULT_SEED,
     progress_stream: TextIO | None = None,
+    published: bool = True,
 ) -> SeedReport:
-    """Load the demo data with ``listings`` listings in all; safe to run again."""
+    """Load the demo data with ``listings`` listings in all; safe to run again.
+
+    ``published``: the logins and the API key printed in the README
+    (development). Off, they get random secrets, returned in the report.
+    """
     report = SeedReport()
     # First the logins: QA vets the demo refurbishers, two of them own one.
-    demo_logins_ensure()
+    report.passwords = demo_logins_ensure(published=published)
     catalog, report.catalog_rows_written = catalog_load()
     specs = refurbisher_plan(listings=listings, seed=seed)
     refurbishers = refurbishers_load(specs)
@@ -113,7 +122,7 @@ def demo_seed(
         catalog_version_bump()
     # Orders last: they buy the listings just made (through the services).
     report.seller_orders_created = demo_orders_seed()
-    demo_seller_tools_seed()
+    report.api_key = demo_seller_tools_seed(published=published).new_key
     # Then the sellers' scorecards and the offers' rank scores, so the shop
     # features and explains offers at once (both write only what changed).
     scorecards_history_seed()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -376,9 +377,18 @@ def partners_load(specs: list[RefurbisherSpec]) -> dict[str, Refurbisher]:
 
 
 @transaction.atomic
-def demo_logins_ensure() -> None:
-    """Create the demo logins, or put back their password and rights."""
+def demo_logins_ensure(*, published: bool = True) -> dict[str, str]:
+    """Create the demo logins, or put back their rights; return new passwords.
+
+    ``published`` (development): each login gets the password printed in the
+    README, put back if it changed. Otherwise (a production database seeded
+    on purpose) a login gets a random password when it is new or still has a
+    published or unusable one; a password someone chose is kept. Returns
+    ``{username: password}`` for each password set now (random ones are not
+    stored anywhere else: the caller prints them once).
+    """
     user_model = get_user_model()
+    passwords = {}
     for login in DEMO_LOGINS:
         staff = login.username in DEMO_SUPERUSERS
         wanted = {
@@ -394,8 +404,21 @@ def demo_logins_ensure() -> None:
             username=login.username, defaults=wanted
         )
         diff = [name for name, value in wanted.items() if getattr(user, name) != value]
-        if created or diff or not user.check_password(login.password):
+        if published:
+            password = None if user.check_password(login.password) else login.password
+        elif (
+            created
+            or not user.has_usable_password()
+            or user.check_password(login.password)
+        ):
+            password = secrets.token_urlsafe(12)
+        else:
+            password = None
+        if created or diff or password:
             for name, value in wanted.items():
                 setattr(user, name, value)
-            user.set_password(login.password)
+            if password:
+                user.set_password(password)
+                passwords[login.username] = password
             user.save()
+    return passwords

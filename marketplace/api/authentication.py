@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import exceptions
@@ -25,6 +26,12 @@ INVALID = "This API key is not valid."
 
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def key_generate() -> tuple[str, str]:
+    """A new random key and its prefix: ``(prefix, "rmk_<prefix>_<secret>")``."""
+    prefix = secrets.token_hex(6)  # 12 characters, shown in the list
+    return prefix, f"{KEY_START}{prefix}_{secrets.token_urlsafe(32)}"
 
 
 def key_prefix(key: str) -> str | None:

@@ -28,6 +28,10 @@ from orders.views.orders import order_access_grant, order_access_granted
 SESSION_DETAILS = "checkout_details"
 # The shopper's last unpaid checkout, released if they start another.
 SESSION_PENDING_ORDER = "checkout_order_id"
+# Offline payments this browser started: only it may pay or fail them on the
+# test-payment page (an emailed order link does not open that page).
+SESSION_TEST_PAYMENTS = "checkout_test_payments"
+MAX_TEST_PAYMENTS = 10
 PAYMENT_FAILED_MESSAGE = (
     "Your payment did not go through; nothing was charged. Try again."
 )
@@ -169,6 +173,8 @@ def checkout_pay_view(request):
     request.session[SESSION_PENDING_ORDER] = order.pk
     try:
         url = checkout_pay(order, request.build_absolute_uri("/"))
+        if order.payment_provider == "offline":
+            _test_payment_started(request, order.payment_session_id)
     except PaymentProviderError:
         request.session.pop(SESSION_PENDING_ORDER, None)
         return _render_review(
@@ -179,10 +185,27 @@ def checkout_pay_view(request):
     return redirect(url)
 
 
-def _test_payment_order(session_id: str) -> Order:
-    """The order paid through this offline session; 404 without the test gateway."""
+def _test_payment_started(request, session_id: str) -> None:
+    started = [s for s in _test_payments_started(request) if s != session_id]
+    request.session[SESSION_TEST_PAYMENTS] = [*started, session_id][-MAX_TEST_PAYMENTS:]
+
+
+def _test_payments_started(request) -> list[str]:
+    started = request.session.get(SESSION_TEST_PAYMENTS, [])
+    return [s for s in started if isinstance(s, str)]
+
+
+def _test_payment_order(request, session_id: str) -> Order:
+    """The order paid through this offline session; 404 without the test gateway.
+
+    Only the browser session that started the checkout may see the page: anyone
+    else, even with the order's emailed link, gets the same 404 as for a
+    session that does not exist.
+    """
     if payment_gateway().moves_money:
         raise Http404("There is no test payment page with real payments.")
+    if session_id not in _test_payments_started(request):
+        raise Http404("No such payment.")
     order = (
         Order.objects.filter(payment_provider="offline", payment_session_id=session_id)
         .prefetch_related("seller_orders__refurbisher")
@@ -196,7 +219,7 @@ def _test_payment_order(session_id: str) -> Order:
 @require_http_methods(["GET", "HEAD", "POST"])
 def test_payment(request, session_id: str):
     """The offline gateway's payment page: pay or fail, no real money moves."""
-    order = _test_payment_order(session_id)
+    order = _test_payment_order(request, session_id)
     if order.status != OrderStatus.PENDING_PAYMENT:
         if order.status == OrderStatus.PAID and order.pk in order_access_granted(
             request

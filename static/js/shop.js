@@ -109,10 +109,18 @@
     });
   }
 
+  /* Buttons marked data-print print the page (the CSP allows no onclick=""). */
+  function printButtons() {
+    document.querySelectorAll("button[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
   ready(function () {
     autoSubmit();
     openFiltersOnDesktop();
     menus();
     suggestions();
+    printButtons();
   });
 })();

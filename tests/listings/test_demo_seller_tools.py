@@ -38,7 +38,7 @@ def test_the_printed_key_lists_the_active_sellers_listings_and_a_rerun_adds_noth
     assert listings.json()["count"] == active.listings.count() > 0
     request = DeviceModelRequest.objects.get(refurbisher=active)
     assert request.status == DeviceModelRequestStatus.OPEN
-    assert demo_seller_tools_seed() == 0
+    assert demo_seller_tools_seed().written == 0
     assert ApiToken.objects.filter(refurbisher=active).count() == 1
 
 

@@ -17,7 +17,8 @@ def test_the_api_page_links_to_documentation_that_opens_without_a_key(client):
     assert 'href="/api/docs/"' in page
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
-    assert b"/api/schema/" in docs.content
+    assert b"swagger-ui" in docs.content
+    assert b"/api/schema/" in client.get("/api/docs/?script=").content
 
 
 def test_an_unknown_section_is_a_404(client):

@@ -471,6 +471,27 @@ class TestTestPayment:
         order.refresh_from_db()
         assert order.status == OrderStatus.PAID
 
+    def test_another_browser_cannot_open_pay_or_fail_an_open_payment(self, two_sellers):
+        client = shopper()
+        order = start_payment(client, two_sellers)
+        url = f"/checkout/test-payment/{order.payment_session_id}/"
+        other = shopper()
+        # Even holding the order's emailed link (its access grant).
+        granted = shopper()
+        assert granted.get(f"/orders/access/{order.access_token}/").status_code == 302
+
+        for browser in (other, granted):
+            assert browser.get(url).status_code == 404
+            assert browser.post(url, {"outcome": "paid"}).status_code == 404
+            assert browser.post(url, {"outcome": "failed"}).status_code == 404
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PENDING_PAYMENT
+
+        # The browser that started the checkout still pays.
+        assert client.post(url, {"outcome": "paid"}).status_code == 302
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PAID
+
     def test_a_strange_outcome_is_refused(self, two_sellers):
         client = shopper()
         order = start_payment(client, two_sellers)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from orders.models import Carrier, OrderLine, Warranty
@@ -122,7 +124,12 @@ class TestCertificate:
         assert f"{warranty.starts_at:%-d %B %Y}" in page
         assert f"{warranty.ends_at:%-d %B %Y}" in page
         assert "Liquid damage" in page and "Accidental damage" in page
-        assert "@media print" in page and ".site-header" in page
+        # Printable without the site's chrome, from a stylesheet (the CSP
+        # allows no inline <style>).
+        assert "css/warranty-certificate.css" in page
+        printable = finders.find("css/warranty-certificate.css")
+        css = Path(printable).read_text()
+        assert "@media print" in css and ".site-header" in css
 
     def test_an_unknown_token_is_a_404(self, db):
         assert shopper().get("/warranty/not-a-token/").status_code == 404

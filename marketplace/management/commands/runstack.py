@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+from django.utils.translation import gettext
 
 from marketplace import embedded
 
@@ -160,6 +161,10 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=1)
         if options["no_seed"]:
             self._say("Skipping the demo data (--no-seed).")
+        elif not settings.DEBUG:
+            # Its published logins exist only in development (seed_demo says how
+            # to seed a production database on purpose).
+            self._say(gettext("DEBUG is off: no demo data is loaded."))
         elif "seed_demo" in get_commands():
             self._say("Loading the demo data (seed_demo)…")
             call_command("seed_demo")
@@ -312,10 +317,13 @@ class Command(BaseCommand):
 
     def _get(self, path: str, timeout: float) -> tuple[int, bytes]:
         # Say it came through HTTPS, so that with DEBUG=0 the SSL redirect does
-        # not send the probe to an https:// address nobody serves.
+        # not send the probe to an https:// address nobody serves; and show the
+        # health token, which /readyz asks for when DEBUG is off.
+        headers = {"X-Forwarded-Proto": "https"}
+        if settings.HEALTH_TOKEN:
+            headers["X-Health-Token"] = settings.HEALTH_TOKEN
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}",
-            headers={"X-Forwarded-Proto": "https"},
+            f"http://127.0.0.1:{self.port}{path}", headers=headers
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -324,7 +332,12 @@ class Command(BaseCommand):
             return error.code, error.read()
 
     def _wait_until_up(self, timeout: float = 120.0) -> bool:
-        """Wait until the site answers and /healthz is ok (or say why not)."""
+        """Wait until /healthz answers and /readyz is ok (or say why not).
+
+        /healthz says the web server is alive; /readyz checks the database,
+        Redis and a Celery round trip, and answers this machine with DEBUG on,
+        or anyone with HEALTH_TOKEN.
+        """
         deadline = time.monotonic() + timeout
         answered = False
         health: dict | None = None
@@ -339,18 +352,27 @@ class Command(BaseCommand):
                 return False
             try:
                 if not answered:
-                    self._get("/", timeout=5)
-                    answered = True
-                status, body = self._get("/healthz", timeout=10)
+                    # Liveness first: exempt from the HTTPS redirect, no services.
+                    answered = self._get("/healthz", timeout=5)[0] == 200
+                status, body = self._get("/readyz", timeout=10)
                 health = json.loads(body) if body.startswith(b"{") else None
                 if status == 200 and health and health.get("ok"):
+                    return True
+                if status == 403:
+                    self._say(
+                        gettext(
+                            "The site answers; /readyz needs HEALTH_TOKEN with "
+                            "DEBUG off, so the services are not checked."
+                        ),
+                        error=True,
+                    )
                     return True
             except (OSError, ValueError):
                 pass
             self.stop_requested.wait(0.5)
         if answered and not self.stop_requested.is_set():
             self._say(
-                f"WARNING: the site answers but /healthz is not ok: {health}",
+                f"WARNING: the site answers but /readyz is not ok: {health}",
                 error=True,
             )
             return True
@@ -422,7 +444,8 @@ class Command(BaseCommand):
             from listings.demo import DEMO_LOGINS
         except ImportError:
             DEMO_LOGINS = []
-        if DEMO_LOGINS:
+        # The published demo logins exist only in development.
+        if DEMO_LOGINS and settings.DEBUG:
             lines.append("Demo logins (role: username / password):")
             width = max(len(role) for role, _, _ in DEMO_LOGINS)
             lines += [

@@ -171,6 +171,10 @@ class Order(models.Model):
     payment_provider = models.CharField(max_length=16, blank=True)
     payment_session_id = models.CharField(max_length=255, blank=True, db_index=True)
     payment_intent_id = models.CharField(max_length=255, blank=True)
+    # The key the payment was opened with at the provider: set at checkout
+    # (this installation's prefix, ``orders.services.installation``), kept so
+    # a retry always sends the key of the first try.
+    payment_idempotency_key = models.CharField(max_length=255, blank=True)
     # What the payment provider reports refunded so far (its running total).
     refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -377,6 +381,24 @@ class OrderStatusChange(AuditRecord):
         return f"{self.order_id}: {self.from_status} → {self.to_status}"
 
 
+class Installation(models.Model):
+    """This ReMarket installation, as the payment provider sees it: one row.
+
+    Its random ``prefix`` starts every idempotency key and transfer group sent
+    to Stripe and tags the metadata of what we create there, so two
+    installations (two databases) sharing one Stripe account never replay,
+    find or apply each other's requests. Made once, in the database, so every
+    web node and worker uses the same prefix across restarts
+    (``orders.services.installation``).
+    """
+
+    prefix = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.prefix
+
+
 class PaymentEvent(models.Model):
     """A payment provider's event, recorded once by its id (Stripe's ``evt_...``).
 
@@ -545,6 +567,9 @@ class Refund(models.Model):
         max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING
     )
     provider_refund_id = models.CharField(max_length=255, blank=True)
+    # Stored when the refund is first sent, then reused by every retry (a new
+    # key would refund twice); empty until then.
+    idempotency_key = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     failure_message = models.TextField(blank=True)
     requested_by = models.ForeignKey(
@@ -572,6 +597,11 @@ class Refund(models.Model):
                 condition=Q(reason="paid_too_late"),
                 name="refund_once_per_late_payment",
             ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="refund_idempotency_key_once",
+            ),
         ]
         indexes = [
             models.Index(
@@ -583,10 +613,6 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.pk} of {self.amount} {self.currency}"
-
-    @property
-    def idempotency_key(self) -> str:
-        return f"remarket-refund-{self.pk}"
 
 
 # --- Returns (change of mind, or the seller's fault) ---------------------------
@@ -904,6 +930,9 @@ class Payout(models.Model):
     provider = models.CharField(max_length=16, blank=True)
     transfer_id = models.CharField(max_length=255, blank=True)
     destination = models.CharField(max_length=255, blank=True)
+    # The transfer's idempotency key and transfer group, stored when the payout
+    # is first sent and reused by every retry (and by ``transfer_find``).
+    idempotency_key = models.CharField(max_length=255, blank=True)
     failure_message = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -912,15 +941,16 @@ class Payout(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive"),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="payout_idempotency_key_once",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Payout {self.pk} of {self.amount} {self.currency}"
-
-    @property
-    def idempotency_key(self) -> str:
-        return f"remarket-payout-{self.pk}"
 
 
 class PayoutLineKind(models.TextChoices):

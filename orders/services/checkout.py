@@ -35,6 +35,7 @@ from orders.models import (
     SellerOrder,
     StockReservation,
 )
+from orders.services.installation import provider_key
 from refurbishers.exceptions import SaleCapReached
 from refurbishers.services import sale_slot_reserve
 
@@ -179,8 +180,10 @@ def checkout_start(
         seller_totals.append((seller_offers, quantize(items), quantize(shipping)))
     items_amount = sum((items for _, items, _ in seller_totals), Decimal(0))
     shipping_amount = sum((ship for _, _, ship in seller_totals), Decimal(0))
+    reference = _reference()
     order = Order.objects.create(
-        reference=_reference(),
+        reference=reference,
+        payment_idempotency_key=provider_key("order", reference, "session"),
         access_token=secrets.token_urlsafe(32),
         user=user if user is not None and user.is_authenticated else None,
         email=email.strip().lower(),

@@ -19,6 +19,7 @@ from marketplace.money import to_minor_units
 from orders.exceptions import PaymentProviderError
 from orders.models import Cart, CartLine, Order, OrderLine, OrderStatus
 from orders.payment_gateway import payment_gateway
+from orders.services.installation import provider_key, provider_metadata
 from orders.services.payment import order_payment_failed
 from orders.stripe_api import CheckoutLine
 
@@ -80,17 +81,22 @@ def checkout_pay(order: Order, request_base_url: str) -> str:
     """
     base = request_base_url.rstrip("/")
     confirmation = reverse("order-confirmation", args=[order.reference])
+    key = order.payment_idempotency_key or provider_key(
+        "order", order.reference, "session"
+    )
     try:
         start = payment_gateway().start_payment(
             order_reference=order.reference,
-            idempotency_key=f"order-{order.reference}-session",
+            idempotency_key=key,
             email=order.email,
             currency=order.currency,
             lines=payment_lines(order),
             success_url=base + confirmation,
             cancel_url=base + reverse("checkout-review") + "?cancelled=1",
             expires_at=order.expires_at,
-            metadata={"order_id": str(order.pk), "order_reference": order.reference},
+            metadata=provider_metadata(
+                key=key, order_id=order.pk, order_reference=order.reference
+            ),
         )
     except PaymentProviderError:
         order_payment_failed(
@@ -120,7 +126,10 @@ def checkout_abandon(*, order_id: int) -> bool:
     if released and order.payment_session_id:
         # Close the old payment too, so it can no longer be paid by mistake.
         with contextlib.suppress(PaymentProviderError):
-            payment_gateway().cancel_payment(order.payment_session_id)
+            payment_gateway().cancel_payment(
+                order.payment_session_id,
+                idempotency_key=provider_key("expire", order.payment_session_id),
+            )
     return released
 
 

@@ -15,6 +15,7 @@ import logging
 from django.db import transaction
 
 from orders.models import Order, RefundReason
+from orders.services.installation import is_other_installation
 from orders.services.payment import (
     PaymentOutcome,
     order_expire,
@@ -38,12 +39,17 @@ REFUNDED = {"charge.refunded"}
 
 
 def _order_for(payload: dict) -> Order | None:
-    """The order an event's object is about: by metadata, session or intent id."""
+    """The order an event's object is about: by metadata, session or intent id.
+
+    An order id in the metadata counts only with its reference beside it
+    matching (when given): another database's order 42 is not ours.
+    """
     metadata = payload.get("metadata") or {}
     order_id = str(metadata.get("order_id") or "")
     if order_id.isdigit():
         order = Order.objects.filter(pk=int(order_id)).first()
-        if order is not None:
+        reference = metadata.get("order_reference")
+        if order is not None and (not reference or reference == order.reference):
             return order
     object_id = payload.get("id") or ""
     if payload.get("object") == "checkout.session":
@@ -80,6 +86,9 @@ def payment_event_process(event: dict) -> str:
     payload = (event.get("data") or {}).get("object") or {}
     if kind not in SUCCEEDED | FAILED | EXPIRED | REFUNDED:
         return f"ignored {kind}"
+    if is_other_installation(payload.get("metadata")):
+        # One Stripe account, two installations: the other one's payment.
+        return "another installation"
     order = _order_for(payload)
     if order is None:
         logger.warning("Payment event %s names no known order", event.get("id"))

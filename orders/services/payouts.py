@@ -59,12 +59,14 @@ day.
 
 Once the transaction commits, ``payout_send`` locks the payout row and asks
 the gateway for a transfer with the payout's idempotency key
-(``remarket-payout-<pk>``): Stripe Connect to the refurbisher's connected
-account, or a test payout with the offline gateway. Paid, it records the
-transfer and emails the owners. Without a connected account (Stripe) or on a
-provider error it stays pending with the reason; the next run sends it again
-with the same key, after asking Stripe whether an earlier try went through
-(Stripe forgets idempotency keys after 24 hours, and runs are a day apart).
+(``<installation prefix>-payout-<pk>``, stored on the row at the first try;
+payouts sent before the prefix existed keep ``remarket-payout-<pk>``): Stripe
+Connect to the refurbisher's connected account, or a test payout with the
+offline gateway. Paid, it records the transfer and emails the owners. Without
+a connected account (Stripe) or on a provider error it stays pending with the
+reason; the next run sends it again with the same key, after asking Stripe
+whether an earlier try went through (Stripe forgets idempotency keys after 24
+hours, and runs are a day apart).
 
 Lock order: the refurbisher row, then order rows by pk, then the payout row
 (``payout_send`` locks the payout alone). Returns and refunds lock an order
@@ -102,6 +104,7 @@ from orders.models import (
     SellerOrderStatus,
 )
 from orders.notifications import _send, owner_emails
+from orders.services.installation import provider_key, provider_metadata
 from refurbishers.models import (
     MemberRole,
     Membership,
@@ -373,6 +376,10 @@ def payout_send(*, payout_id: int) -> Payout:
             return payout
         tried_before = payout.attempts > 0
         payout.attempts += 1
+        # The key (and transfer group) of the first try, kept on the row: a
+        # retry with another key would be a second transfer.
+        if not payout.idempotency_key:
+            payout.idempotency_key = provider_key("payout", payout.pk)
         try:
             answer = None
             if tried_before:
@@ -386,15 +393,18 @@ def payout_send(*, payout_id: int) -> Payout:
                     destination=destination,
                     idempotency_key=payout.idempotency_key,
                     transfer_group=payout.idempotency_key,
-                    metadata={
-                        "payout_id": payout.pk,
-                        "refurbisher_id": payout.refurbisher_id,
-                    },
+                    metadata=provider_metadata(
+                        key=payout.idempotency_key,
+                        payout_id=payout.pk,
+                        refurbisher_id=payout.refurbisher_id,
+                    ),
                 )
         except PaymentProviderError as error:
             logger.warning("Payout %s not sent: %s", payout.pk, error.message)
             payout.failure_message = error.message
-            payout.save(update_fields=["attempts", "failure_message"])
+            payout.save(
+                update_fields=["attempts", "failure_message", "idempotency_key"]
+            )
             return payout
         payout.status = PayoutStatus.PAID
         payout.provider = gateway.provider
@@ -405,7 +415,7 @@ def payout_send(*, payout_id: int) -> Payout:
         payout.save(
             update_fields=[
                 "attempts", "status", "provider", "transfer_id", "destination",
-                "paid_at", "failure_message",
+                "paid_at", "failure_message", "idempotency_key",
             ]
         )  # fmt: skip
         transaction.on_commit(lambda: payout_paid_notify(payout_id=payout_id))

@@ -5,9 +5,10 @@
 refunds that did not fail, plus this one, stay within what was paid (and
 within the seller order's total when it names one). Once the transaction
 commits, ``refund_send`` asks the gateway to refund with the row's
-idempotency key: a retry (the periodic ``refunds_retry_due``, a crash between
-the provider's answer and our save) sends the same key, and the provider
-answers with the first refund instead of making a second one.
+idempotency key (made with this installation's prefix on the first try and
+stored on the row): a retry (the periodic ``refunds_retry_due``, a crash
+between the provider's answer and our save) sends the same key, and the
+provider answers with the first refund instead of making a second one.
 
 Lock order: the order row (``FOR NO KEY UPDATE``), then the refund row.
 Callers that also lock a seller order lock the order first (as
@@ -39,6 +40,7 @@ from orders.models import (
     SellerOrder,
 )
 from orders.notifications import refund_notify
+from orders.services.installation import provider_key, provider_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -177,24 +179,33 @@ def refund_send(*, refund_id: int) -> Refund:
         order = refund.order
         gateway = payment_gateway()
         refund.attempts += 1
+        # The key of the first try, kept on the row: a retry with another key
+        # would be a second refund at the provider.
+        if not refund.idempotency_key:
+            refund.idempotency_key = provider_key("refund", refund.pk)
         try:
             answer = gateway.refund(
                 payment_intent=order.payment_intent_id,
                 amount_minor=to_minor_units(refund.amount, refund.currency),
                 currency=refund.currency,
                 idempotency_key=refund.idempotency_key,
-                metadata={
-                    "order_id": order.pk,
-                    "order_reference": order.reference,
-                    "refund_id": refund.pk,
-                },
+                metadata=provider_metadata(
+                    key=refund.idempotency_key,
+                    order_id=order.pk,
+                    order_reference=order.reference,
+                    refund_id=refund.pk,
+                ),
             )
         except PaymentProviderError as error:
             logger.warning("Refund %s not sent: %s", refund.pk, error.message)
             refund.failure_message = error.message
             if refund.attempts >= settings.REFUND_MAX_ATTEMPTS:
                 refund.status = RefundStatus.FAILED
-            refund.save(update_fields=["attempts", "failure_message", "status"])
+            refund.save(
+                update_fields=[
+                    "attempts", "failure_message", "status", "idempotency_key"
+                ]
+            )  # fmt: skip
             return refund
         refund.status = RefundStatus.SUCCEEDED
         refund.provider_refund_id = answer["id"]
@@ -203,7 +214,7 @@ def refund_send(*, refund_id: int) -> Refund:
         refund.save(
             update_fields=[
                 "attempts", "status", "provider_refund_id", "succeeded_at",
-                "failure_message",
+                "failure_message", "idempotency_key",
             ]
         )  # fmt: skip
         if isinstance(gateway, OfflineGateway):

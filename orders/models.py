@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.audit import AuditRecord
 from marketplace.markets import MARKET_CHOICES
@@ -119,6 +120,16 @@ SELLER_ORDER_MOVES: dict[str, frozenset[str]] = {
     SellerOrderStatus.CANCELLED: frozenset(),
     SellerOrderStatus.VOID: frozenset(),
 }
+
+
+class DeliveredBy(models.TextChoices):
+    """Who said a parcel arrived, which starts its clocks (warranty, returns,
+    payout). The seller's own word is not one of them: it is recorded apart
+    (``SellerOrder.seller_reported_delivered_at``) and starts nothing."""
+
+    SHOPPER = "shopper", _("Confirmed by the shopper")
+    CARRIER = "carrier", _("Confirmed by the carrier")
+    AUTO = "auto", _("Counted as delivered after the automatic delay")
 
 
 class Carrier(models.TextChoices):
@@ -238,7 +249,13 @@ class SellerOrder(models.Model):
     carrier = models.CharField(max_length=16, choices=Carrier.choices, blank=True)
     carrier_name = models.CharField(max_length=80, blank=True)  # for "other"
     tracking_number = models.CharField(max_length=64, blank=True)
+    # When the seller said the parcel arrived: shown to the shopper, starts
+    # nothing (only ``delivered_at``, set by ``delivered_by``, does).
+    seller_reported_delivered_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_by = models.CharField(
+        max_length=8, choices=DeliveredBy.choices, blank=True
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
     # A seller's own cancellation (a stock error, say) counts against it.

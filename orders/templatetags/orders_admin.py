@@ -9,8 +9,10 @@ from django import template
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from orders.models import ClaimStatus, Refund, RefundStatus, WarrantyClaim
+from orders.models import ClaimStatus, Payout, Refund, RefundStatus, WarrantyClaim
+from orders.selectors.payouts import HELD_FOR_SUSPENSION
 
 register = template.Library()
 
@@ -65,4 +67,13 @@ def after_sale_queues_for(user) -> list[Queue]:
                 f"{changelist}?status__exact={RefundStatus.FAILED}",
             ),
         ]
+    if user.has_perm("orders.view_payout"):
+        held = Payout.objects.filter(HELD_FOR_SUSPENSION).count()
+        queues.append(
+            Queue(
+                gettext("Payouts held: seller suspended"),
+                held,
+                reverse("admin:orders_payout_changelist") + "?held=suspended",
+            )
+        )
     return queues

@@ -5,7 +5,10 @@ the same types and shapes, so one code path decides what a payment did.
 Each event maps onto a payment service that is a no-op when its effect is
 already there, so duplicates and any order of arrival leave the right state:
 ``payment_intent.succeeded`` before ``checkout.session.completed`` pays the
-order once; a late ``payment_failed`` for a paid order changes nothing.
+order once; a late ``payment_failed`` for a paid order changes nothing. A
+payment that does not match its order is refunded whole and queued for QA
+(``payment_mismatches``); a dispute of the payment is recorded against its
+seller orders (``disputes``).
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 
 from orders.models import Order, RefundReason
+from orders.services.disputes import DISPUTE_EVENTS, payment_dispute_apply
 from orders.services.installation import is_other_installation
 from orders.services.payment import (
     PaymentOutcome,
@@ -23,6 +28,7 @@ from orders.services.payment import (
     order_payment_succeeded,
     order_refund_recorded,
 )
+from orders.services.payment_mismatches import payment_mismatch_record
 from orders.services.refunds import RefundRefused, refund_create
 from orders.webhooks import event_mark_processed, event_record
 
@@ -58,6 +64,18 @@ def _order_for(payload: dict) -> Order | None:
         return Order.objects.filter(payment_intent_id=object_id).first()
     if payload.get("object") == "charge" and payload.get("payment_intent"):
         return Order.objects.filter(payment_intent_id=payload["payment_intent"]).first()
+    if payload.get("object") == "dispute" and payload.get("payment_intent"):
+        # A dispute carries no metadata: the payment it disputes names the
+        # order (its own payment, or one that did not match it).
+        intent = payload["payment_intent"]
+        return (
+            Order.objects.filter(
+                Q(payment_intent_id=intent)
+                | Q(payment_mismatches__payment_intent_id=intent)
+            )
+            .distinct()
+            .first()
+        )
     return None
 
 
@@ -80,11 +98,22 @@ def _late_payment_refund(order: Order) -> None:
         logger.error("Late payment of order %s not refunded: %s", order.pk, refusal)
 
 
+def _minor(amount) -> int:
+    """An event's amount in minor units; anything else counts as 0 (a mismatch)."""
+    if isinstance(amount, bool):
+        return 0
+    if isinstance(amount, int):
+        return amount
+    if isinstance(amount, str) and amount.isdigit():
+        return int(amount)
+    return 0
+
+
 def payment_event_process(event: dict) -> str:
     """Apply one event; return what it did, in a few words (for logs and tests)."""
     kind = event.get("type", "")
     payload = (event.get("data") or {}).get("object") or {}
-    if kind not in SUCCEEDED | FAILED | EXPIRED | REFUNDED:
+    if kind not in SUCCEEDED | FAILED | EXPIRED | REFUNDED | DISPUTE_EVENTS:
         return f"ignored {kind}"
     if is_other_installation(payload.get("metadata")):
         # One Stripe account, two installations: the other one's payment.
@@ -107,16 +136,35 @@ def payment_event_process(event: dict) -> str:
             intent = payload.get("id") or ""
         else:
             intent = payload.get("payment_intent") or ""
+        amount_minor = _minor(amount)
+        currency = str(payload.get("currency") or "")
         outcome = order_payment_succeeded(
             order_id=order.pk,
-            amount_minor=int(amount or 0),
-            currency=str(payload.get("currency") or ""),
+            amount_minor=amount_minor,
+            currency=currency,
             payment_intent_id=str(intent),
         )
         if outcome is PaymentOutcome.NEEDS_REFUND:
             _late_payment_refund(order)
+        if outcome is PaymentOutcome.AMOUNT_MISMATCH:
+            payment_mismatch_record(
+                order=order, payment_intent_id=str(intent)[:255],
+                amount_minor=amount_minor, currency=currency,
+                event_id=str(event.get("id") or ""),
+            )  # fmt: skip
         return outcome.value
+    if kind in DISPUTE_EVENTS:
+        created = event.get("created")
+        _, changed = payment_dispute_apply(
+            order=order, event_id=str(event.get("id") or ""), event_type=kind,
+            created=created if isinstance(created, int) else 0, dispute=payload,
+        )  # fmt: skip
+        return "dispute recorded" if changed else "dispute unchanged"
     if kind in REFUNDED:
+        if str(payload.get("payment_intent") or "") != order.payment_intent_id:
+            # The refund of another payment than the order's (one that did
+            # not match it): nothing refunded on the order's own payment.
+            return "refund of another payment"
         recorded = order_refund_recorded(
             order_id=order.pk,
             refunded_minor=int(payload.get("amount_refunded") or 0),

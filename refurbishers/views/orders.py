@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from orders.exceptions import FulfilmentRefused, OrderError
 from orders.models import Carrier, SellerOrder, SellerOrderStatus
+from orders.selectors.disputes import disputes_of_seller_order
 from orders.selectors.fulfilment import seller_order_of_refurbisher
 from orders.selectors.seller_orders import SOLD, seller_orders_page
 from orders.services.cancellation import (
@@ -152,6 +153,7 @@ def _detail_page(
             "carrier_shown": seller_order.carrier_name
             or seller_order.get_carrier_display(),
             "auto_delivery_at": auto_delivery_at(seller_order),
+            "disputes": disputes_of_seller_order(seller_order=seller_order),
         },
         current="orders",
         status=status,

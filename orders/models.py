@@ -188,6 +188,15 @@ class Order(models.Model):
     payment_idempotency_key = models.CharField(max_length=255, blank=True)
     # What the payment provider reports refunded so far (its running total).
     refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # Who started the checkout, for the limits on unpaid reservations
+    # (orders.services.checkout_limits): the cart it was started from, a hash
+    # of the browser session's key, the client's address. Empty for orders
+    # started outside a browser (the demo, benchmarks).
+    cart = models.ForeignKey(
+        Cart, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
+    checkout_session = models.CharField(max_length=64, blank=True)
+    checkout_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -209,7 +218,17 @@ class Order(models.Model):
                 fields=["expires_at"],
                 condition=Q(status="pending_payment"),
                 name="order_pending_expiry",
-            )
+            ),
+            models.Index(
+                fields=["checkout_session"],
+                condition=Q(status="pending_payment"),
+                name="order_pending_by_session",
+            ),
+            models.Index(
+                fields=["checkout_address"],
+                condition=Q(status="pending_payment"),
+                name="order_pending_by_address",
+            ),
         ]
 
     def __str__(self) -> str:

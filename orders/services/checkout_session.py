@@ -11,6 +11,7 @@ provider never holds a lock.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 
 from django.db import transaction
 from django.urls import reverse
@@ -22,6 +23,14 @@ from orders.payment_gateway import payment_gateway
 from orders.services.installation import provider_key, provider_metadata
 from orders.services.payment import order_payment_failed
 from orders.stripe_api import CheckoutLine
+
+# How long after its checkout a payment page stays open. Stripe wants 30
+# minutes at least, and stripe_api moves an earlier end to 31 minutes from the
+# call: 32 minutes from the checkout keeps it a fixed value for a minute, so a
+# repeated "Pay" in that minute (orders.services.checkout.PAY_REPEAT_SECONDS)
+# sends exactly the parameters of the first try, which Stripe replays under
+# the same idempotency key instead of refusing.
+SESSION_LIFETIME = dt.timedelta(minutes=32)
 
 
 def payment_lines(order: Order) -> list[CheckoutLine]:
@@ -93,7 +102,7 @@ def checkout_pay(order: Order, request_base_url: str) -> str:
             lines=payment_lines(order),
             success_url=base + confirmation,
             cancel_url=base + reverse("checkout-review") + "?cancelled=1",
-            expires_at=order.expires_at,
+            expires_at=max(order.expires_at, order.created_at + SESSION_LIFETIME),
             metadata=provider_metadata(
                 key=key, order_id=order.pk, order_reference=order.reference
             ),

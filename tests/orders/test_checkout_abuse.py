@@ -87,6 +87,28 @@ def test_presses_of_pay_at_once_from_one_cart_make_one_order():
     assert listing.stock == 3
 
 
+@pytest.mark.django_db
+def test_a_repeated_press_with_stripe_opens_one_checkout_session(fake_stripe):
+    """The second press sends the first one's key and parameters: Stripe
+    replays its answer instead of opening a second payment page (or refusing
+    the key)."""
+    listing = fr_listing(price="400.00", stock=5)
+    browser = shopper()
+    add(browser, listing, 2)
+    checkout_to_review(browser)
+
+    first, second = pay(browser), pay(browser)
+
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert len(fake_stripe.sessions) == 1
+    sent = fake_stripe.requests_to("POST", "/v1/checkout/sessions")
+    assert len(sent) == 2 and sent[0].raw_body == sent[1].raw_body
+    assert {r.idempotency_key for r in sent} == {
+        Order.objects.get().payment_idempotency_key
+    }
+
+
 # --- Limits per browser session and per client address ------------------------------
 
 

@@ -74,8 +74,8 @@ reason for the seller and QA); the first run after reinstatement sends them.
 
 Lock order: the refurbisher row, then order rows by pk, then the payout row
 (``payout_send`` locks the refurbisher with ``FOR NO KEY UPDATE``, then the
-payout). Returns and refunds lock an order
-row and never a refurbisher, so they cannot wait in a cycle with a run.
+payout). Returns and refunds lock an order row and never a refurbisher, so
+they cannot wait in a cycle with a run.
 """
 
 from __future__ import annotations

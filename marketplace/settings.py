@@ -248,6 +248,23 @@ CELERY_BEAT_SCHEDULE = {
 # --- Trial -----------------------------------------------------------------
 # How long a checkout holds a trial refurbisher's sale slot before it expires.
 SALE_SLOT_HOLD_MINUTES = int(os.environ.get("SALE_SLOT_HOLD_MINUTES", "30"))
+# Unpaid checkouts (reserved stock and trial sale slots) one browser session,
+# and one client address, may hold at once, in checkouts and in units: past
+# them a new checkout is refused with the reason (orders.services.
+# checkout_limits), so a script cannot hold a competitor's stock or a trial
+# seller's daily sale slots.
+CHECKOUT_OPEN_MAX_PER_SESSION = int(
+    os.environ.get("CHECKOUT_OPEN_MAX_PER_SESSION", "3")
+)
+CHECKOUT_UNITS_MAX_PER_SESSION = int(
+    os.environ.get("CHECKOUT_UNITS_MAX_PER_SESSION", "10")
+)
+CHECKOUT_OPEN_MAX_PER_ADDRESS = int(
+    os.environ.get("CHECKOUT_OPEN_MAX_PER_ADDRESS", "3")
+)
+CHECKOUT_UNITS_MAX_PER_ADDRESS = int(
+    os.environ.get("CHECKOUT_UNITS_MAX_PER_ADDRESS", "10")
+)
 # Largest document an applicant may upload.
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Largest image a shopper or a seller may attach to a message.
@@ -458,6 +475,11 @@ PERMISSIONS_POLICY = {
 
 # The API: seller keys (marketplace.api.authentication), one error shape,
 # throttles per key and per client IP (429 with Retry-After), pages of 50.
+# Proxies in front of the site that append the client's address to
+# X-Forwarded-For; 0 (no proxy): the connection's own address counts, so a
+# caller cannot pick a fresh address per request (marketplace.client_address:
+# the API's per-address throttle and the checkout's limits read it).
+API_TRUSTED_PROXIES = int(os.environ.get("API_TRUSTED_PROXIES", "0"))
 API_RATE_PER_KEY = os.environ.get("API_RATE_PER_KEY", "1200/min")
 API_RATE_PER_IP = os.environ.get("API_RATE_PER_IP", "120/min")
 REST_FRAMEWORK = {
@@ -478,10 +500,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "marketplace.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": True,
-    # Client addresses for the per-IP limit: how many proxies in front of the
-    # site add themselves to X-Forwarded-For. 0 (no proxy): the connection's
-    # own address, so a caller cannot pick a fresh address per request.
-    "NUM_PROXIES": int(os.environ.get("API_TRUSTED_PROXIES", "0")),
+    # Read by DRF's own get_ident; our throttle uses marketplace.client_address.
+    "NUM_PROXIES": API_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ReMarket API",

@@ -156,7 +156,8 @@ def _backdate(seller_order: SellerOrder, days: int) -> None:
         name: F(name) - delta
         for name in (
             "created_at", "paid_at", "ship_by", "accepted_at", "shipped_at",
-            "delivered_at", "cancelled_at", "payable_at",
+            "seller_reported_delivered_at", "delivered_at", "cancelled_at",
+            "payable_at",
         )
     }  # fmt: skip
     SellerOrder.objects.filter(pk=seller_order.pk).update(**shifted)
@@ -211,6 +212,14 @@ def _story_to_ship(seller_order, seller, shopper) -> None:
 
 def _story_in_transit(seller_order, seller, shopper) -> None:
     _shipped(seller_order, seller, 1)
+
+
+def _story_reported_delivered(seller_order, seller, shopper) -> None:
+    """The seller says it arrived; the shopper has not confirmed: no clock yet."""
+    from orders.services.delivery import seller_order_delivery_report
+
+    _shipped(seller_order, seller, 9)
+    seller_order_delivery_report(seller_order=seller_order, actor=seller)
 
 
 def _reviewed(seller_order, seller, shopper, rating, comment, answer=""):
@@ -337,6 +346,7 @@ ACTIVE_STORIES = [
     Story("return requested", _story_return_requested, 4),
     Story("claim waiting for the seller", _story_claim_waiting, 1),
     Story("cancelled by the shopper", _story_cancelled, 2),
+    Story("reported delivered by the seller", _story_reported_delivered, 3),
     Story("in transit", _story_in_transit, 2),
     Story("to ship", _story_to_ship, 0),
 ]

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.audit import AuditRecord
 from marketplace.markets import MARKET_CHOICES
@@ -121,6 +122,16 @@ SELLER_ORDER_MOVES: dict[str, frozenset[str]] = {
 }
 
 
+class DeliveredBy(models.TextChoices):
+    """Who said a parcel arrived, which starts its clocks (warranty, returns,
+    payout). The seller's own word is not one of them: it is recorded apart
+    (``SellerOrder.seller_reported_delivered_at``) and starts nothing."""
+
+    SHOPPER = "shopper", _("Confirmed by the shopper")
+    CARRIER = "carrier", _("Confirmed by the carrier")
+    AUTO = "auto", _("Counted as delivered after the automatic delay")
+
+
 class Carrier(models.TextChoices):
     UPS = "ups", "UPS"
     FEDEX = "fedex", "FedEx"
@@ -171,8 +182,21 @@ class Order(models.Model):
     payment_provider = models.CharField(max_length=16, blank=True)
     payment_session_id = models.CharField(max_length=255, blank=True, db_index=True)
     payment_intent_id = models.CharField(max_length=255, blank=True)
+    # The key the payment was opened with at the provider: set at checkout
+    # (this installation's prefix, ``orders.services.installation``), kept so
+    # a retry always sends the key of the first try.
+    payment_idempotency_key = models.CharField(max_length=255, blank=True)
     # What the payment provider reports refunded so far (its running total).
     refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # Who started the checkout, for the limits on unpaid reservations
+    # (orders.services.checkout_limits): the cart it was started from, a hash
+    # of the browser session's key, the client's address. Empty for orders
+    # started outside a browser (the demo, benchmarks).
+    cart = models.ForeignKey(
+        Cart, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
+    checkout_session = models.CharField(max_length=64, blank=True)
+    checkout_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -194,7 +218,17 @@ class Order(models.Model):
                 fields=["expires_at"],
                 condition=Q(status="pending_payment"),
                 name="order_pending_expiry",
-            )
+            ),
+            models.Index(
+                fields=["checkout_session"],
+                condition=Q(status="pending_payment"),
+                name="order_pending_by_session",
+            ),
+            models.Index(
+                fields=["checkout_address"],
+                condition=Q(status="pending_payment"),
+                name="order_pending_by_address",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -234,7 +268,13 @@ class SellerOrder(models.Model):
     carrier = models.CharField(max_length=16, choices=Carrier.choices, blank=True)
     carrier_name = models.CharField(max_length=80, blank=True)  # for "other"
     tracking_number = models.CharField(max_length=64, blank=True)
+    # When the seller said the parcel arrived: shown to the shopper, starts
+    # nothing (only ``delivered_at``, set by ``delivered_by``, does).
+    seller_reported_delivered_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_by = models.CharField(
+        max_length=8, choices=DeliveredBy.choices, blank=True
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
     # A seller's own cancellation (a stock error, say) counts against it.
@@ -377,6 +417,24 @@ class OrderStatusChange(AuditRecord):
         return f"{self.order_id}: {self.from_status} → {self.to_status}"
 
 
+class Installation(models.Model):
+    """This ReMarket installation, as the payment provider sees it: one row.
+
+    Its random ``prefix`` starts every idempotency key and transfer group sent
+    to Stripe and tags the metadata of what we create there, so two
+    installations (two databases) sharing one Stripe account never replay,
+    find or apply each other's requests. Made once, in the database, so every
+    web node and worker uses the same prefix across restarts
+    (``orders.services.installation``).
+    """
+
+    prefix = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.prefix
+
+
 class PaymentEvent(models.Model):
     """A payment provider's event, recorded once by its id (Stripe's ``evt_...``).
 
@@ -510,6 +568,7 @@ class RefundReason(models.TextChoices):
     WARRANTY_CLAIM = "warranty_claim", "Warranty claim"
     PAID_TOO_LATE = "paid_too_late", "Paid after the items were released"
     GOODWILL = "goodwill", "Goodwill gesture from ReMarket"
+    PAYMENT_MISMATCH = "payment_mismatch", _("Payment did not match the order")
 
 
 class RefundStatus(models.TextChoices):
@@ -545,6 +604,12 @@ class Refund(models.Model):
         max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING
     )
     provider_refund_id = models.CharField(max_length=255, blank=True)
+    # The payment given back when it is not the order's own (a payment that
+    # did not match the order); empty: the order's payment.
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    # Stored when the refund is first sent, then reused by every retry (a new
+    # key would refund twice); empty until then.
+    idempotency_key = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     failure_message = models.TextField(blank=True)
     requested_by = models.ForeignKey(
@@ -572,6 +637,17 @@ class Refund(models.Model):
                 condition=Q(reason="paid_too_late"),
                 name="refund_once_per_late_payment",
             ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="refund_idempotency_key_once",
+            ),
+            # A payment that did not match its order is given back once.
+            models.UniqueConstraint(
+                fields=["payment_intent_id"],
+                condition=Q(reason="payment_mismatch"),
+                name="refund_once_per_mismatched_payment",
+            ),
         ]
         indexes = [
             models.Index(
@@ -583,10 +659,6 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.pk} of {self.amount} {self.currency}"
-
-    @property
-    def idempotency_key(self) -> str:
-        return f"remarket-refund-{self.pk}"
 
 
 # --- Returns (change of mind, or the seller's fault) ---------------------------
@@ -904,6 +976,9 @@ class Payout(models.Model):
     provider = models.CharField(max_length=16, blank=True)
     transfer_id = models.CharField(max_length=255, blank=True)
     destination = models.CharField(max_length=255, blank=True)
+    # The transfer's idempotency key and transfer group, stored when the payout
+    # is first sent and reused by every retry (and by ``transfer_find``).
+    idempotency_key = models.CharField(max_length=255, blank=True)
     failure_message = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -912,15 +987,16 @@ class Payout(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive"),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="payout_idempotency_key_once",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Payout {self.pk} of {self.amount} {self.currency}"
-
-    @property
-    def idempotency_key(self) -> str:
-        return f"remarket-payout-{self.pk}"
 
 
 class PayoutLineKind(models.TextChoices):
@@ -968,3 +1044,165 @@ class PayoutLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
+
+
+# --- Payments that need QA: mismatches and disputes -------------------------------
+
+
+class PaymentMismatch(models.Model):
+    """A payment whose amount or currency did not match its order.
+
+    It is never applied to the order: it is refunded whole (``refund``, through
+    the usual refund path) and waits in QA's queue until reviewed. One row per
+    payment (its PaymentIntent), however many events report it.
+    """
+
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="payment_mismatches"
+    )
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    provider_event_id = models.CharField(max_length=255)
+    paid_amount_minor = models.BigIntegerField()
+    paid_currency = models.CharField(max_length=3)
+    expected_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    expected_currency = models.CharField(max_length=3)
+    refund = models.OneToOneField(
+        Refund,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment_mismatch",
+    )
+    # Why it could not be refunded automatically, if it could not.
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("payment not matching its order")
+        verbose_name_plural = _("payments not matching their order")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment_intent_id"],
+                condition=~Q(payment_intent_id=""),
+                name="payment_mismatch_once_per_payment",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(reviewed_at__isnull=True),
+                name="payment_mismatch_to_review",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Mismatched payment {self.payment_intent_id or self.pk}"
+
+
+class DisputeStatus(models.TextChoices):
+    """Stripe's dispute statuses (warning_*: an inquiry, not yet a chargeback)."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response", _("Inquiry: answer needed")
+    WARNING_UNDER_REVIEW = "warning_under_review", _("Inquiry: under review")
+    WARNING_CLOSED = "warning_closed", _("Inquiry closed")
+    NEEDS_RESPONSE = "needs_response", _("Chargeback: answer needed")
+    UNDER_REVIEW = "under_review", _("Chargeback: under review")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    PREVENTED = "prevented", _("Prevented")
+
+
+CLOSED_DISPUTE_STATUSES = (
+    DisputeStatus.WARNING_CLOSED,
+    DisputeStatus.WON,
+    DisputeStatus.LOST,
+    DisputeStatus.PREVENTED,
+)
+
+
+class DisputeReason(models.TextChoices):
+    """Why the shopper's bank disputes a payment, in Stripe's words."""
+
+    BANK_CANNOT_PROCESS = "bank_cannot_process", _("The bank could not process it")
+    CREDIT_NOT_PROCESSED = "credit_not_processed", _("Refund not received")
+    CUSTOMER_INITIATED = "customer_initiated", _("Started by the customer")
+    DEBIT_NOT_AUTHORIZED = "debit_not_authorized", _("Debit not authorised")
+    DUPLICATE = "duplicate", _("Charged twice")
+    FRAUDULENT = "fraudulent", _("Fraudulent (card used without permission)")
+    GENERAL = "general", _("Other")
+    INCORRECT_ACCOUNT_DETAILS = (
+        "incorrect_account_details",
+        _("Incorrect account details"),
+    )
+    INSUFFICIENT_FUNDS = "insufficient_funds", _("Insufficient funds")
+    NONCOMPLIANT = "noncompliant", _("Not compliant with network rules")
+    PRODUCT_NOT_RECEIVED = "product_not_received", _("Item not received")
+    PRODUCT_UNACCEPTABLE = (
+        "product_unacceptable",
+        _("Item defective or not as described"),
+    )
+    SUBSCRIPTION_CANCELED = "subscription_canceled", _("Subscription cancelled")
+    UNRECOGNIZED = "unrecognized", _("Charge not recognised")
+
+
+class PaymentDispute(models.Model):
+    """A shopper's bank disputing an order's payment (a chargeback), as Stripe
+    reports it: one row per Stripe dispute, changed by each later event.
+
+    Recorded against every seller order of the paid order, so QA and each
+    seller see it. (Answering it with evidence is not built yet.)
+    """
+
+    provider_dispute_id = models.CharField(max_length=255, unique=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="payment_disputes"
+    )
+    seller_orders = models.ManyToManyField(
+        SellerOrder, related_name="payment_disputes", blank=True
+    )
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    charge_id = models.CharField(max_length=255, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=32, choices=DisputeReason.choices)
+    status = models.CharField(max_length=32, choices=DisputeStatus.choices)
+    # When Stripe needs the evidence (the answer) by.
+    evidence_due_by = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField()
+    funds_withdrawn_at = models.DateTimeField(null=True, blank=True)
+    funds_reinstated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The newest event applied (Stripe's ``created``, seconds): an older
+    # event arriving late never overwrites a newer state.
+    last_event_id = models.CharField(max_length=255)
+    last_event_created = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        verbose_name = _("payment dispute")
+        indexes = [
+            models.Index(
+                fields=["evidence_due_by"],
+                condition=~Q(status__in=["warning_closed", "won", "lost", "prevented"]),
+                name="payment_dispute_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.provider_dispute_id} of order {self.order_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_DISPUTE_STATUSES

@@ -6,7 +6,8 @@ offer the same calls, in integer minor units:
 
 - ``start_payment(...) -> PaymentStart``: open a hosted payment for an order and
   say where to send the shopper;
-- ``cancel_payment(session_id)``: close it so it can no longer be paid;
+- ``cancel_payment(session_id, idempotency_key=...)``: close it so it can no
+  longer be paid;
 - ``refund(...)``: give money back on a paid payment;
 - ``transfer(...)``: pay a refurbisher (a Stripe Connect transfer to its
   connected account; offline, a test payout ``tr_offline_...``).
@@ -93,9 +94,9 @@ class StripeGateway:
         )
         return PaymentStart(self.provider, session["id"], session["url"])
 
-    def cancel_payment(self, session_id: str) -> None:
+    def cancel_payment(self, session_id: str, *, idempotency_key: str) -> None:
         """Expire the Checkout Session; Stripe then sends checkout.session.expired."""
-        stripe_api.checkout_session_expire(session_id)
+        stripe_api.checkout_session_expire(session_id, idempotency_key=idempotency_key)
 
     def refund(
         self,
@@ -225,7 +226,7 @@ class OfflineGateway:
         self._save({"session": session, "intent": None, "charge": None, "events": {}})
         return PaymentStart(self.provider, session_id, session["url"])
 
-    def cancel_payment(self, session_id: str) -> None:
+    def cancel_payment(self, session_id: str, *, idempotency_key: str) -> None:
         """Expire an open offline session, as Stripe refuses for a closed one."""
         self.events_for(session_id, "expired")
 

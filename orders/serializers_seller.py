@@ -19,6 +19,7 @@ from orders.models import (
     Carrier,
     ClaimRemedy,
     ClaimStatus,
+    DeliveredBy,
     Message,
     OrderLine,
     Payout,
@@ -29,12 +30,13 @@ from orders.models import (
 )
 from orders.services.cancellation import REASON_MAX_CHARS, SellerCancelReason
 from orders.services.claims import TEXT_MAX_CHARS
+from orders.services.fulfilment import auto_delivery_at
 from orders.services.messages import BODY_MAX_CHARS
 from orders.tracking import tracking_url
 
 Status = SellerOrderStatus
 # The API's action for each move a seller may ask for (deliveries are the
-# shopper's or the automatic confirmation's, not the API's).
+# shopper's, the carrier's or the automatic confirmation's, never the seller's).
 ACTIONS = {
     Status.ACCEPTED: "accept",
     Status.SHIPPED: "ship",
@@ -117,6 +119,22 @@ class SellerOrderSerializer(serializers.ModelSerializer):
     commission_amount = _money(help_text="ReMarket's commission on it.")
     carrier = NotYetChoiceField(choices=Carrier.choices)
     tracking_url = serializers.SerializerMethodField()
+    seller_reported_delivered_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the seller reported the parcel delivered. It starts no "
+        "clock: the order stays shipped until the shopper or the carrier "
+        "confirms, or until delivery_due_at.",
+    )
+    delivery_due_at = serializers.SerializerMethodField(
+        help_text="When a shipped order counts as delivered if nobody confirms it."
+    )
+    delivered_by = NotYetChoiceField(
+        choices=DeliveredBy.choices,
+        help_text="Who confirmed the delivery (which started the warranty, the "
+        "return window and the payout): the shopper, the carrier or the "
+        "automatic delay.",
+    )
     actions = serializers.SerializerMethodField(
         help_text="What the seller may do now: accept, ship, cancel."
     )
@@ -127,7 +145,8 @@ class SellerOrderSerializer(serializers.ModelSerializer):
         model = SellerOrder
         fields = [
             "reference", "status", "market", "currency", "paid_at", "ship_by",
-            "late", "accepted_at", "shipped_at", "delivered_at", "cancelled_at",
+            "late", "accepted_at", "shipped_at", "seller_reported_delivered_at",
+            "delivery_due_at", "delivered_at", "delivered_by", "cancelled_at",
             "items_amount", "shipping_amount", "total_amount", "commission_amount",
             "carrier", "carrier_name", "tracking_number", "tracking_url",
             "cancel_reason_code", "cancel_reason", "actions", "ship_to", "lines",
@@ -136,6 +155,13 @@ class SellerOrderSerializer(serializers.ModelSerializer):
 
     def get_tracking_url(self, seller_order: SellerOrder) -> str:
         return tracking_url(seller_order.carrier, seller_order.tracking_number)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_delivery_due_at(self, seller_order: SellerOrder):
+        if seller_order.status != Status.SHIPPED:
+            return None
+        due = auto_delivery_at(seller_order)
+        return serializers.DateTimeField().to_representation(due) if due else None
 
     @extend_schema_field(
         serializers.ListField(child=serializers.ChoiceField(list(ACTIONS.values())))

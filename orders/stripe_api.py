@@ -4,9 +4,11 @@ The rest of the project speaks to Stripe through these functions only (through
 ``orders.payment_gateway``, which also has an offline stand-in). Amounts cross
 this boundary as integer minor units (``marketplace.money.to_minor_units``, by
 the caller), never as floats or Decimals. Every POST carries an idempotency key
-derived from our own rows, so a retry (ours, or the library's network retries)
-can never create a second session or a second refund. Any Stripe error comes
-out as ``PaymentProviderError``.
+derived from our own rows and given by the caller (which starts it with this
+installation's prefix, ``orders.services.installation``, and stores it on the
+row), so a retry (ours, or the library's network retries) can never create a
+second session or a second refund. Any Stripe error comes out as
+``PaymentProviderError``.
 
 ``settings.STRIPE_API_BASE`` points the client elsewhere than api.stripe.com:
 the tests' fake Stripe server (``tests/fake_stripe.py``).
@@ -177,7 +179,7 @@ def checkout_session_retrieve(session_id: str) -> dict[str, Any]:
     }
 
 
-def checkout_session_expire(session_id: str) -> dict[str, Any]:
+def checkout_session_expire(session_id: str, *, idempotency_key: str) -> dict[str, Any]:
     """Expire an open session, so the shopper can no longer pay it.
 
     Stripe refuses when the session is no longer open (paid or expired): that
@@ -185,7 +187,7 @@ def checkout_session_expire(session_id: str) -> dict[str, Any]:
     """
     try:
         session = _client().v1.checkout.sessions.expire(
-            session_id, options={"idempotency_key": f"expire-{session_id}"}
+            session_id, options={"idempotency_key": idempotency_key}
         )
     except stripe.StripeError as error:
         raise _provider_error(error) from error

@@ -13,6 +13,7 @@ from refurbishers.models import (
     Membership,
     Refurbisher,
     RefurbisherStatus,
+    RefurbisherStatusChange,
     SaleDay,
 )
 
@@ -52,6 +53,24 @@ def refurbisher_for_user(user) -> Refurbisher | None:
         .first()
     )
     return membership.refurbisher if membership else None
+
+
+def suspension_reason(refurbisher: Refurbisher) -> str:
+    """QA's reason for the refurbisher's current suspension, or "" if not suspended.
+
+    Read from the audit row of the latest move to suspended (one query).
+    """
+    if refurbisher.status != RefurbisherStatus.SUSPENDED:
+        return ""
+    reason = (
+        RefurbisherStatusChange.objects.filter(
+            refurbisher_id=refurbisher.pk, to_status=RefurbisherStatus.SUSPENDED
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("reason", flat=True)
+        .first()
+    )
+    return reason or ""
 
 
 def membership_for_user(user) -> Membership | None:

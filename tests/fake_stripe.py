@@ -21,8 +21,10 @@ requests that ran are remembered: a validation error is not, as at Stripe.
 
 Every request is recorded (``FakeStripe.requests``) so tests can assert what was
 sent. What a shopper does on Stripe's hosted page has no API, so test controls
-stand in for it: ``session_complete``, ``payment_fail``, ``session_expire_by_time``;
-connecting a seller's account has none either: ``account_create``.
+stand in for it: ``session_complete`` (also with another amount than the
+session's), ``payment_fail``, ``session_expire_by_time``; so do a shopper's
+bank disputing a charge (``dispute_create``, ``dispute_change``) and
+connecting a seller's account (``account_create``).
 They change the fake's state as Stripe would and return the events Stripe would
 send; ``event_signed`` signs an event the way Stripe signs webhook deliveries.
 """
@@ -61,12 +63,22 @@ METADATA_KEY_MAX = 40
 METADATA_VALUE_MAX = 500
 
 SESSION_EVENTS = ("checkout.session.completed", "checkout.session.expired")
+DISPUTE_EVENTS = (
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.closed",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
+)
 EVENT_TYPES = (
     *SESSION_EVENTS,
     "payment_intent.succeeded",
     "payment_intent.payment_failed",
     "charge.refunded",
+    *DISPUTE_EVENTS,
 )
+# Stripe gives the merchant this long to answer a dispute.
+DISPUTE_EVIDENCE_DAYS = 7
 
 
 class StripeAPIError(Exception):
@@ -233,6 +245,7 @@ class FakeStripe:
     payment_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     charges: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    disputes: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Connected accounts (Stripe Connect) and the transfers made to them.
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     transfers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -296,17 +309,34 @@ class FakeStripe:
         with self._lock:
             return [r for r in self.requests if r.method == method and r.path == path]
 
-    def session_complete(self, session_id: str) -> list[dict[str, Any]]:
+    def session_complete(
+        self,
+        session_id: str,
+        *,
+        amount: int | None = None,
+        currency: str | None = None,
+    ) -> list[dict[str, Any]]:
         """Pay an open session as a shopper on Stripe's page would.
 
         Creates (or reuses, after a failed attempt) the PaymentIntent, succeeds
         it with a charge, completes the session. Returns the events Stripe sends:
         ``payment_intent.succeeded`` and ``checkout.session.completed``, in no
         promised order (Stripe promises none either).
+
+        ``amount`` (minor units) or ``currency`` make the payment take another
+        amount than the session's, as a payment that does not match its order
+        would (both events then report what was taken).
         """
         with self._lock:
             session = self._open_session(session_id)
             intent = self._intent_for(session)
+            if amount is not None or currency is not None:
+                taken = {
+                    "amount": session["amount_total"] if amount is None else amount,
+                    "currency": (currency or session["currency"]).lower(),
+                }
+                intent.update(taken)
+                session.update(amount_total=taken["amount"], currency=taken["currency"])
             charge_id = _new_id("ch_test_")
             self.charges[charge_id] = {
                 "id": charge_id,
@@ -371,6 +401,67 @@ class FakeStripe:
         with self._lock:
             session = self._open_session(session_id)
             return [self._session_expire(session)]
+
+    def dispute_create(
+        self, payment_intent_id: str, *, reason: str = "product_not_received"
+    ) -> list[dict[str, Any]]:
+        """The shopper's bank disputes a paid charge; returns ``.created``.
+
+        Stripe opens it as ``needs_response`` with an evidence due date.
+        """
+        with self._lock:
+            intent = self.payment_intents[payment_intent_id]
+            charge = self.charges[intent["latest_charge"]]
+            now = int(time.time())
+            dispute_id = _new_id("du_test_")
+            self.disputes[dispute_id] = {
+                "id": dispute_id,
+                "object": "dispute",
+                "amount": charge["amount"],
+                "balance_transactions": [],
+                "charge": charge["id"],
+                "created": now,
+                "currency": charge["currency"],
+                "evidence": {},
+                "evidence_details": {
+                    "due_by": now + DISPUTE_EVIDENCE_DAYS * 24 * 60 * 60,
+                    "has_evidence": False,
+                    "past_due": False,
+                    "submission_count": 0,
+                },
+                "is_charge_refundable": False,
+                "livemode": False,
+                "metadata": {},
+                "payment_intent": payment_intent_id,
+                "reason": reason,
+                "status": "needs_response",
+            }
+            charge["disputed"] = True
+            return [self._event("charge.dispute.created", self.disputes[dispute_id])]
+
+    def dispute_change(
+        self, dispute_id: str, event_type: str, *, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Move a dispute on (``status``) and return the one event Stripe sends.
+
+        ``event_type`` is one of ``charge.dispute.updated``, ``.closed``,
+        ``.funds_withdrawn`` or ``.funds_reinstated``; the last two also add a
+        balance transaction, as at Stripe.
+        """
+        if event_type not in DISPUTE_EVENTS[1:]:
+            raise ValueError(f"{event_type} does not change a dispute")
+        with self._lock:
+            dispute = self.disputes[dispute_id]
+            if status is not None:
+                dispute["status"] = status
+            if event_type.endswith("funds_withdrawn") or event_type.endswith(
+                "funds_reinstated"
+            ):
+                sign = -1 if event_type.endswith("funds_withdrawn") else 1
+                dispute["balance_transactions"].append(
+                    {"id": _new_id("txn_test_"), "amount": sign * dispute["amount"]}
+                )
+            return [self._event(event_type, dispute)]
 
     def account_create(self, *, country: str = "FR") -> str:
         """Connect a new account (a refurbisher onboarding); return its ``acct_`` id."""

@@ -3,8 +3,11 @@
 A key is found by its prefix and checked against its stored SHA-256 in
 constant time. It acts as its refurbisher: ``request.auth`` is the
 ``ApiToken``, ``request.refurbisher`` its refurbisher, and ``request.user``
-the member who created it (for audit rows), or an anonymous user if that
-member has gone. Session sign-ins do not reach the seller API: a key does.
+the member who created it (for audit rows). A key stops working (401, with
+the reason) when that member's account is deleted or deactivated or they no
+longer work for the refurbisher, and every key of a suspended refurbisher is
+refused (403, with QA's reason). Session sign-ins do not reach the seller
+API: a key does.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import hashlib
 import hmac
 import secrets
 
-from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 
-from refurbishers.models import ApiToken
+from refurbishers.models import ApiToken, RefurbisherStatus
 
 KEY_START = "rmk_"
 INVALID = "This API key is not valid."
@@ -61,7 +65,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             ) from None
         prefix = key_prefix(key)
         token = (
-            ApiToken.objects.select_related("refurbisher", "created_by")
+            ApiToken.objects.select_related("refurbisher", "created_by__membership")
             .filter(prefix=prefix)
             .first()
             if prefix
@@ -71,17 +75,75 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(INVALID)
         if token.revoked_at is not None:
             raise exceptions.AuthenticationFailed("This API key was revoked.")
+        _maker_check(token)
+        _seller_check(token)
         # Imported here: the keys' service builds on this module's key format.
         from refurbishers.services.api_tokens import api_token_used
 
         api_token_used(token=token)
         request._request.refurbisher = token.refurbisher
-        user = token.created_by if token.created_by_id else AnonymousUser()
-        return user, token
+        return token.created_by, token
 
     def authenticate_header(self, request) -> str:
         # Makes DRF answer 401 (with this challenge), not 403, without a key.
         return 'Bearer realm="ReMarket seller API"'
+
+
+def _maker_check(token: ApiToken) -> None:
+    """Refuse a key whose maker no longer acts for its refurbisher (401).
+
+    A key acts as the member who made it (its audit rows name them): it
+    stops when their account is gone or deactivated, or when they no longer
+    work for the refurbisher, however that happened (removed from the team
+    in the dashboard or in the admin).
+    """
+    maker = token.created_by
+    if maker is None:
+        raise exceptions.AuthenticationFailed(
+            _(
+                "This API key no longer works: the account of the member who made "
+                "it was deleted. An owner can make a new key in the dashboard."
+            )
+        )
+    if not maker.is_active:
+        raise exceptions.AuthenticationFailed(
+            _(
+                "This API key no longer works: the account of the member who made "
+                "it was deactivated. An owner can make a new key in the dashboard."
+            )
+        )
+    try:
+        membership = maker.membership
+    except ObjectDoesNotExist:
+        membership = None
+    if membership is None or membership.refurbisher_id != token.refurbisher_id:
+        raise exceptions.AuthenticationFailed(
+            _(
+                "This API key no longer works: the member who made it no longer "
+                "works for %(name)s. An owner can make a new key in the dashboard."
+            )
+            % {"name": token.refurbisher.name}
+        )
+
+
+def _seller_check(token: ApiToken) -> None:
+    """Refuse every key of a suspended refurbisher, with QA's reason (403)."""
+    refurbisher = token.refurbisher
+    if refurbisher.status != RefurbisherStatus.SUSPENDED:
+        return
+    # Imported here: the selectors build on the models this module reads.
+    from refurbishers.selectors import suspension_reason
+
+    raise exceptions.PermissionDenied(
+        _(
+            "%(name)s is suspended by ReMarket, so its API keys are refused until "
+            "it is reinstated. Reason: %(reason)s"
+        )
+        % {
+            "name": refurbisher.name,
+            "reason": suspension_reason(refurbisher) or _("none given"),
+        }
+    )
 
 
 class IsSellerToken(BasePermission):

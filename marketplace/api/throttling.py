@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
+from marketplace.client_address import client_address
 from refurbishers.models import ApiToken
 
 
@@ -25,6 +26,10 @@ class PerIpThrottle(AnonRateThrottle):
     """Calls without a key (the public catalog), counted per client address."""
 
     scope = "api_ip"
+
+    def get_ident(self, request) -> str:
+        # One reading of the client's address for every per-address limit.
+        return client_address(request) or "unknown"
 
     def get_cache_key(self, request, view) -> str | None:
         if isinstance(request.auth, ApiToken):

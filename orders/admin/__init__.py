@@ -67,9 +67,12 @@ class OrderAdmin(ReadOnlyAdmin):
 class SellerOrderAdmin(ReadOnlyAdmin):
     list_display = [
         "__str__", "refurbisher", "status", "total_amount", "ship_by",
-        "late_shipment", "paid_at",
+        "late_shipment", "paid_at", "delivered_by",
     ]  # fmt: skip
-    list_filter = ["status", "late_shipment", "cancelled_by_seller", "refurbisher"]
+    list_filter = [
+        "status", "late_shipment", "cancelled_by_seller", "delivered_by",
+        "refurbisher",
+    ]  # fmt: skip
     list_select_related = ["order", "refurbisher"]
     search_fields = ["order__reference", "refurbisher__name", "tracking_number"]
     date_hierarchy = "paid_at"
@@ -101,4 +104,10 @@ class MessageAdmin(ReadOnlyAdmin):
 
 
 # Each part of after-sale has its admin beside this module.
-from orders.admin import claims, payouts, refunds, returns  # noqa: E402, F401
+from orders.admin import (  # noqa: E402, F401
+    claims,
+    payment_issues,
+    payouts,
+    refunds,
+    returns,
+)

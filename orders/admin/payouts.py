@@ -1,16 +1,33 @@
 """Payouts in the admin, read-only: what was sent to whom and what it held.
 
 QA finds a payout by refurbisher or Stripe transfer id, filters by status,
-provider, currency and date, and reads its lines. "Send again" sends pending
+provider, currency and date (and the payouts held while their seller is
+suspended, with the reason beside each), and reads its lines. "Send again" sends pending
 payouts now (the service does it, with the payout's idempotency key, so a
 payout already paid is left alone and none is paid twice).
 """
 
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from orders.admin import ReadOnlyAdmin
 from orders.models import Payout, PayoutLine, PayoutStatus
+from orders.selectors.payouts import HELD_FOR_SUSPENSION
 from orders.services.payouts import payout_send
+
+
+class HeldFilter(admin.SimpleListFilter):
+    title = _("held")
+    parameter_name = "held"
+
+    def lookups(self, request, model_admin):
+        return [("suspended", _("Held: seller suspended"))]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "suspended":
+            return queryset.filter(HELD_FOR_SUSPENSION)
+        return queryset
 
 
 class PayoutLineInline(admin.TabularInline):
@@ -31,9 +48,11 @@ class PayoutLineInline(admin.TabularInline):
 class PayoutAdmin(ReadOnlyAdmin):
     list_display = [
         "__str__", "refurbisher", "amount", "currency", "status", "provider",
-        "transfer_id", "attempts", "created_at", "paid_at",
+        "transfer_id", "attempts", "created_at", "paid_at", "failure_message",
     ]  # fmt: skip
-    list_filter = ["status", "provider", "currency", "created_at", "paid_at"]
+    list_filter = [
+        HeldFilter, "status", "provider", "currency", "created_at", "paid_at",
+    ]  # fmt: skip
     list_select_related = ["refurbisher"]
     search_fields = ["refurbisher__name", "transfer_id"]
     date_hierarchy = "created_at"

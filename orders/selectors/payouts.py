@@ -32,9 +32,14 @@ from orders.models import (
     SellerOrderStatus,
 )
 from orders.services.payouts import refund_deduction, refunds_to_deduct, sale_amount
-from refurbishers.models import Refurbisher
+from refurbishers.models import Refurbisher, RefurbisherStatus
 
 PAGE_SIZE = 25
+# Pending payouts of suspended refurbishers: held until reinstatement
+# (orders.services.payouts.payout_suspension_hold), QA's queue.
+HELD_FOR_SUSPENSION = Q(
+    status=PayoutStatus.PENDING, refurbisher__status=RefurbisherStatus.SUSPENDED
+)
 # Rows of "coming" shown; the totals count them all.
 COMING_ROWS = 100
 CHART_MONTHS = 12

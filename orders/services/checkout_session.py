@@ -11,6 +11,7 @@ provider never holds a lock.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 
 from django.db import transaction
 from django.urls import reverse
@@ -19,8 +20,17 @@ from marketplace.money import to_minor_units
 from orders.exceptions import PaymentProviderError
 from orders.models import Cart, CartLine, Order, OrderLine, OrderStatus
 from orders.payment_gateway import payment_gateway
+from orders.services.installation import provider_key, provider_metadata
 from orders.services.payment import order_payment_failed
 from orders.stripe_api import CheckoutLine
+
+# How long after its checkout a payment page stays open. Stripe wants 30
+# minutes at least, and stripe_api moves an earlier end to 31 minutes from the
+# call: 32 minutes from the checkout keeps it a fixed value for a minute, so a
+# repeated "Pay" in that minute (orders.services.checkout.PAY_REPEAT_SECONDS)
+# sends exactly the parameters of the first try, which Stripe replays under
+# the same idempotency key instead of refusing.
+SESSION_LIFETIME = dt.timedelta(minutes=32)
 
 
 def payment_lines(order: Order) -> list[CheckoutLine]:
@@ -80,17 +90,22 @@ def checkout_pay(order: Order, request_base_url: str) -> str:
     """
     base = request_base_url.rstrip("/")
     confirmation = reverse("order-confirmation", args=[order.reference])
+    key = order.payment_idempotency_key or provider_key(
+        "order", order.reference, "session"
+    )
     try:
         start = payment_gateway().start_payment(
             order_reference=order.reference,
-            idempotency_key=f"order-{order.reference}-session",
+            idempotency_key=key,
             email=order.email,
             currency=order.currency,
             lines=payment_lines(order),
             success_url=base + confirmation,
             cancel_url=base + reverse("checkout-review") + "?cancelled=1",
-            expires_at=order.expires_at,
-            metadata={"order_id": str(order.pk), "order_reference": order.reference},
+            expires_at=max(order.expires_at, order.created_at + SESSION_LIFETIME),
+            metadata=provider_metadata(
+                key=key, order_id=order.pk, order_reference=order.reference
+            ),
         )
     except PaymentProviderError:
         order_payment_failed(
@@ -120,7 +135,10 @@ def checkout_abandon(*, order_id: int) -> bool:
     if released and order.payment_session_id:
         # Close the old payment too, so it can no longer be paid by mistake.
         with contextlib.suppress(PaymentProviderError):
-            payment_gateway().cancel_payment(order.payment_session_id)
+            payment_gateway().cancel_payment(
+                order.payment_session_id,
+                idempotency_key=provider_key("expire", order.payment_session_id),
+            )
     return released
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.markets import MARKETS
 from orders.business_days import business_days_after
@@ -27,6 +28,7 @@ from orders.exceptions import FulfilmentRefused
 from orders.models import (
     SELLER_ORDER_MOVES,
     Carrier,
+    DeliveredBy,
     OrderStatusChange,
     SellerOrder,
     SellerOrderStatus,
@@ -37,11 +39,14 @@ from orders.services.warranty import warranties_create
 from orders.tracking import tracking_format_error, tracking_normalize, tracking_url
 
 Status = SellerOrderStatus
-DeliveredBy = Literal["shopper", "seller", "auto"]
+# Who may say a parcel arrived and so start its clocks (the warranty, the
+# return window and with it the payout). The seller's own word is recorded by
+# orders.services.delivery and starts none of them.
+DeliveredByWhom = Literal["shopper", "carrier", "auto"]
 DELIVERED_BY = {
-    "shopper": "Delivery confirmed by the shopper",
-    "seller": "Marked delivered by the seller",
-    "auto": "Delivered automatically {days} days after shipping",
+    DeliveredBy.SHOPPER: _("Delivery confirmed by the shopper"),
+    DeliveredBy.CARRIER: _("Delivered, according to the carrier"),
+    DeliveredBy.AUTO: _("Delivered automatically %(days)s days after shipping"),
 }
 SERIAL = re.compile(r"[0-9A-Z]{6,64}")
 IMEI = re.compile(r"\d{15}")
@@ -65,6 +70,13 @@ def ship_by_for(seller_order: SellerOrder) -> dt.datetime:
 
 # A seller order the shopper may still cancel: not shipped yet.
 CANCELLABLE_BY_SHOPPER = (Status.PAID, Status.ACCEPTED)
+
+
+def auto_delivery_at(seller_order: SellerOrder) -> dt.datetime | None:
+    """When a shipped seller order counts as delivered if nobody confirms it."""
+    if seller_order.shipped_at is None:
+        return None
+    return seller_order.shipped_at + dt.timedelta(days=settings.AUTO_DELIVERY_DAYS)
 
 
 def return_window_end(seller_order: SellerOrder) -> dt.datetime | None:
@@ -257,27 +269,32 @@ def seller_order_deliver(
     *,
     seller_order: SellerOrder,
     actor: AbstractBaseUser | None,
-    by: DeliveredBy,
+    by: DeliveredByWhom,
+    at: dt.datetime | None = None,
 ) -> SellerOrder:
-    """Mark a shipped seller order delivered; each unit's warranty starts now.
+    """Mark a shipped seller order delivered; each unit's warranty starts then.
 
-    ``by`` says who confirmed it: the shopper, the seller, or the automatic
-    confirmation ``AUTO_DELIVERY_DAYS`` after shipping.
+    ``by`` says who confirmed it: the shopper, the carrier (``at`` is when
+    the carrier delivered it), or the automatic confirmation
+    ``AUTO_DELIVERY_DAYS`` after shipping. The warranty, the return window
+    and so the payout all start at ``at`` (now by default). A seller cannot
+    confirm its own delivery: ``orders.services.delivery`` records its word.
     """
     if by not in DELIVERED_BY:
         raise FulfilmentRefused(f"{by!r} is not a way of confirming a delivery.")
     seller_order = _locked(seller_order)
     _check(seller_order, Status.DELIVERED)
-    now = timezone.now()
-    seller_order.delivered_at = now
+    delivered_at = at or timezone.now()
+    seller_order.delivered_at = delivered_at
+    seller_order.delivered_by = by
     # The seller is paid once the return window has closed.
     seller_order.payable_at = return_window_end(seller_order)
-    reason = DELIVERED_BY[by].format(days=settings.AUTO_DELIVERY_DAYS)
+    reason = str(DELIVERED_BY[by]) % {"days": settings.AUTO_DELIVERY_DAYS}
     _move(
         seller_order, Status.DELIVERED, actor=actor, reason=reason,
-        fields=("delivered_at", "payable_at"),
+        fields=("delivered_at", "delivered_by", "payable_at"),
     )  # fmt: skip
-    warranties_create(seller_order=seller_order, starts_at=now)
+    warranties_create(seller_order=seller_order, starts_at=delivered_at)
     seller_order_delivered_notify(seller_order_id=seller_order.pk)
     return seller_order
 
@@ -329,7 +346,11 @@ def seller_orders_flag_late(*, at: dt.datetime | None = None) -> int:
 
 
 def seller_orders_deliver_due(*, at: dt.datetime | None = None) -> int:
-    """Deliver ("auto") seller orders shipped ``AUTO_DELIVERY_DAYS`` ago, in batches."""
+    """Deliver ("auto") seller orders shipped ``AUTO_DELIVERY_DAYS`` ago, in batches.
+
+    Whether the seller reported them delivered changes nothing: the delay
+    runs from shipping either way.
+    """
     at = at or timezone.now()
     before = at - dt.timedelta(days=settings.AUTO_DELIVERY_DAYS)
     delivered, after = 0, 0

@@ -5,7 +5,10 @@ the same types and shapes, so one code path decides what a payment did.
 Each event maps onto a payment service that is a no-op when its effect is
 already there, so duplicates and any order of arrival leave the right state:
 ``payment_intent.succeeded`` before ``checkout.session.completed`` pays the
-order once; a late ``payment_failed`` for a paid order changes nothing.
+order once; a late ``payment_failed`` for a paid order changes nothing. A
+payment that does not match its order is refunded whole and queued for QA
+(``payment_mismatches``); a dispute of the payment is recorded against its
+seller orders (``disputes``).
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 
 from marketplace.emails import emails_requeue
 from orders.models import Order, RefundReason
 from orders.notifications import order_paid_key_prefix
+from orders.services.disputes import DISPUTE_EVENTS, payment_dispute_apply
+from orders.services.installation import is_other_installation
 from orders.services.payment import (
     PaymentOutcome,
     order_expire,
@@ -24,6 +30,7 @@ from orders.services.payment import (
     order_payment_succeeded,
     order_refund_recorded,
 )
+from orders.services.payment_mismatches import payment_mismatch_record
 from orders.services.refunds import RefundRefused, refund_create
 from orders.webhooks import event_mark_processed, event_record
 
@@ -40,12 +47,17 @@ REFUNDED = {"charge.refunded"}
 
 
 def _order_for(payload: dict) -> Order | None:
-    """The order an event's object is about: by metadata, session or intent id."""
+    """The order an event's object is about: by metadata, session or intent id.
+
+    An order id in the metadata counts only with its reference beside it
+    matching (when given): another database's order 42 is not ours.
+    """
     metadata = payload.get("metadata") or {}
     order_id = str(metadata.get("order_id") or "")
     if order_id.isdigit():
         order = Order.objects.filter(pk=int(order_id)).first()
-        if order is not None:
+        reference = metadata.get("order_reference")
+        if order is not None and (not reference or reference == order.reference):
             return order
     object_id = payload.get("id") or ""
     if payload.get("object") == "checkout.session":
@@ -54,6 +66,18 @@ def _order_for(payload: dict) -> Order | None:
         return Order.objects.filter(payment_intent_id=object_id).first()
     if payload.get("object") == "charge" and payload.get("payment_intent"):
         return Order.objects.filter(payment_intent_id=payload["payment_intent"]).first()
+    if payload.get("object") == "dispute" and payload.get("payment_intent"):
+        # A dispute carries no metadata: the payment it disputes names the
+        # order (its own payment, or one that did not match it).
+        intent = payload["payment_intent"]
+        return (
+            Order.objects.filter(
+                Q(payment_intent_id=intent)
+                | Q(payment_mismatches__payment_intent_id=intent)
+            )
+            .distinct()
+            .first()
+        )
     return None
 
 
@@ -76,12 +100,26 @@ def _late_payment_refund(order: Order) -> None:
         logger.error("Late payment of order %s not refunded: %s", order.pk, refusal)
 
 
+def _minor(amount) -> int:
+    """An event's amount in minor units; anything else counts as 0 (a mismatch)."""
+    if isinstance(amount, bool):
+        return 0
+    if isinstance(amount, int):
+        return amount
+    if isinstance(amount, str) and amount.isdigit():
+        return int(amount)
+    return 0
+
+
 def payment_event_process(event: dict) -> str:
     """Apply one event; return what it did, in a few words (for logs and tests)."""
     kind = event.get("type", "")
     payload = (event.get("data") or {}).get("object") or {}
-    if kind not in SUCCEEDED | FAILED | EXPIRED | REFUNDED:
+    if kind not in SUCCEEDED | FAILED | EXPIRED | REFUNDED | DISPUTE_EVENTS:
         return f"ignored {kind}"
+    if is_other_installation(payload.get("metadata")):
+        # One Stripe account, two installations: the other one's payment.
+        return "another installation"
     order = _order_for(payload)
     if order is None:
         logger.warning("Payment event %s names no known order", event.get("id"))
@@ -100,16 +138,35 @@ def payment_event_process(event: dict) -> str:
             intent = payload.get("id") or ""
         else:
             intent = payload.get("payment_intent") or ""
+        amount_minor = _minor(amount)
+        currency = str(payload.get("currency") or "")
         outcome = order_payment_succeeded(
             order_id=order.pk,
-            amount_minor=int(amount or 0),
-            currency=str(payload.get("currency") or ""),
+            amount_minor=amount_minor,
+            currency=currency,
             payment_intent_id=str(intent),
         )
         if outcome is PaymentOutcome.NEEDS_REFUND:
             _late_payment_refund(order)
+        if outcome is PaymentOutcome.AMOUNT_MISMATCH:
+            payment_mismatch_record(
+                order=order, payment_intent_id=str(intent)[:255],
+                amount_minor=amount_minor, currency=currency,
+                event_id=str(event.get("id") or ""),
+            )  # fmt: skip
         return outcome.value
+    if kind in DISPUTE_EVENTS:
+        created = event.get("created")
+        _, changed = payment_dispute_apply(
+            order=order, event_id=str(event.get("id") or ""), event_type=kind,
+            created=created if isinstance(created, int) else 0, dispute=payload,
+        )  # fmt: skip
+        return "dispute recorded" if changed else "dispute unchanged"
     if kind in REFUNDED:
+        if str(payload.get("payment_intent") or "") != order.payment_intent_id:
+            # The refund of another payment than the order's (one that did
+            # not match it): nothing refunded on the order's own payment.
+            return "refund of another payment"
         recorded = order_refund_recorded(
             order_id=order.pk,
             refunded_minor=int(payload.get("amount_refunded") or 0),

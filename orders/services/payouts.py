@@ -59,16 +59,23 @@ day.
 
 Once the transaction commits, ``payout_send`` locks the payout row and asks
 the gateway for a transfer with the payout's idempotency key
-(``remarket-payout-<pk>``): Stripe Connect to the refurbisher's connected
-account, or a test payout with the offline gateway. Paid, it records the
-transfer and emails the owners. Without a connected account (Stripe) or on a
-provider error it stays pending with the reason; the next run sends it again
-with the same key, after asking Stripe whether an earlier try went through
-(Stripe forgets idempotency keys after 24 hours, and runs are a day apart).
+(``<installation prefix>-payout-<pk>``, stored on the row at the first try;
+payouts sent before the prefix existed keep ``remarket-payout-<pk>``): Stripe
+Connect to the refurbisher's connected account, or a test payout with the
+offline gateway. Paid, it records the transfer and emails the owners. Without
+a connected account (Stripe) or on a provider error it stays pending with the
+reason; the next run sends it again with the same key, after asking Stripe
+whether an earlier try went through (Stripe forgets idempotency keys after 24
+hours, and runs are a day apart).
+
+Holds: while a refurbisher is suspended, its payouts are written as usual
+but not sent (``payout_suspension_hold``: pending, with the suspension's
+reason for the seller and QA); the first run after reinstatement sends them.
 
 Lock order: the refurbisher row, then order rows by pk, then the payout row
-(``payout_send`` locks the payout alone). Returns and refunds lock an order
-row and never a refurbisher, so they cannot wait in a cycle with a run.
+(``payout_send`` locks the refurbisher with ``FOR NO KEY UPDATE``, then the
+payout). Returns and refunds lock an order row and never a refurbisher, so
+they cannot wait in a cycle with a run.
 """
 
 from __future__ import annotations
@@ -84,6 +91,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketplace.money import format_money, quantize, to_minor_units
 from orders.exceptions import OrderError, PaymentProviderError
@@ -102,12 +110,15 @@ from orders.models import (
     SellerOrderStatus,
 )
 from orders.notifications import _send, owner_emails
+from orders.services.installation import provider_key, provider_metadata
 from refurbishers.models import (
     MemberRole,
     Membership,
     Refurbisher,
+    RefurbisherStatus,
     RefurbisherStatusChange,
 )
+from refurbishers.selectors import suspension_reason
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +129,27 @@ ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9]{1,59}")
 
 class PayoutRefused(OrderError):
     """A payout change the rules refuse (a bad account id, a staff member)."""
+
+
+# --- Holds ------------------------------------------------------------------------
+
+
+def payout_suspension_hold(refurbisher: Refurbisher) -> str:
+    """Why no payout may leave for a suspended refurbisher now, or "" if it may.
+
+    While QA has a seller suspended, nothing is paid to it: its payouts are
+    still written (so the seller and QA see what is owed) but stay pending
+    with this reason, and the first run after reinstatement sends them.
+    """
+    if refurbisher.status != RefurbisherStatus.SUSPENDED:
+        return ""
+    return _(
+        "Held while %(name)s is suspended (%(reason)s). It is sent in the first "
+        "payout run after ReMarket reinstates the seller."
+    ) % {
+        "name": refurbisher.name,
+        "reason": suspension_reason(refurbisher) or _("no reason given"),
+    }
 
 
 # --- The amounts ------------------------------------------------------------------
@@ -351,19 +383,34 @@ def payout_send(*, payout_id: int) -> Payout:
     """Send a pending payout through the gateway; a no-op once it is paid.
 
     The transfer carries the payout's idempotency key, so a second send (a
-    retry, two runs at once, QA's "Send again") is one transfer. Without a
-    connected account (Stripe) it stays pending with the reason; a provider
-    error leaves it pending with the message and one more attempt counted.
+    retry, two runs at once, QA's "Send again") is one transfer. While the
+    refurbisher is suspended, or without a connected account (Stripe), it
+    stays pending with the reason; a provider error leaves it pending with
+    the message and one more attempt counted.
     """
     from orders.payment_gateway import payment_gateway
 
     with transaction.atomic():
-        payout = (
-            Payout.objects.select_for_update(of=("self",))
-            .select_related("refurbisher")
-            .get(pk=payout_id)
+        refurbisher_id = Payout.objects.values_list("refurbisher_id", flat=True).get(
+            pk=payout_id
         )
+        # The refurbisher row first (the lock order above): a suspension
+        # being written holds this send back, and one made while a transfer
+        # is under way waits for it, so no transfer leaves once it is.
+        refurbisher = Refurbisher.objects.select_for_update(no_key=True).get(
+            pk=refurbisher_id
+        )
+        payout = Payout.objects.select_for_update(of=("self",)).get(pk=payout_id)
+        payout.refurbisher = refurbisher
         if payout.status != PayoutStatus.PENDING:
+            return payout
+        hold = payout_suspension_hold(refurbisher)
+        if hold:
+            logger.info(
+                "Payout %s held: refurbisher %s suspended", payout.pk, refurbisher.pk
+            )
+            payout.failure_message = hold
+            payout.save(update_fields=["failure_message"])
             return payout
         gateway = payment_gateway()
         destination = payout.refurbisher.stripe_account_id
@@ -373,6 +420,10 @@ def payout_send(*, payout_id: int) -> Payout:
             return payout
         tried_before = payout.attempts > 0
         payout.attempts += 1
+        # The key (and transfer group) of the first try, kept on the row: a
+        # retry with another key would be a second transfer.
+        if not payout.idempotency_key:
+            payout.idempotency_key = provider_key("payout", payout.pk)
         try:
             answer = None
             if tried_before:
@@ -386,15 +437,18 @@ def payout_send(*, payout_id: int) -> Payout:
                     destination=destination,
                     idempotency_key=payout.idempotency_key,
                     transfer_group=payout.idempotency_key,
-                    metadata={
-                        "payout_id": payout.pk,
-                        "refurbisher_id": payout.refurbisher_id,
-                    },
+                    metadata=provider_metadata(
+                        key=payout.idempotency_key,
+                        payout_id=payout.pk,
+                        refurbisher_id=payout.refurbisher_id,
+                    ),
                 )
         except PaymentProviderError as error:
             logger.warning("Payout %s not sent: %s", payout.pk, error.message)
             payout.failure_message = error.message
-            payout.save(update_fields=["attempts", "failure_message"])
+            payout.save(
+                update_fields=["attempts", "failure_message", "idempotency_key"]
+            )
             return payout
         payout.status = PayoutStatus.PAID
         payout.provider = gateway.provider
@@ -405,7 +459,7 @@ def payout_send(*, payout_id: int) -> Payout:
         payout.save(
             update_fields=[
                 "attempts", "status", "provider", "transfer_id", "destination",
-                "paid_at", "failure_message",
+                "paid_at", "failure_message", "idempotency_key",
             ]
         )  # fmt: skip
         payout_paid_notify(payout_id=payout_id)

@@ -5,9 +5,10 @@
 refunds that did not fail, plus this one, stay within what was paid (and
 within the seller order's total when it names one). Once the transaction
 commits, ``refund_send`` asks the gateway to refund with the row's
-idempotency key: a retry (the periodic ``refunds_retry_due``, a crash between
-the provider's answer and our save) sends the same key, and the provider
-answers with the first refund instead of making a second one.
+idempotency key (made with this installation's prefix on the first try and
+stored on the row): a retry (the periodic ``refunds_retry_due``, a crash
+between the provider's answer and our save) sends the same key, and the
+provider answers with the first refund instead of making a second one.
 
 Lock order: the order row (``FOR NO KEY UPDATE``), then the refund row.
 Callers that also lock a seller order lock the order first (as
@@ -26,6 +27,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from marketplace.money import quantize, to_minor_units
 from orders.exceptions import OrderError, PaymentProviderError
@@ -39,6 +41,7 @@ from orders.models import (
     SellerOrder,
 )
 from orders.notifications import refund_notify
+from orders.services.installation import provider_key, provider_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +57,12 @@ class RefundRefused(OrderError):
 
 
 def _refunded_so_far(**filters) -> Decimal:
+    # A mismatched payment's refund gives back another payment than the
+    # order's: it takes nothing from what is left to refund on the order.
     total = (
         Refund.objects.filter(**filters)
         .exclude(status=RefundStatus.FAILED)
+        .exclude(reason=RefundReason.PAYMENT_MISMATCH)
         .aggregate(total=Sum("amount"))["total"]
     )
     return total or Decimal("0")
@@ -97,7 +103,8 @@ def refund_create(
     # adds a row pointing at the order (an audit row, a message) is not held
     # up, so it cannot wait in a cycle with the caller's other locks.
     order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
-    if reason not in RefundReason.values:
+    if reason not in RefundReason.values or reason == RefundReason.PAYMENT_MISMATCH:
+        # A mismatched payment is refunded by mismatched_payment_refund_create.
         raise RefundRefused(f"{reason!r} is not a reason for a refund.")
     # A payment that came after its items were released is refunded whole.
     late = reason == RefundReason.PAID_TOO_LATE and bool(order.payment_intent_id)
@@ -133,6 +140,40 @@ def refund_create(
         to_status=order.status, actor=refund.requested_by,
         reason=f"Refund of {amount} {order.currency}: "
         f"{RefundReason(reason).label}{f' ({note})' if note else ''}",
+    )  # fmt: skip
+    refund_id = refund.pk
+    transaction.on_commit(lambda: refund_send(refund_id=refund_id))
+    return refund
+
+
+def mismatched_payment_refund_create(
+    *, order: Order, payment_intent_id: str, amount: Decimal, currency: str
+) -> Refund:
+    """Write the refund of a whole payment that did not match its order.
+
+    Must run inside the caller's transaction, with the order row locked. The
+    payment is not the order's: the refund names it (``payment_intent_id``),
+    gives back what it took, in its currency, and counts for nothing in
+    what is left to refund on the order. Once per payment (a unique
+    constraint). Sent after commit like every refund.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("mismatched_payment_refund_create needs a transaction")
+    refund = Refund.objects.create(
+        order=order, seller_order=None, amount=quantize(amount),
+        currency=currency, reason=RefundReason.PAYMENT_MISMATCH,
+        payment_intent_id=payment_intent_id,
+        note=gettext(
+            "The payment did not match the order, so it was given back in full."
+        ),
+    )  # fmt: skip
+    OrderStatusChange.objects.create(
+        order=order, from_status=order.status, to_status=order.status,
+        reason=gettext(
+            "Refund of %(amount)s %(currency)s: payment %(payment)s did not match "
+            "the order"
+        )
+        % {"amount": refund.amount, "currency": currency, "payment": payment_intent_id},
     )  # fmt: skip
     refund_id = refund.pk
     transaction.on_commit(lambda: refund_send(refund_id=refund_id))
@@ -177,24 +218,33 @@ def refund_send(*, refund_id: int) -> Refund:
         order = refund.order
         gateway = payment_gateway()
         refund.attempts += 1
+        # The key of the first try, kept on the row: a retry with another key
+        # would be a second refund at the provider.
+        if not refund.idempotency_key:
+            refund.idempotency_key = provider_key("refund", refund.pk)
         try:
             answer = gateway.refund(
-                payment_intent=order.payment_intent_id,
+                payment_intent=refund.payment_intent_id or order.payment_intent_id,
                 amount_minor=to_minor_units(refund.amount, refund.currency),
                 currency=refund.currency,
                 idempotency_key=refund.idempotency_key,
-                metadata={
-                    "order_id": order.pk,
-                    "order_reference": order.reference,
-                    "refund_id": refund.pk,
-                },
+                metadata=provider_metadata(
+                    key=refund.idempotency_key,
+                    order_id=order.pk,
+                    order_reference=order.reference,
+                    refund_id=refund.pk,
+                ),
             )
         except PaymentProviderError as error:
             logger.warning("Refund %s not sent: %s", refund.pk, error.message)
             refund.failure_message = error.message
             if refund.attempts >= settings.REFUND_MAX_ATTEMPTS:
                 refund.status = RefundStatus.FAILED
-            refund.save(update_fields=["attempts", "failure_message", "status"])
+            refund.save(
+                update_fields=[
+                    "attempts", "failure_message", "status", "idempotency_key"
+                ]
+            )  # fmt: skip
             return refund
         refund.status = RefundStatus.SUCCEEDED
         refund.provider_refund_id = answer["id"]
@@ -203,7 +253,7 @@ def refund_send(*, refund_id: int) -> Refund:
         refund.save(
             update_fields=[
                 "attempts", "status", "provider_refund_id", "succeeded_at",
-                "failure_message",
+                "failure_message", "idempotency_key",
             ]
         )  # fmt: skip
         if isinstance(gateway, OfflineGateway):

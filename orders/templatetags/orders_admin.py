@@ -1,4 +1,5 @@
-"""Template tags of QA's admin index: the after-sale queues (claims, refunds)."""
+"""Template tags of QA's admin index: the after-sale queues (claims, refunds,
+payments that did not match, disputes, payouts held)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,19 @@ from django import template
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from orders.models import ClaimStatus, Refund, RefundStatus, WarrantyClaim
+from orders.models import (
+    CLOSED_DISPUTE_STATUSES,
+    ClaimStatus,
+    PaymentDispute,
+    PaymentMismatch,
+    Payout,
+    Refund,
+    RefundStatus,
+    WarrantyClaim,
+)
+from orders.selectors.payouts import HELD_FOR_SUSPENSION
 
 register = template.Library()
 
@@ -28,7 +40,8 @@ class Queue:
 
 @register.simple_tag
 def after_sale_queues_for(user) -> list[Queue]:
-    """Escalated claims and refunds not through, for staff who may see them.
+    """Escalated claims, refunds not through, payments that did not match,
+    open disputes and held payouts, for staff who may see them.
 
     One query per queue a person may see.
     """
@@ -65,4 +78,33 @@ def after_sale_queues_for(user) -> list[Queue]:
                 f"{changelist}?status__exact={RefundStatus.FAILED}",
             ),
         ]
+    if user.has_perm("orders.view_paymentmismatch"):
+        to_review = PaymentMismatch.objects.filter(reviewed_at__isnull=True).count()
+        queues.append(
+            Queue(
+                gettext("Payments not matching their order (refunded), to review"),
+                to_review,
+                reverse("admin:orders_paymentmismatch_changelist") + "?reviewed=no",
+            )
+        )
+    if user.has_perm("orders.view_paymentdispute"):
+        disputes = PaymentDispute.objects.exclude(
+            status__in=CLOSED_DISPUTE_STATUSES
+        ).count()
+        queues.append(
+            Queue(
+                gettext("Payment disputes open"),
+                disputes,
+                reverse("admin:orders_paymentdispute_changelist") + "?open=yes",
+            )
+        )
+    if user.has_perm("orders.view_payout"):
+        held = Payout.objects.filter(HELD_FOR_SUSPENSION).count()
+        queues.append(
+            Queue(
+                gettext("Payouts held: seller suspended"),
+                held,
+                reverse("admin:orders_payout_changelist") + "?held=suspended",
+            )
+        )
     return queues

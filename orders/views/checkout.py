@@ -14,19 +14,21 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from marketplace.client_address import client_address
 from orders.exceptions import CheckoutRefused, PaymentProviderError
 from orders.forms import FIELDS, CheckoutDetailsForm
 from orders.models import Order, OrderStatus
 from orders.payment_gateway import payment_gateway
 from orders.selectors.cart import CartView, cart_of_request, cart_view
 from orders.services.checkout import CheckoutLine, checkout_start
+from orders.services.checkout_limits import checkout_holder
 from orders.services.checkout_session import checkout_abandon, checkout_pay
 from orders.services.payment_events import payment_event_receive
 from orders.views.orders import order_access_grant, order_access_granted
 
 # The details form's values between the steps, with the market they were for.
 SESSION_DETAILS = "checkout_details"
-# The shopper's last unpaid checkout, released if they start another.
+# The browser's last unpaid checkout, released if it starts another.
 SESSION_PENDING_ORDER = "checkout_order_id"
 # Offline payments this browser started: only it may pay or fail them on the
 # test-payment page (an emailed order link does not open that page).
@@ -153,16 +155,24 @@ def checkout_pay_view(request):
             error="The total changed since you opened this page: check it and "
             "pay again.",
         )  # fmt: skip
-    pending = request.session.pop(SESSION_PENDING_ORDER, None)
-    if isinstance(pending, int):
-        checkout_abandon(order_id=pending)
+    previous = request.session.get(SESSION_PENDING_ORDER)
+    if request.session.session_key is None:
+        request.session.save()  # the holder of the checkout needs a key
     try:
+        # A repeated press gets the cart's checkout back; an earlier different
+        # one (and this browser's last one) is released by the service.
         order = checkout_start(
             lines=lines,
             email=form.cleaned_data["email"],
             address=form.address(),
             market=request.market.code,
             user=request.user,
+            cart=cart_of_request(request),
+            holder=checkout_holder(
+                session_key=request.session.session_key,
+                address=client_address(request),
+            ),
+            replaces=previous if isinstance(previous, int) else None,
         )
     except CheckoutRefused as refusal:
         return _render_review(

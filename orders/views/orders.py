@@ -31,6 +31,7 @@ from orders.services.cart import cart_count_remember
 from orders.services.checkout_session import cart_lines_remove_bought
 from orders.services.fulfilment import (
     CANCELLABLE_BY_SHOPPER,
+    auto_delivery_at,
     return_window_end,
     seller_order_deliver,
 )
@@ -137,6 +138,7 @@ def _sellers(order: Order, *, after_sale: AfterSale | None = None) -> list[dict]
                 "refunds": after_sale.refunds_by_seller_order.get(seller_order.pk, []),
                 "cancellable": seller_order.status in CANCELLABLE_BY_SHOPPER,
                 "return_until": return_until,
+                "auto_delivery_at": auto_delivery_at(seller_order),
                 "returnable": return_until is not None and now < return_until,
             }
         )

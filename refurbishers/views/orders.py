@@ -1,4 +1,5 @@
-"""The seller's orders: the list, one order's page, and accept, ship, deliver, cancel.
+"""The seller's orders: the list, one order's page, and accept, ship, report
+delivered, cancel.
 
 Any member of the refurbisher (owner or staff) may act on its orders. An order
 is looked up by reference within the member's own refurbisher, so another
@@ -10,10 +11,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from orders.exceptions import FulfilmentRefused, OrderError
 from orders.models import Carrier, SellerOrder, SellerOrderStatus
+from orders.selectors.disputes import disputes_of_seller_order
 from orders.selectors.fulfilment import seller_order_of_refurbisher
 from orders.selectors.seller_orders import SOLD, seller_orders_page
 from orders.services.cancellation import (
@@ -23,9 +28,10 @@ from orders.services.cancellation import (
     SellerCancelReason,
     seller_order_cancel_by_seller,
 )
+from orders.services.delivery import seller_order_delivery_report
 from orders.services.fulfilment import (
+    auto_delivery_at,
     seller_order_accept,
-    seller_order_deliver,
     seller_order_ship,
 )
 from orders.tracking import tracking_url
@@ -146,6 +152,8 @@ def _detail_page(
             ),
             "carrier_shown": seller_order.carrier_name
             or seller_order.get_carrier_display(),
+            "auto_delivery_at": auto_delivery_at(seller_order),
+            "disputes": disputes_of_seller_order(seller_order=seller_order),
         },
         current="orders",
         status=status,
@@ -207,13 +215,22 @@ def order_ship(request, reference: str):
 @require_POST
 @member_required
 def order_deliver(request, reference: str):
+    """The seller reports the parcel delivered: noted for the shopper, no clock."""
     seller_order = _seller_order(request, reference)
     try:
-        seller_order_deliver(seller_order=seller_order, actor=request.user, by="seller")
+        seller_order = seller_order_delivery_report(
+            seller_order=seller_order, actor=request.user
+        )
     except FulfilmentRefused as refusal:
         return _refused(request, seller_order, refusal)
     messages.success(
-        request, "Marked delivered. The warranty of each device starts now."
+        request,
+        _(
+            "Noted: the shopper is asked to confirm. The warranty, the return "
+            "window and your payout start when the shopper or the carrier "
+            "confirms the delivery, or on %(date)s at the latest."
+        )
+        % {"date": date_format(timezone.localtime(auto_delivery_at(seller_order)))},
     )
     return redirect("seller:order", reference)
 

@@ -23,7 +23,11 @@ from orders.selectors.payouts import (
     payouts_coming,
     payouts_page,
 )
-from orders.services.payouts import PayoutRefused, refurbisher_payout_account_set
+from orders.services.payouts import (
+    PayoutRefused,
+    payout_suspension_hold,
+    refurbisher_payout_account_set,
+)
 from refurbishers.views.access import member_required, seller_render
 
 # The bar chart's drawing box (SVG user units); bars share the width.
@@ -79,6 +83,7 @@ def _page(request, *, account_value: str | None = None, error=None, status=200):
             if account_value is None
             else account_value,
             "error": error,
+            "suspension_hold": payout_suspension_hold(refurbisher),
         },
         current="payouts",
         status=status,

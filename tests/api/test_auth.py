@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from refurbishers.models import ApiToken, RefurbisherStatus
-from refurbishers.services.api_tokens import api_token_revoke
+from refurbishers.models import ApiToken, MemberRole, Membership
+from refurbishers.services.api_tokens import api_token_create, api_token_revoke
+from refurbishers.services.status import refurbisher_reinstate, refurbisher_suspend
 from tests.api.conftest import seller_key_make
 from tests.factories import RefurbisherFactory
 from tests.refurbishers.builders import (
@@ -190,24 +191,73 @@ def test_me_gives_a_trial_sellers_cap_and_end(db):
     assert ends_at == refurbisher.trial_ends_at
 
 
-def test_a_suspended_sellers_key_still_reads_its_status(db):
-    """It learns why its listings are gone rather than a bare 401."""
-    seller = seller_key_make(
-        RefurbisherFactory(
-            status=RefurbisherStatus.SUSPENDED,
-            status_before_suspension=RefurbisherStatus.ACTIVE,
-        )
+def test_a_suspended_sellers_keys_are_a_403_that_gives_qas_reason(api_key):
+    """It learns why rather than a bare refusal; reinstated, the key works again."""
+    qa = qa_user_make()
+    refurbisher_suspend(
+        refurbisher=api_key.refurbisher, actor=qa,
+        reason="Three devices sold as Excellent arrived cracked.",
+    )  # fmt: skip
+    header = f"Bearer {api_key.key}"
+    for url in (ME, "/api/v1/seller/listings/", "/api/v1/seller/orders/"):
+        response = APIClient().get(url, HTTP_AUTHORIZATION=header)
+        assert response.status_code == 403, url
+        error = response.json()["error"]
+        assert error["code"] == "permission_denied"
+        assert f"{api_key.refurbisher.name} is suspended" in error["message"]
+        assert "Three devices sold as Excellent arrived cracked." in error["message"]
+    refurbisher_reinstate(
+        refurbisher=api_key.refurbisher, actor=qa, reason="Fixed its grading."
     )
-    body = get_me(f"Bearer {seller.key}").json()
-    assert (body["status"], body["is_selling"]) == ("suspended", False)
+    assert get_me(header).status_code == 200
 
 
-def test_a_key_keeps_working_when_the_member_who_made_it_has_gone(api_key):
+def test_a_key_stops_when_the_account_of_its_maker_is_deleted(api_key):
     api_key.owner.delete()
-    response = get_me(f"Bearer {api_key.key}")
-    assert response.status_code == 200
-    assert response.json()["slug"] == api_key.refurbisher.slug
+    assert_refused(
+        get_me(f"Bearer {api_key.key}"),
+        "This API key no longer works: the account of the member who made it was "
+        "deleted. An owner can make a new key in the dashboard.",
+    )
     assert ApiToken.objects.get(pk=api_key.token.pk).created_by is None
+
+
+def test_a_key_stops_while_the_account_of_its_maker_is_deactivated(api_key):
+    api_key.owner.is_active = False
+    api_key.owner.save(update_fields=["is_active"])
+    assert_refused(
+        get_me(f"Bearer {api_key.key}"),
+        "This API key no longer works: the account of the member who made it was "
+        "deactivated. An owner can make a new key in the dashboard.",
+    )
+    api_key.owner.is_active = True
+    api_key.owner.save(update_fields=["is_active"])
+    assert get_me(f"Bearer {api_key.key}").status_code == 200
+
+
+def test_a_key_stops_when_its_maker_left_the_refurbisher(api_key):
+    """However they left: here their membership is deleted in the admin, which
+    (unlike removal from the team page) revokes nothing."""
+    maker = user_make(email="former@lyon.example")
+    Membership.objects.create(
+        user=maker, refurbisher=api_key.refurbisher, role=MemberRole.STAFF
+    )
+    _, key = api_token_create(
+        refurbisher=api_key.refurbisher, actor=maker, name="Their script"
+    )
+    assert get_me(f"Bearer {key}").status_code == 200
+    Membership.objects.filter(user=maker).delete()
+    message = (
+        "This API key no longer works: the member who made it no longer works for "
+        f"{api_key.refurbisher.name}. An owner can make a new key in the dashboard."
+    )
+    assert_refused(get_me(f"Bearer {key}"), message)
+    # Working for another refurbisher since does not bring it back.
+    Membership.objects.create(
+        user=maker, refurbisher=RefurbisherFactory(), role=MemberRole.OWNER
+    )
+    assert_refused(get_me(f"Bearer {key}"), message)
+    assert get_me(f"Bearer {api_key.key}").status_code == 200  # the owner's key
 
 
 # --- last_used_at ---------------------------------------------------------------

@@ -249,8 +249,9 @@ class TestAnswer:
         response = api_client.post(
             url_of(claim, "answer"), {"remedy": "repair"}, format="json"
         )
-        assert response.status_code == 409
-        assert "seller's team" in error_of(response)["message"]
+        # Refused at the door now: the key stopped with its maker's membership.
+        assert response.status_code == 401
+        assert "no longer works for" in error_of(response)["message"]
         claim.refresh_from_db()
         assert claim.status == ClaimStatus.OPEN
 

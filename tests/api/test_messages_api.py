@@ -182,8 +182,9 @@ class TestSend:
 
         Membership.objects.filter(user=api_key.owner).delete()
         response = api_client.post(url_of(thread), {"body": "Hi"}, format="json")
-        assert response.status_code == 409
-        assert "seller's team" in error_of(response)["message"]
+        # Refused at the door now: the key stopped with its maker's membership.
+        assert response.status_code == 401
+        assert "no longer works for" in error_of(response)["message"]
         assert Message.objects.count() == 1
 
 

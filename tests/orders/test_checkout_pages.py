@@ -334,16 +334,32 @@ class TestPay:
         if response.status_code == 409:
             assert "sold out" in response.content.decode()
 
-    def test_paying_again_releases_the_first_unpaid_checkout(self, two_sellers):
+    def test_paying_again_at_once_gets_the_same_checkout(self, two_sellers):
         first, _ = two_sellers
         client = shopper()
         add(client, first, 2)
         checkout_to_review(client)
+        went_to = pay(client)["Location"]
+        assert pay(client)["Location"] == went_to
+        order = Order.objects.get()
+        assert order.status == OrderStatus.PENDING_PAYMENT
+        first.refresh_from_db()
+        assert first.stock == 3
+
+    def test_paying_again_after_changing_the_cart_releases_the_first_checkout(
+        self, two_sellers
+    ):
+        first, second = two_sellers
+        client = shopper()
+        add(client, first, 2)
+        checkout_to_review(client)
         pay(client)
+        add(client, second)
         pay(client)
         older, newer = Order.objects.order_by("pk")
         assert older.status == OrderStatus.PAYMENT_FAILED
         assert newer.status == OrderStatus.PENDING_PAYMENT
+        assert newer.seller_orders.count() == 2
         first.refresh_from_db()
         assert first.stock == 3
 

@@ -110,19 +110,30 @@ class TestMoves:
     @pytest.mark.parametrize(
         ("by", "reason"),
         [
-            ("seller", "Marked delivered by the seller"),
+            ("carrier", "Delivered, according to the carrier"),
             ("auto", "Delivered automatically 14 days after shipping"),
         ],
     )
-    def test_the_seller_or_the_clock_may_confirm_a_delivery(self, seller, by, reason):
+    def test_the_carrier_or_the_clock_may_confirm_a_delivery(self, seller, by, reason):
         seller_order = paid_seller_order()
         seller_order_accept(seller_order=seller_order, actor=seller)
         ship(seller_order, seller)
-        seller_order_deliver(seller_order=seller_order, actor=seller, by=by)
+        seller_order_deliver(seller_order=seller_order, actor=None, by=by)
         change = OrderStatusChange.objects.get(
             seller_order=seller_order, to_status="delivered"
         )
         assert change.reason == reason
+        seller_order.refresh_from_db()
+        assert seller_order.delivered_by == by
+
+    def test_the_seller_is_not_a_way_of_confirming_a_delivery(self, seller):
+        seller_order = paid_seller_order()
+        seller_order_accept(seller_order=seller_order, actor=seller)
+        ship(seller_order, seller)
+        with pytest.raises(FulfilmentRefused, match="not a way of confirming"):
+            seller_order_deliver(seller_order=seller_order, actor=seller, by="seller")
+        seller_order.refresh_from_db()
+        assert seller_order.status == Status.SHIPPED
 
     def test_shipping_before_accepting_is_refused_and_writes_nothing(self, seller):
         seller_order = paid_seller_order()
@@ -136,10 +147,10 @@ class TestMoves:
     def test_delivering_before_shipping_is_refused(self, seller):
         seller_order = paid_seller_order()
         with pytest.raises(FulfilmentRefused, match="cannot be delivered"):
-            seller_order_deliver(seller_order=seller_order, actor=seller, by="seller")
+            seller_order_deliver(seller_order=seller_order, actor=None, by="shopper")
         seller_order_accept(seller_order=seller_order, actor=seller)
         with pytest.raises(FulfilmentRefused, match="accepted: it cannot be delivered"):
-            seller_order_deliver(seller_order=seller_order, actor=seller, by="seller")
+            seller_order_deliver(seller_order=seller_order, actor=None, by="shopper")
 
     def test_nothing_moves_twice(self, seller):
         seller_order = paid_seller_order()

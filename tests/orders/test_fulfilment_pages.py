@@ -9,7 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders.models import Carrier, SellerOrder, SellerOrderStatus, ShippedUnit
+from orders.models import (
+    Carrier,
+    SellerOrder,
+    SellerOrderStatus,
+    ShippedUnit,
+    Warranty,
+)
 from orders.services.fulfilment import (
     seller_order_accept,
     seller_order_deliver,
@@ -85,7 +91,9 @@ class TestSellerOrderPage:
         response = client.post(_url(seller_order, "accept"))
         assert response["Location"].startswith("/accounts/sign-in/")
 
-    def test_staff_accept_ship_and_mark_delivered_through_the_page(self, client, shop):
+    def test_staff_accept_ship_and_report_delivered_through_the_page(
+        self, client, shop
+    ):
         _, refurbisher, seller_order = shop
         staff = user_make(email="staff@lyon.example")
         Membership.objects.create(
@@ -110,10 +118,17 @@ class TestSellerOrderPage:
         assert response.status_code == 302
         page = client.get(_url(seller_order)).content.decode()
         assert "https://www.ups.com/track?tracknum=1Z999AA10123456784" in page
-        assert IMEI in page and "Mark delivered" in page
-        assert client.post(_url(seller_order, "deliver")).status_code == 302
+        assert IMEI in page and "Report delivered" in page
+        response = client.post(_url(seller_order, "deliver"), follow=True)
+        assert "the shopper is asked to confirm" in response.content.decode()
         seller_order.refresh_from_db()
-        assert seller_order.status == Status.DELIVERED
+        # The seller's word is recorded, and starts no clock.
+        assert seller_order.status == Status.SHIPPED
+        assert seller_order.seller_reported_delivered_at is not None
+        assert seller_order.delivered_at is None and not Warranty.objects.exists()
+        assert (
+            "waiting for the shopper" in client.get(_url(seller_order)).content.decode()
+        )
         changes = seller_order.status_changes.filter(actor=staff).count()
         assert changes == 3
 
@@ -148,7 +163,9 @@ class TestSellerOrderPage:
         client.force_login(owner)
         response = client.post(_url(seller_order, "deliver"))
         assert response.status_code == 409
-        assert "cannot be delivered" in response.content.decode()
+        assert "Only a shipped order can be reported delivered" in (
+            response.content.decode()
+        )
 
     def test_the_page_costs_the_same_queries_for_one_or_many_units(
         self, client, django_assert_max_num_queries
@@ -165,7 +182,7 @@ class TestSellerOrderPage:
                 tracking_number="1234567890",
                 serials=serials_for(seller_order, *serials),
             )  # fmt: skip
-            seller_order_deliver(seller_order=seller_order, actor=owner, by="seller")
+            seller_order_deliver(seller_order=seller_order, actor=None, by="shopper")
             return seller_order
 
         small, big = shipped(1), shipped(5)

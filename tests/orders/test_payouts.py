@@ -34,6 +34,7 @@ from orders.models import (
     SellerOrderStatus,
 )
 from orders.services.cancellation import seller_order_cancel_by_shopper
+from orders.services.installation import installation_prefix
 from orders.services.payouts import (
     NO_ACCOUNT_MESSAGE,
     payout_send,
@@ -411,11 +412,15 @@ class TestStripeConnect:
 
         payout = Payout.objects.get()
         [sent] = fake.requests_to("POST", TRANSFERS)
-        assert sent.idempotency_key == f"remarket-payout-{payout.pk}"
+        prefix = installation_prefix()
+        assert sent.idempotency_key == f"{prefix}-payout-{payout.pk}"
+        assert payout.idempotency_key == sent.idempotency_key
+        assert sent.params["transfer_group"] == sent.idempotency_key
         assert sent.params["amount"] == "36990"
         assert sent.params["currency"] == "eur"
         assert sent.params["destination"] == account
         assert sent.params["metadata"] == {
+            "installation": prefix,
             "payout_id": str(payout.pk),
             "refurbisher_id": str(refurbisher.pk),
         }
@@ -449,7 +454,7 @@ class TestStripeConnect:
         assert Payout.objects.count() == 1
         assert len(fake.transfers) == 1
         keys = {r.idempotency_key for r in fake.requests_to("POST", TRANSFERS)}
-        assert keys == {f"remarket-payout-{payout.pk}"}
+        assert keys == {f"{installation_prefix()}-payout-{payout.pk}"}
         run()
         assert len(fake.transfers) == 1
 

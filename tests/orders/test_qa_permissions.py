@@ -19,6 +19,10 @@ ORDERS_QA_PERMISSIONS = [
     "view_claimstatuschange",
     "view_payout", "change_payout", "view_payoutline",
 ]  # fmt: skip
+# Granted by a later migration (0012): payments not matching, disputes.
+PAYMENT_ISSUES_QA_PERMISSIONS = [
+    "view_paymentmismatch", "change_paymentmismatch", "view_paymentdispute",
+]  # fmt: skip
 
 
 def _orders_codenames() -> set[str]:
@@ -30,22 +34,37 @@ def _orders_codenames() -> set[str]:
     )
 
 
+PAYMENT_ISSUES = "orders.migrations.0012_qa_group_payment_issues"
+
+
 def test_the_qa_group_holds_exactly_these_orders_permissions():
     migration = importlib.import_module("orders.migrations.0008_qa_group_orders")
     assert sorted(migration.ORDERS_QA_PERMISSIONS) == sorted(ORDERS_QA_PERMISSIONS)
+    later = importlib.import_module(PAYMENT_ISSUES)
+    assert sorted(later.PAYMENT_ISSUES_QA_PERMISSIONS) == sorted(
+        PAYMENT_ISSUES_QA_PERMISSIONS
+    )
     # Every name is a real permission (a typo would silently grant nothing).
     migration.qa_group_grant(django_apps, None)
-    assert _orders_codenames() == set(ORDERS_QA_PERMISSIONS)
+    later.qa_group_grant(django_apps, None)
+    assert _orders_codenames() == set(
+        ORDERS_QA_PERMISSIONS + PAYMENT_ISSUES_QA_PERMISSIONS
+    )
 
 
 def test_granting_twice_changes_nothing_and_revoking_takes_them_back():
     vetting = importlib.import_module("refurbishers.migrations.0003_qa_group")
     vetting.qa_group_create(django_apps, None)  # a flushed database lost them
     migration = importlib.import_module("orders.migrations.0008_qa_group_orders")
-    migration.qa_group_grant(django_apps, None)
-    migration.qa_group_grant(django_apps, None)
-    assert _orders_codenames() == set(ORDERS_QA_PERMISSIONS)
+    later = importlib.import_module(PAYMENT_ISSUES)
+    for grant in (migration, migration, later, later):
+        grant.qa_group_grant(django_apps, None)
+    assert _orders_codenames() == set(
+        ORDERS_QA_PERMISSIONS + PAYMENT_ISSUES_QA_PERMISSIONS
+    )
     migration.qa_group_revoke(django_apps, None)
+    assert _orders_codenames() == set(PAYMENT_ISSUES_QA_PERMISSIONS)
+    later.qa_group_revoke(django_apps, None)
     assert _orders_codenames() == set()
     refurbishers = Group.objects.get(name="QA").permissions.filter(
         content_type__app_label="refurbishers"

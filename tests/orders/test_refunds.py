@@ -26,6 +26,7 @@ from orders.models import (
 )
 from orders.payment_gateway import payment_gateway
 from orders.services.checkout_session import checkout_pay
+from orders.services.installation import installation_prefix
 from orders.services.payment import orders_expire_due
 from orders.services.payment_events import payment_event_receive
 from orders.services.refunds import (
@@ -274,9 +275,10 @@ class TestStripe:
         with django_capture_on_commit_callbacks(execute=True):
             second = _issue(order, "150.00")
         requests = fake_stripe.requests_to("POST", "/v1/refunds")
+        prefix = installation_prefix()
         assert [r.idempotency_key for r in requests] == [
-            f"remarket-refund-{first.pk}",
-            f"remarket-refund-{second.pk}",
+            f"{prefix}-refund-{first.pk}",
+            f"{prefix}-refund-{second.pk}",
         ]
         assert [r.params["amount"] for r in requests] == ["10000", "15000"]
         assert {r.params["payment_intent"] for r in requests} == {

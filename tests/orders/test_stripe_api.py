@@ -229,13 +229,15 @@ def test_an_unknown_session_is_a_payment_provider_error(fake_stripe):
 def test_expiring_a_session_closes_it_and_stripe_says_so(fake_stripe):
     created = stripe_api.checkout_session_create(**_session_args())
 
-    expired = stripe_api.checkout_session_expire(created["id"])
+    expired = stripe_api.checkout_session_expire(
+        created["id"], idempotency_key=f"rmtest-expire-{created['id']}"
+    )
 
     assert expired == {"id": created["id"], "status": "expired"}
     assert fake_stripe.sessions[created["id"]]["status"] == "expired"
     assert [e["type"] for e in fake_stripe.events] == ["checkout.session.expired"]
     [sent] = fake_stripe.requests_to("POST", f"{SESSIONS}/{created['id']}/expire")
-    assert sent.idempotency_key == f"expire-{created['id']}"
+    assert sent.idempotency_key == f"rmtest-expire-{created['id']}"
 
 
 def test_a_paid_session_cannot_be_expired(fake_stripe):
@@ -243,7 +245,7 @@ def test_a_paid_session_cannot_be_expired(fake_stripe):
     fake_stripe.session_complete(created["id"])
 
     with pytest.raises(PaymentProviderError, match="can be expired"):
-        stripe_api.checkout_session_expire(created["id"])
+        stripe_api.checkout_session_expire(created["id"], idempotency_key="expire-2")
 
     assert fake_stripe.sessions[created["id"]]["status"] == "complete"
 
@@ -350,7 +352,7 @@ def test_the_stripe_gateway_sends_the_shopper_to_stripe(fake_stripe):
         start.session_id,
         f"https://checkout.stripe.com/c/pay/{start.session_id}",
     )
-    gateway.cancel_payment(start.session_id)
+    gateway.cancel_payment(start.session_id, idempotency_key="rmtest-expire-1")
     assert fake_stripe.sessions[start.session_id]["status"] == "expired"
 
 

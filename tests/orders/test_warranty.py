@@ -102,7 +102,7 @@ class TestWarrantyRecords:
             tracking_number="1234567890", serials=serials_for(seller_order, IMEI),
         )  # fmt: skip
         monkeypatch.setattr(timezone, "now", lambda: moment)
-        seller_order_deliver(seller_order=seller_order, actor=None, by="seller")
+        seller_order_deliver(seller_order=seller_order, actor=None, by="shopper")
         warranty = Warranty.objects.get()
         # France's 12-month minimum: 31 August 2025 + 12 months.
         assert warranty.ends_at == dt.datetime(2026, 8, 31, 12, 0, tzinfo=UTC)

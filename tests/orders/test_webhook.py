@@ -8,6 +8,7 @@ import pytest
 
 from orders.models import OrderStatus, PaymentEvent, SellerOrderStatus
 from orders.services.checkout_session import checkout_pay
+from orders.services.installation import installation_prefix
 from tests.orders.test_checkout import fr_listing, start
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +39,11 @@ def test_the_session_is_created_with_the_servers_amounts_and_an_idempotency_key(
 ):
     order, _ = paying
     [request] = fake_stripe.requests_to("POST", "/v1/checkout/sessions")
-    assert request.idempotency_key == f"order-{order.reference}-session"
+    prefix = installation_prefix()
+    assert request.idempotency_key == f"{prefix}-order-{order.reference}-session"
+    assert order.payment_idempotency_key == request.idempotency_key
     assert request.params["metadata"]["order_id"] == str(order.pk)
+    assert request.params["metadata"]["installation"] == prefix
     [line] = request.params["line_items"]
     assert line["price_data"]["currency"] == "eur"
     assert int(line["price_data"]["unit_amount"]) * int(line["quantity"]) == 25000

@@ -278,9 +278,10 @@ def test_revoking_twice_keeps_the_first_revocation(client, shop):
 
 
 def test_another_refurbishers_key_is_a_404_and_stays_live(client, shop):
-    theirs, key = api_token_create(
-        refurbisher=RefurbisherFactory(), actor=user_make(), name="Their ERP"
-    )
+    # Made by a member of that refurbisher (a key stops without one).
+    other, maker = RefurbisherFactory(), user_make()
+    Membership.objects.create(user=maker, refurbisher=other, role=MemberRole.OWNER)
+    theirs, key = api_token_create(refurbisher=other, actor=maker, name="Their ERP")
     assert client.get(revoke_url(theirs)).status_code == 404
     assert client.post(revoke_url(theirs)).status_code == 404
     assert client.post("/seller/api-tokens/999999/revoke/").status_code == 404

@@ -1,0 +1,111 @@
+"""Who may say a parcel arrived: the seller's report, and the carrier's word.
+
+A delivery starts three clocks: each device's warranty, the return window,
+and with it the payout (``payable_at``). A seller could start them early by
+clicking "delivered" on a parcel still on its way, shortening the shopper's
+return window and getting paid sooner, so its word starts none of them:
+``seller_order_delivery_report`` records when the seller said so (shown to
+the shopper, who is asked to confirm) and nothing else. The clocks start
+only when the shopper confirms, when the carrier says so
+(``seller_order_carrier_delivered``, what a carrier integration calls), or
+``AUTO_DELIVERY_DAYS`` after shipping (``seller_orders_deliver_due``); all
+three go through ``orders.services.fulfilment.seller_order_deliver``.
+
+Lock order: the seller order row only, as in ``fulfilment``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from orders.exceptions import FulfilmentRefused
+from orders.models import DeliveredBy, OrderStatusChange, SellerOrder
+from orders.models import SellerOrderStatus as Status
+from orders.services.fulfilment import auto_delivery_at, seller_order_deliver
+
+# A carrier's clock may run a little ahead of ours.
+CARRIER_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def _locked(seller_order: SellerOrder) -> SellerOrder:
+    return (
+        SellerOrder.objects.select_for_update(of=("self",))
+        .select_related("order")
+        .get(pk=seller_order.pk)
+    )
+
+
+@transaction.atomic
+def seller_order_delivery_report(
+    *, seller_order: SellerOrder, actor: AbstractBaseUser | None
+) -> SellerOrder:
+    """Record that the seller says a shipped parcel arrived; start no clock.
+
+    The seller order stays shipped: the shopper sees the seller's word and
+    is asked to confirm. Reporting again changes nothing (the first report
+    is kept). Raises ``FulfilmentRefused`` for an order not shipped.
+    """
+    seller_order = _locked(seller_order)
+    if seller_order.status != Status.SHIPPED:
+        raise FulfilmentRefused(
+            _("Only a shipped order can be reported delivered: this one is %(status)s.")
+            % {"status": Status(seller_order.status).label.lower()}
+        )
+    if seller_order.seller_reported_delivered_at is not None:
+        return seller_order
+    seller_order.seller_reported_delivered_at = timezone.now()
+    seller_order.save(update_fields=["seller_reported_delivered_at"])
+    auto = auto_delivery_at(seller_order)
+    OrderStatusChange.objects.create(
+        order_id=seller_order.order_id, seller_order=seller_order,
+        from_status=Status.SHIPPED, to_status=Status.SHIPPED,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        reason=_(
+            "The seller reports the parcel delivered; waiting for the shopper's "
+            "or the carrier's confirmation (automatic on %(date)s)."
+        )
+        % {"date": formats.date_format(timezone.localtime(auto), "DATE_FORMAT")},
+    )  # fmt: skip
+    return seller_order
+
+
+def seller_order_carrier_delivered(
+    *, seller_order: SellerOrder, delivered_at: dt.datetime
+) -> bool:
+    """Apply a carrier's word that the parcel was delivered at ``delivered_at``.
+
+    What a carrier integration (a tracking webhook or a poll) calls. The
+    clocks start at the carrier's moment, not at when we heard of it. A
+    carrier repeats its events: an order already delivered (by anyone) is
+    left as it is and False is returned. Raises ``FulfilmentRefused`` for a
+    moment that is not aware, is before the shipment or in the future.
+    """
+    if timezone.is_naive(delivered_at):
+        raise FulfilmentRefused(_("The carrier's delivery time has no time zone."))
+    current = SellerOrder.objects.only("status", "shipped_at").get(pk=seller_order.pk)
+    if current.status == Status.DELIVERED:
+        return False
+    if delivered_at > timezone.now() + CARRIER_CLOCK_SKEW:
+        raise FulfilmentRefused(_("The carrier's delivery time is in the future."))
+    if current.shipped_at is not None and delivered_at < current.shipped_at:
+        raise FulfilmentRefused(
+            _("The carrier's delivery time is before the parcel was shipped.")
+        )
+    try:
+        seller_order_deliver(
+            seller_order=seller_order, actor=None, by=DeliveredBy.CARRIER,
+            at=min(delivered_at, timezone.now()),
+        )  # fmt: skip
+    except FulfilmentRefused:
+        # Delivered by someone else since the read above: the same outcome.
+        if SellerOrder.objects.filter(
+            pk=seller_order.pk, status=Status.DELIVERED
+        ).exists():
+            return False
+        raise
+    return True

@@ -22,6 +22,7 @@ from orders.services.refunds import refund_issue
 from refurbishers.models import MemberRole, Membership, RefurbisherStatusChange
 from tests.orders.builders import seller_order_delivered, seller_order_paid
 from tests.refurbishers.builders import trial_refurbisher_make, user_make
+from tests.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -285,7 +286,7 @@ class TestPayoutAccount:
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(user_make(is_staff=True, is_superuser=True))
+    staff_sign_in(client, user_make(is_staff=True, is_superuser=True))
     return client
 
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -161,9 +162,12 @@ def _verify(device, code: str) -> str:
     if not allowed:
         wait = details.get("locked_until") if details else None
         seconds = (wait - timezone.now()).total_seconds() if wait else 1
-        return _(
-            "Too many wrong codes in a row: wait %(seconds)d seconds, then try again."
-        ) % {"seconds": max(1, round(seconds))}
+        seconds = max(1, round(seconds))
+        return ngettext(
+            "Too many wrong codes in a row: wait %(seconds)d second, then try again.",
+            "Too many wrong codes in a row: wait %(seconds)d seconds, then try again.",
+            seconds,
+        ) % {"seconds": seconds}
     if not device.verify_token(code):
         return _("That code is not right. Codes change every 30 seconds.")
     return ""

@@ -218,7 +218,7 @@ def identity_reverify(*, user, password: str, code: str) -> None:
     ``user`` has no second factor. Commits the code's use on its own.
     """
     if not second_factor_enabled(user):
-        raise AccountError(_("Turn on two-factor authentication first."), field="code")
+        raise AccountError(_("Turn on two-factor authentication first."))
     if not password or not user.check_password(password):
         raise AccountError(_("That is not your password."), field="password")
     result = second_factor_check(user=user, code=code)

@@ -101,4 +101,10 @@ class MessageAdmin(ReadOnlyAdmin):
 
 
 # Each part of after-sale has its admin beside this module.
-from orders.admin import claims, payouts, refunds, returns  # noqa: E402, F401
+from orders.admin import (  # noqa: E402, F401
+    claims,
+    payout_accounts,
+    payouts,
+    refunds,
+    returns,
+)

@@ -10,7 +10,13 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import ClaimStatus, Refund, RefundStatus, WarrantyClaim
+from orders.models import (
+    ClaimStatus,
+    PayoutAccountChange,
+    Refund,
+    RefundStatus,
+    WarrantyClaim,
+)
 
 register = template.Library()
 
@@ -65,4 +71,15 @@ def after_sale_queues_for(user) -> list[Queue]:
                 f"{changelist}?status__exact={RefundStatus.FAILED}",
             ),
         ]
+    if user.has_perm("orders.view_payoutaccountchange"):
+        held = PayoutAccountChange.objects.filter(
+            released_at__isnull=True, held_until__gt=timezone.now()
+        ).count()
+        queues.append(
+            Queue(
+                "Payouts held after a payout account change",
+                held,
+                reverse("admin:orders_payoutaccountchange_changelist") + "?hold=held",
+            )
+        )
     return queues

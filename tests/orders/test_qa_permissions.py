@@ -19,6 +19,9 @@ ORDERS_QA_PERMISSIONS = [
     "view_claimstatuschange",
     "view_payout", "change_payout", "view_payoutline",
 ]  # fmt: skip
+# Added with payout account holds (orders.migrations.0010).
+HOLD_QA_PERMISSIONS = ["view_payoutaccountchange", "release_payoutaccountchange"]
+ALL_QA_PERMISSIONS = set(ORDERS_QA_PERMISSIONS) | set(HOLD_QA_PERMISSIONS)
 
 
 def _orders_codenames() -> set[str]:
@@ -32,20 +35,30 @@ def _orders_codenames() -> set[str]:
 
 def test_the_qa_group_holds_exactly_these_orders_permissions():
     migration = importlib.import_module("orders.migrations.0008_qa_group_orders")
+    holds = importlib.import_module(
+        "orders.migrations.0010_qa_group_payout_account_holds"
+    )
     assert sorted(migration.ORDERS_QA_PERMISSIONS) == sorted(ORDERS_QA_PERMISSIONS)
+    assert sorted(holds.HOLD_QA_PERMISSIONS) == sorted(HOLD_QA_PERMISSIONS)
     # Every name is a real permission (a typo would silently grant nothing).
     migration.qa_group_grant(django_apps, None)
-    assert _orders_codenames() == set(ORDERS_QA_PERMISSIONS)
+    holds.qa_group_grant(django_apps, None)
+    assert _orders_codenames() == ALL_QA_PERMISSIONS
 
 
 def test_granting_twice_changes_nothing_and_revoking_takes_them_back():
     vetting = importlib.import_module("refurbishers.migrations.0003_qa_group")
     vetting.qa_group_create(django_apps, None)  # a flushed database lost them
     migration = importlib.import_module("orders.migrations.0008_qa_group_orders")
+    holds = importlib.import_module(
+        "orders.migrations.0010_qa_group_payout_account_holds"
+    )
     migration.qa_group_grant(django_apps, None)
     migration.qa_group_grant(django_apps, None)
-    assert _orders_codenames() == set(ORDERS_QA_PERMISSIONS)
+    holds.qa_group_grant(django_apps, None)
+    assert _orders_codenames() == ALL_QA_PERMISSIONS
     migration.qa_group_revoke(django_apps, None)
+    holds.qa_group_revoke(django_apps, None)
     assert _orders_codenames() == set()
     refurbishers = Group.objects.get(name="QA").permissions.filter(
         content_type__app_label="refurbishers"

@@ -185,6 +185,7 @@ AXES_USERNAME_CALLABLE = "marketplace.accounts.limits.sign_in_username"
 AXES_LOCKOUT_CALLABLE = "marketplace.accounts.limits.sign_in_locked_response"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]
 AXES_DISABLE_ACCESS_LOG = True  # failures are kept (QA sees them), not every sign-in
+AXES_VERBOSE = False  # no banner on every command; failures are still logged
 # Emails an account asks for (sign-up, a new confirmation link, password reset),
 # counted per email address or account and per client address (django-ratelimit,
 # counts in the cache). Rates: N/s, N/m, N/h, N/d, or N/15m.

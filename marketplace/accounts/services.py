@@ -177,6 +177,8 @@ def signup_request(*, email: str, password: str, next_url: str = "") -> int | No
         return None
     token = secrets.token_urlsafe(32)
     now = timezone.now()
+    # Links nobody used go with the next sign-up (the table stays small).
+    PendingSignup.objects.filter(expires_at__lt=now).delete()
     # The address row is locked (or its absence held by the unique index):
     # two sign-ups at once leave one row, the later one's.
     PendingSignup.objects.select_for_update().filter(email=email).delete()

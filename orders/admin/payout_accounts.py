@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.admin_actions import action_with_form
 from orders.admin import ReadOnlyAdmin
@@ -21,11 +22,11 @@ RELEASE_PERMISSION = "orders.release_payoutaccountchange"
 
 
 class HoldFilter(admin.SimpleListFilter):
-    title = "hold"
+    title = _("hold")
     parameter_name = "hold"
 
     def lookups(self, request, model_admin):
-        return [("held", "Payouts held now"), ("released", "Released by QA")]
+        return [("held", _("Payouts held now")), ("released", _("Released by QA"))]
 
     def queryset(self, request, queryset):
         if self.value() == "held":
@@ -39,10 +40,12 @@ class HoldFilter(admin.SimpleListFilter):
 
 class ReleaseForm(forms.Form):
     reason = forms.CharField(
-        label="Why the hold can end",
+        label=_("Why the hold can end"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Who confirmed the change with the seller, and how "
-        "(for example: called the owner on the number in the application).",
+        help_text=_(
+            "Who confirmed the change with the seller, and how (for example: "
+            "called the owner on the number in the application)."
+        ),
     )
 
 
@@ -61,17 +64,17 @@ class PayoutAccountChangeAdmin(ReadOnlyAdmin):
     def has_release_permission(self, request) -> bool:
         return request.user.has_perm(RELEASE_PERMISSION)
 
-    @admin.action(description="Release the payout hold", permissions=["release"])
+    @admin.action(description=_("Release the payout hold"), permissions=["release"])
     def release(self, request, queryset: QuerySet):
         return action_with_form(
             self, request, queryset.order_by("pk"),
             form_class=ReleaseForm,
-            title="Release the payout hold",
-            submit="Release",
+            title=_("Release the payout hold"),
+            submit=_("Release"),
             run_each=lambda change, data: payout_account_hold_release(
                 change=change, actor=request.user, reason=data["reason"]
             ),
-            done=lambda change: "hold released; pending payouts are sent now.",
+            done=lambda change: _("hold released; pending payouts are sent now."),
             refusal=PayoutRefused,
             label=lambda change: f"{change.refurbisher}: {change.to_account}",
         )  # fmt: skip

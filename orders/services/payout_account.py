@@ -190,8 +190,10 @@ def payout_account_hold_release(
     reason = (reason or "").strip()
     if not reason:
         raise PayoutRefused(
-            "Say why the hold can end (for example who confirmed the change "
-            "with the seller, and how).",
+            _(
+                "Say why the hold can end (for example who confirmed the change "
+                "with the seller, and how)."
+            ),
             field="reason",
         )
     with transaction.atomic():
@@ -199,7 +201,7 @@ def payout_account_hold_release(
         if change.released_at is not None:
             return change
         if change.held_until is None or change.held_until <= timezone.now():
-            raise PayoutRefused("This change holds nothing any more.")
+            raise PayoutRefused(_("This change holds nothing any more."))
         change.released_at = timezone.now()
         change.released_by = actor
         change.release_reason = reason

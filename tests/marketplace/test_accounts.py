@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 from unittest import mock
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ from django.contrib.auth.hashers import check_password
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from marketplace.accounts.models import EmailConfirmation, PendingSignup
 from marketplace.accounts.services import email_is_confirmed
@@ -332,3 +334,28 @@ def test_the_header_offers_sign_in_then_the_account_menu(client):
     page = client.get("/").content.decode()
     assert "Your application" in page
     assert reverse("accounts:logout") in page
+
+
+def test_a_sign_up_link_older_than_three_days_creates_nothing_and_is_cleared(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(client)
+    path = urlsplit(_finish_link(mail.outbox[0])).path
+    PendingSignup.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    assert client.get(path).status_code == 400
+    response = client.post(path)
+
+    assert response.status_code == 400
+    assert "3 days old" in response.content.decode()
+    assert not get_user_model().objects.exists()
+    # Another address's sign-up clears any link nobody used in time.
+    PendingSignup.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(client)
+    PendingSignup.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    _signup(Client(), email="zoe@example.com")
+    assert list(PendingSignup.objects.values_list("email", flat=True)) == [
+        "zoe@example.com"
+    ]

@@ -60,8 +60,17 @@ def test_qa_sets_up_two_factor_on_the_way_in_then_signs_in_with_a_code(
     expect(page.locator("#qa-queues, #content-main").first).to_be_visible()
     assert page.url == base + "/admin/"
 
-    # Sign out, then in again: the code page comes after the password.
-    page.context.clear_cookies()
+    # Another browser each time (no cookies, as on another computer).
+    browser = page.context.browser
+
+    def fresh_page():
+        context = browser.new_context()
+        contexts.append(context)
+        return context.new_page()
+
+    contexts = []
+    # The code page comes after the password.
+    page = fresh_page()
     _sign_in(page, base, staff.email)
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
     page.get_by_label("Code").fill(_code_from_secret(secret, step_offset=1))
@@ -70,16 +79,18 @@ def test_qa_sets_up_two_factor_on_the_way_in_then_signs_in_with_a_code(
     assert page.url == base + "/admin/"
 
     # Without the phone: a recovery code, once.
-    page.context.clear_cookies()
+    page = fresh_page()
     _sign_in(page, base, staff.email)
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#content-main")).to_be_visible()
-    page.context.clear_cookies()
+    page = fresh_page()
     _sign_in(page, base, staff.email)
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#id_code_error")).to_contain_text("not right")
+    for context in contexts:
+        context.close()
 
 
 def test_the_set_up_page_fits_a_phone_screen(live_server, page):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -43,7 +44,8 @@ if DEBUG:
     embedded.ensure_services()
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, whose site asks QA staff for their second factor.
+    "marketplace.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +59,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "csp",
+    # Accounts: second factors (TOTP and recovery codes), sign-in lockouts.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_ratelimit",
+    "axes",
     "marketplace",
     "marketplace.accounts",
     "refurbishers",
@@ -74,9 +82,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed its second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "marketplace.middleware.MarketMiddleware",
+    # Last, as django-axes asks: turns a lockout into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 SERVER_TIMING = env_bool("SERVER_TIMING", DEBUG)
 if SERVER_TIMING:
@@ -139,9 +151,52 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes checks every sign-in for a lockout before Django's own backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "/accounts/sign-in/"
 # Members land on their application or dashboard, everyone else on the shop.
 LOGIN_REDIRECT_URL = "/accounts/"
+
+# --- Accounts: limits, second factor, payout account --------------------------
+# django-ratelimit counts with Django's own Redis cache (atomic INCR); its check
+# knows only the third-party Redis backends.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+# Sign-in (site and admin, password and second-factor code): after
+# SIGN_IN_FAILURE_LIMIT failures for one account, or from one client address,
+# within SIGN_IN_LOCKOUT_MINUTES, sign-in is refused for that account or
+# address until SIGN_IN_LOCKOUT_MINUTES after the last failure (django-axes).
+SIGN_IN_FAILURE_LIMIT = int(os.environ.get("SIGN_IN_FAILURE_LIMIT", "5"))
+SIGN_IN_LOCKOUT_MINUTES = int(os.environ.get("SIGN_IN_LOCKOUT_MINUTES", "15"))
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A try during a lockout does not push its end further: the page can say when.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "marketplace.client_address.client_address"
+AXES_USERNAME_CALLABLE = "marketplace.accounts.limits.sign_in_username"
+AXES_LOCKOUT_CALLABLE = "marketplace.accounts.limits.sign_in_locked_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]
+AXES_DISABLE_ACCESS_LOG = True  # failures are kept (QA sees them), not every sign-in
+AXES_VERBOSE = False  # no banner on every command; failures are still logged
+# Emails an account asks for (sign-up, a new confirmation link, password reset),
+# counted per email address or account and per client address (django-ratelimit,
+# counts in the cache). Rates: N/s, N/m, N/h, N/d, or N/15m.
+ACCOUNT_EMAIL_RATE_PER_EMAIL = os.environ.get("ACCOUNT_EMAIL_RATE_PER_EMAIL", "3/h")
+ACCOUNT_EMAIL_RATE_PER_ADDRESS = os.environ.get(
+    "ACCOUNT_EMAIL_RATE_PER_ADDRESS", "20/h"
+)
+RATELIMIT_IP_META_KEY = "marketplace.client_address.client_address"
+# Second factor (django-otp): the name authenticator apps show, and recovery
+# codes made at once. The admin never shows a device's secret.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "ReMarket")
+RECOVERY_CODES = 10
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Payouts to a payout account that was just changed wait this long (QA may
+# release them sooner in the admin).
+PAYOUT_ACCOUNT_HOLD_HOURS = int(os.environ.get("PAYOUT_ACCOUNT_HOLD_HOURS", "48"))
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -478,7 +533,8 @@ PERMISSIONS_POLICY = {
 # Proxies in front of the site that append the client's address to
 # X-Forwarded-For; 0 (no proxy): the connection's own address counts, so a
 # caller cannot pick a fresh address per request (marketplace.client_address:
-# the API's per-address throttle and the checkout's limits read it).
+# the API's per-address throttle, the checkout's limits, sign-in lockouts and
+# account emails read it).
 API_TRUSTED_PROXIES = int(os.environ.get("API_TRUSTED_PROXIES", "0"))
 API_RATE_PER_KEY = os.environ.get("API_RATE_PER_KEY", "1200/min")
 API_RATE_PER_IP = os.environ.get("API_RATE_PER_IP", "120/min")

@@ -1206,3 +1206,53 @@ class PaymentDispute(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED_DISPUTE_STATUSES
+
+
+class PayoutAccountChange(models.Model):
+    """A change of the Stripe account a refurbisher's payouts go to, audited.
+
+    Payouts to the new account are held until ``held_until`` (no hold when
+    the account was removed: nothing can be sent then), unless QA releases
+    the hold sooner, which is recorded here too (who, when, why).
+    """
+
+    refurbisher = models.ForeignKey(
+        "refurbishers.Refurbisher",
+        on_delete=models.CASCADE,
+        related_name="payout_account_changes",
+    )
+    from_account = models.CharField(max_length=64, blank=True)
+    to_account = models.CharField(max_length=64, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    held_until = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    release_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["refurbisher", "held_until"],
+                condition=Q(released_at__isnull=True, held_until__isnull=False),
+                name="payout_account_hold_open",
+            )
+        ]
+        permissions = [
+            ("release_payoutaccountchange", "Can release a payout account hold")
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.refurbisher_id}: {self.from_account or 'none'} → "
+            f"{self.to_account or 'none'}"
+        )

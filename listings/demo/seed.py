@@ -27,6 +27,7 @@ from listings.demo.generate import (
     ListingMaker,
     ModelEntry,
 )
+from listings.demo.second_factor import demo_second_factors_ensure
 from listings.demo.seller_tools import demo_seller_tools_seed
 from listings.demo.sync import (
     DEFAULT_LISTINGS,
@@ -101,6 +102,8 @@ def demo_seed(
     report = SeedReport()
     # First the logins: QA vets the demo refurbishers, two of them own one.
     report.passwords = demo_logins_ensure(published=published)
+    # QA and the demo sellers' owners get the published authenticator (DEBUG).
+    demo_second_factors_ensure(published=published)
     catalog, report.catalog_rows_written = catalog_load()
     specs = refurbisher_plan(listings=listings, seed=seed)
     refurbishers = refurbishers_load(specs)

@@ -1,12 +1,16 @@
-"""Sign-up and sign-in forms: the email is the username."""
+"""Account forms: the email is the username; codes for the second factor."""
 
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-from marketplace.accounts.services import email_is_taken, email_normalize
+from marketplace.accounts.services import email_normalize, password_reset_email_send
 
 
 class SignupForm(forms.Form):
@@ -22,12 +26,9 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = email_normalize(self.cleaned_data["email"])
-        if email_is_taken(email):
-            raise forms.ValidationError(
-                "An account with this email already exists. Sign in instead."
-            )
-        return email
+        # Whether the address has an account is never said here: the email
+        # that goes to the address says it (marketplace.accounts.services).
+        return email_normalize(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -43,10 +44,23 @@ class SignupForm(forms.Form):
         return cleaned
 
 
+class SignupFinishForm(forms.Form):
+    """The password chosen at sign-up, asked when the link opens elsewhere."""
+
+    password = forms.CharField(
+        label=_("The password you chose"),
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
 class EmailAuthenticationForm(AuthenticationForm):
     """Django's sign-in form, asking for the email instead of a username."""
 
-    username = forms.EmailField(
+    # Staff made in the admin may sign in with a plain username (the demo's
+    # ``qa``): the field takes any text, the email keyboard stays on phones.
+    username = forms.CharField(
         label="Email",
         max_length=150,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
@@ -70,3 +84,74 @@ class EmailAuthenticationForm(AuthenticationForm):
             if other:
                 return other
         return email
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_(
+            "The 6-digit code your authenticator app shows now, or one of your "
+            "recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "spellcheck": "false",
+                "autocapitalize": "off",
+            }
+        ),
+    )
+
+
+class SetupCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=10,
+        help_text=_("The 6 digits the app shows for ReMarket."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+            }
+        ),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, sending its email like every account email."""
+
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        # Django would render its own templates and send them itself; ours
+        # live with the other account emails and go through the same helper,
+        # with a link on SITE_URL rather than on the request's host.
+        path = reverse(
+            "accounts:password-reset-confirm",
+            kwargs={"uidb64": context["uid"], "token": context["token"]},
+        )
+        context = {**context, "reset_url": settings.SITE_URL + path}
+        password_reset_email_send(context=context, to_email=to_email)

@@ -107,6 +107,7 @@ class MessageAdmin(ReadOnlyAdmin):
 from orders.admin import (  # noqa: E402, F401
     claims,
     payment_issues,
+    payout_accounts,
     payouts,
     refunds,
     returns,

@@ -71,6 +71,9 @@ hours, and runs are a day apart).
 Holds: while a refurbisher is suspended, its payouts are written as usual
 but not sent (``payout_suspension_hold``: pending, with the suspension's
 reason for the seller and QA); the first run after reinstatement sends them.
+While a new payout account is on hold (``orders.services.payout_account``),
+payouts stay pending with the hold's end, and leave once it ends or QA
+releases it.
 
 Lock order: the refurbisher row, then order rows by pk, then the payout row
 (``payout_send`` locks the refurbisher with ``FOR NO KEY UPDATE``, then the
@@ -82,19 +85,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.money import format_money, quantize, to_minor_units
-from orders.exceptions import OrderError, PaymentProviderError
+from orders.exceptions import PaymentProviderError
 from orders.models import (
     OPEN_RETURN_STATUSES,
     Order,
@@ -111,25 +112,19 @@ from orders.models import (
 )
 from orders.notifications import _send, owner_emails
 from orders.services.installation import provider_key, provider_metadata
+from orders.services.payout_account import (
+    payout_account_hold,
+    payout_account_hold_message,
+)
 from refurbishers.models import (
-    MemberRole,
-    Membership,
     Refurbisher,
     RefurbisherStatus,
-    RefurbisherStatusChange,
 )
 from refurbishers.selectors import suspension_reason
 
 logger = logging.getLogger(__name__)
 
 NO_ACCOUNT_MESSAGE = "Connect a Stripe account to receive payouts"
-# A Stripe Connect account id as Stripe writes it: acct_ then letters and digits.
-ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9]{1,59}")
-
-
-class PayoutRefused(OrderError):
-    """A payout change the rules refuse (a bad account id, a staff member)."""
-
 
 # --- Holds ------------------------------------------------------------------------
 
@@ -384,9 +379,10 @@ def payout_send(*, payout_id: int) -> Payout:
 
     The transfer carries the payout's idempotency key, so a second send (a
     retry, two runs at once, QA's "Send again") is one transfer. While the
-    refurbisher is suspended, or without a connected account (Stripe), it
-    stays pending with the reason; a provider error leaves it pending with
-    the message and one more attempt counted.
+    refurbisher is suspended, without a connected account (Stripe), or while
+    a changed payout account is on hold, it stays pending with the reason; a
+    provider error leaves it pending with the message and one more attempt
+    counted.
     """
     from orders.payment_gateway import payment_gateway
 
@@ -416,6 +412,12 @@ def payout_send(*, payout_id: int) -> Payout:
         destination = payout.refurbisher.stripe_account_id
         if gateway.moves_money and not destination:
             payout.failure_message = NO_ACCOUNT_MESSAGE
+            payout.save(update_fields=["failure_message"])
+            return payout
+        # Held after a change of the payout account (orders.services.payout_account).
+        account_hold = payout_account_hold(refurbisher_id=payout.refurbisher_id)
+        if account_hold is not None:
+            payout.failure_message = payout_account_hold_message(account_hold)
             payout.save(update_fields=["failure_message"])
             return payout
         tried_before = payout.attempts > 0
@@ -491,48 +493,3 @@ def payout_paid_notify(*, payout_id: int) -> int:
         to,
         key=f"payout-paid:{payout.pk}",
     )
-
-
-# --- The connected account ------------------------------------------------------------
-
-
-@transaction.atomic
-def refurbisher_payout_account_set(
-    *, refurbisher: Refurbisher, account_id: str, actor: AbstractBaseUser
-) -> Refurbisher:
-    """Set the Stripe account payouts go to; only an owner may, and it is audited.
-
-    An empty value disconnects it (payouts then wait, pending). Locks the
-    refurbisher row, so a payout run never reads it half-changed.
-    """
-    is_owner = Membership.objects.filter(
-        user_id=getattr(actor, "pk", None),
-        refurbisher_id=refurbisher.pk,
-        role=MemberRole.OWNER,
-    ).exists()
-    if not is_owner:
-        raise PayoutRefused(
-            "Only an owner can change where payouts are sent. Ask an owner to "
-            "make this change."
-        )
-    account_id = (account_id or "").strip()
-    if account_id and not ACCOUNT_ID.fullmatch(account_id):
-        raise PayoutRefused(
-            "That is not a Stripe account id. It starts with acct_ followed by "
-            "letters and digits, like acct_1Nv0FGQ9RKHgCVdK (find it in your "
-            "Stripe dashboard under Settings, Account details).",
-            field="stripe_account_id",
-        )
-    refurbisher = Refurbisher.objects.select_for_update().get(pk=refurbisher.pk)
-    before = refurbisher.stripe_account_id
-    if before == account_id:
-        return refurbisher
-    refurbisher.stripe_account_id = account_id
-    refurbisher.save(update_fields=["stripe_account_id"])
-    RefurbisherStatusChange.objects.create(
-        refurbisher=refurbisher, from_status=refurbisher.status,
-        to_status=refurbisher.status, actor=actor,
-        reason=f"Payout account changed from {before or 'none'} to "
-        f"{account_id or 'none'}",
-    )  # fmt: skip
-    return refurbisher

@@ -18,6 +18,7 @@ from orders.models import (
     PaymentDispute,
     PaymentMismatch,
     Payout,
+    PayoutAccountChange,
     Refund,
     RefundStatus,
     WarrantyClaim,
@@ -105,6 +106,17 @@ def after_sale_queues_for(user) -> list[Queue]:
                 gettext("Payouts held: seller suspended"),
                 held,
                 reverse("admin:orders_payout_changelist") + "?held=suspended",
+            )
+        )
+    if user.has_perm("orders.view_payoutaccountchange"):
+        held = PayoutAccountChange.objects.filter(
+            released_at__isnull=True, held_until__gt=timezone.now()
+        ).count()
+        queues.append(
+            Queue(
+                gettext("Payouts held after a payout account change"),
+                held,
+                reverse("admin:orders_payoutaccountchange_changelist") + "?hold=held",
             )
         )
     return queues

@@ -4,7 +4,9 @@ The full key exists only in the response to the POST that created it: it is
 never stored, put in a URL or a redirect, and that response is not cached.
 Keys are looked up within the member's own refurbisher, so another seller's
 key is a 404 that reveals nothing. Any member may create or revoke a key, as
-any member may edit listings.
+any member may edit listings; creating one needs a session that passed a
+second factor (a key acts as the refurbisher, like its people), revoking
+does not (it only takes access away).
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
+from marketplace.accounts.access import second_factor_url, session_is_verified
+from marketplace.accounts.second_factor import second_factor_enabled
 from refurbishers.exceptions import RefurbisherError
 from refurbishers.forms_api_tokens import ApiTokenCreateForm
 from refurbishers.models import ApiToken, Refurbisher
@@ -57,6 +62,11 @@ def _page(request, *, form=None, new_key: str = "", new_token=None, status=200):
             "new_key": new_key,
             "new_token": new_token,
             "api_base": request.build_absolute_uri("/api/v1/"),
+            "verified": session_is_verified(request),
+            "second_factor_on": second_factor_enabled(request.user),
+            "second_factor_url": second_factor_url(
+                request.user, reverse("seller:api-tokens")
+            ),
         },
         current="api",
         status=status,
@@ -68,6 +78,9 @@ def _page(request, *, form=None, new_key: str = "", new_token=None, status=200):
 def api_tokens(request):
     if request.method != "POST":
         return _page(request)
+    if not session_is_verified(request):
+        # The page explains it and links to the code or the set-up.
+        return _page(request, status=403)
     form = ApiTokenCreateForm(request.POST)
     if form.is_valid():
         try:

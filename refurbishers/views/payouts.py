@@ -1,8 +1,10 @@
 """The seller's payouts: the list, what is coming, the chart, the payout account.
 
 Any member sees them; only an owner may change the Stripe account payouts go
-to (staff see it read-only). A payout is looked up within the member's own
-refurbisher, so another seller's payout is a 404 that reveals nothing.
+to (staff see it read-only), with their password and a second-factor code
+typed again; payouts to a new account are held for a while, and the page
+says until when. A payout is looked up within the member's own refurbisher,
+so another seller's payout is a 404 that reveals nothing.
 """
 
 from __future__ import annotations
@@ -10,11 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from marketplace.accounts.access import second_factor_url
+from marketplace.accounts.limits import (
+    sign_in_failed,
+    sign_in_is_locked,
+    sign_in_locked_response,
+)
+from marketplace.accounts.second_factor import second_factor_enabled
 from marketplace.money import format_money
 from orders.payment_gateway import payment_gateway
 from orders.selectors.payouts import (
@@ -23,11 +35,12 @@ from orders.selectors.payouts import (
     payouts_coming,
     payouts_page,
 )
-from orders.services.payouts import (
+from orders.services.payout_account import (
     PayoutRefused,
-    payout_suspension_hold,
+    payout_account_hold,
     refurbisher_payout_account_set,
 )
+from orders.services.payouts import payout_suspension_hold
 from refurbishers.views.access import member_required, seller_render
 
 # The bar chart's drawing box (SVG user units); bars share the width.
@@ -84,6 +97,12 @@ def _page(request, *, account_value: str | None = None, error=None, status=200):
             else account_value,
             "error": error,
             "suspension_hold": payout_suspension_hold(refurbisher),
+            "account_hold": payout_account_hold(refurbisher_id=refurbisher.pk),
+            "second_factor_on": second_factor_enabled(request.user),
+            "hold_hours": settings.PAYOUT_ACCOUNT_HOLD_HOURS,
+            "second_factor_url": second_factor_url(
+                request.user, reverse("seller:payouts")
+            ),
         },
         current="payouts",
         status=status,
@@ -100,17 +119,37 @@ def payouts(request):
 @member_required(owner=True)
 def payout_account(request):
     value = request.POST.get("stripe_account_id", "")
+    username = request.user.get_username()
+    # A wrong password here counts like one at sign-in, and locks the same way.
+    if sign_in_is_locked(request, username=username):
+        return sign_in_locked_response(request, None, {"username": username})
     try:
-        refurbisher_payout_account_set(
-            refurbisher=request.refurbisher, account_id=value, actor=request.user
+        change = refurbisher_payout_account_set(
+            refurbisher=request.refurbisher,
+            account_id=value,
+            actor=request.user,
+            password=request.POST.get("password", ""),
+            code=request.POST.get("code", ""),
         )
     except PayoutRefused as refusal:
+        if refusal.field == "password" and sign_in_failed(request, username=username):
+            return sign_in_locked_response(request, None, {"username": username})
         return _page(request, account_value=value, error=refusal, status=400)
-    if value.strip():
-        messages.success(request, "Saved. Payouts now go to this Stripe account.")
+    if change is None:
+        messages.info(request, _("Nothing changed: payouts already go there."))
+    elif change.held_until is not None:
+        messages.success(
+            request,
+            _(
+                "Saved. Payouts go to this Stripe account from %(until)s UTC; "
+                "until then they wait. Every owner was emailed."
+            )
+            % {"until": f"{change.held_until:%Y-%m-%d %H:%M}"},
+        )
     else:
         messages.success(
-            request, "Account removed. Payouts wait until you connect one again."
+            request,
+            _("Account removed. Payouts wait until you connect one again."),
         )
     return redirect("seller:payouts")
 

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from refurbishers.models import Refurbisher
 from tests.listings.catalog import build_catalog
 from tests.refurbishers.builders import trial_refurbisher_make, user_make
+from tests.second_factor import staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -57,9 +58,13 @@ class Watch:
 
 
 def signed_in(context, base: str, user) -> None:
-    """Give the browser the session of ``user`` (as after a sign-in)."""
+    """Give the browser the session of ``user`` (as after a sign-in), its
+    second factor passed for staff (the admin asks for it)."""
     client = Client()
-    client.force_login(user)
+    if user.is_staff:
+        staff_sign_in(client, user)
+    else:
+        client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base}]

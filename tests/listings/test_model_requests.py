@@ -15,6 +15,7 @@ from listings.services.model_requests import (
 )
 from tests.factories import CategoryFactory, DeviceModelFactory
 from tests.refurbishers.builders import qa_user_make, trial_refurbisher_make, user_make
+from tests.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PAGE = "/seller/listings/model-requests/"
@@ -45,7 +46,7 @@ def test_a_refurbisher_asks_qa_adds_it_and_the_owner_is_told(client):
     # QA, a staff member with the QA permissions only, marks it added.
     qa = qa_user_make()
     model = DeviceModelFactory(name="Fairphone 6")
-    client.force_login(qa)
+    staff_sign_in(client, qa)
     listed = client.get(ADMIN, {"status__exact": "open", "q": "fairphone"})
     assert listed.status_code == 200
     assert "Fairphone 6" in listed.content.decode()
@@ -81,7 +82,7 @@ def test_qa_declines_with_a_note_and_a_decision_is_made_once(client):
         refurbisher=refurbisher, actor=owner, brand_name="Nokia", model_name="3310"
     )
     qa = qa_user_make()
-    client.force_login(qa)
+    staff_sign_in(client, qa)
     mail.outbox.clear()
     chosen = {"action": "decline", helpers.ACTION_CHECKBOX_NAME: [asked.pk]}
     # A decline without a note is asked again, nothing decided.
@@ -102,7 +103,7 @@ def test_people_without_qa_permissions_do_not_see_the_queue(client):
     device_model_request_create(
         refurbisher=refurbisher, actor=owner, brand_name="X", model_name="Y"
     )
-    client.force_login(user_make(is_staff=True))
+    staff_sign_in(client, user_make(is_staff=True))
     assert client.get(ADMIN).status_code == 403
 
 

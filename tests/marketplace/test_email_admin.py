@@ -13,6 +13,7 @@ from django.utils import timezone
 from marketplace.models import EmailStatus, OutgoingEmail
 from tests.marketplace.test_emails import address, pending
 from tests.refurbishers.builders import user_make
+from tests.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/marketplace/outgoingemail/"
@@ -34,7 +35,7 @@ def qa(client):
     """A client signed in as a staff member of the QA group (not a superuser)."""
     user = user_make(is_staff=True)
     user.groups.add(_qa_group())
-    client.force_login(user)
+    staff_sign_in(client, user)
     client.user = user
     return client
 
@@ -149,7 +150,7 @@ def test_send_again_sends_a_failed_email_and_refuses_a_sent_one(
 def test_staff_who_may_only_read_cannot_send_again(client, emails):
     reader = user_make(is_staff=True)
     reader.user_permissions.add(Permission.objects.get(codename="view_outgoingemail"))
-    client.force_login(reader)
+    staff_sign_in(client, reader)
     failed = emails["failed"]
 
     assert client.get(CHANGELIST).status_code == 200

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth import get_user_model
 
+from marketplace.accounts.models import PendingSignup
 from marketplace.emails import email_send_again
 from marketplace.models import EmailStatus, OutgoingEmail
 from marketplace.tasks import ping
@@ -58,10 +58,10 @@ def test_an_email_refused_twice_arrives_once_after_backoff_and_the_change_stays(
 
     # The mail server was not even asked during the request.
     assert response.status_code == 302
-    user = get_user_model().objects.get(email=to)
+    signup = PendingSignup.objects.get(email=to)
     (message,) = smtp_server.wait_for(to)
-    assert "confirm" in message["Subject"].lower()
-    assert "/accounts/confirm/" in message.get_body(("plain",)).get_content()
+    assert "finish creating your account" in message["Subject"].lower()
+    assert "/accounts/sign-up/finish/" in message.get_body(("plain",)).get_content()
     tries = smtp_server.tries_to(to)
     assert [t.accepted for t in tries] == [False, False, True]
     # Exponential backoff: about 1 s, then about 2 s.
@@ -72,7 +72,7 @@ def test_an_email_refused_twice_arrives_once_after_backoff_and_the_change_stays(
     assert email.last_error.startswith("451")
     # The saved change was never undone, and nothing more arrives.
     worker_caught_up()
-    assert get_user_model().objects.filter(pk=user.pk, email=to).exists()
+    assert PendingSignup.objects.filter(pk=signup.pk, email=to).exists()
     assert len(smtp_server.received_by(to)) == 1
 
 

@@ -14,12 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from marketplace.accounts.models import PendingSignup
 from marketplace.emails import (
     EmailRefused,
     SendOutcome,
@@ -391,7 +391,7 @@ class TestRequests:
             response = sign_up(client, to)
 
         assert response.status_code == 302
-        assert get_user_model().objects.filter(email=to).exists()
+        assert PendingSignup.objects.filter(email=to).exists()
         email = OutgoingEmail.objects.get(to=[to])
         assert (email.status, email.attempts) == (EmailStatus.PENDING, 1)
         assert email.last_error.startswith("451")

@@ -84,3 +84,31 @@ def seller_order_delivered(seller_order: SellerOrder, actor=None) -> SellerOrder
     seller_order_deliver(seller_order=seller_order, actor=actor, by="shopper")
     seller_order.refresh_from_db()
     return seller_order
+
+
+def payout_account_connect(owner, refurbisher, account_id: str, *, release=True):
+    """Connect a payout account as an owner does (password and a code again).
+
+    With ``release``, QA then releases the new account's hold through its
+    service, so a test's payouts go out now rather than in 48 hours.
+    """
+    from marketplace.accounts.second_factor import totp_device
+    from orders.services.payout_account import (
+        payout_account_hold_release,
+        refurbisher_payout_account_set,
+    )
+    from tests.refurbishers.builders import PASSWORD, user_make
+    from tests.second_factor import second_factor_give, totp_code
+
+    device = totp_device(owner) or second_factor_give(owner)[0]
+    change = refurbisher_payout_account_set(
+        refurbisher=refurbisher, account_id=account_id, actor=owner,
+        password=PASSWORD, code=totp_code(device),
+    )  # fmt: skip
+    if release and change is not None and change.held_until is not None:
+        qa = user_make(is_staff=True)
+        payout_account_hold_release(
+            change=change, actor=qa, reason="Confirmed with the owner by phone."
+        )
+    refurbisher.refresh_from_db()
+    return change

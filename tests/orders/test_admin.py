@@ -9,13 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from tests.orders.test_checkout import fr_listing
 from tests.orders.test_order_pages import paid_order
 from tests.refurbishers.builders import user_make
+from tests.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(user_make(is_staff=True, is_superuser=True))
+    staff_sign_in(client, user_make(is_staff=True, is_superuser=True))
     return client
 
 

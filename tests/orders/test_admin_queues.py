@@ -15,6 +15,7 @@ from orders.services.refunds import refund_issue, refund_send
 from tests.orders.builders import seller_order_delivered, seller_order_paid
 from tests.orders.test_qa_permissions import ORDERS_QA_PERMISSIONS
 from tests.refurbishers.builders import qa_user_make, trial_refurbisher_make
+from tests.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def _qa_with_orders(client):
             content_type__app_label="orders", codename__in=ORDERS_QA_PERMISSIONS
         )
     )
-    client.force_login(qa)
+    staff_sign_in(client, qa)
     return qa
 
 
@@ -74,7 +75,7 @@ def test_the_index_counts_escalated_claims_and_refunds_not_through(client, setti
 
 
 def test_staff_without_the_orders_permissions_see_no_after_sale_queue(client):
-    client.force_login(qa_user_make())
+    staff_sign_in(client, qa_user_make())
     page = client.get("/admin/").content.decode()
     assert "Refunds that failed" not in page
     assert "Warranty claims for ReMarket" not in page

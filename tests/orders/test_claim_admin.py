@@ -32,6 +32,7 @@ from tests.orders.test_claims import (
     warranty_of,
 )
 from tests.refurbishers.builders import user_make
+from tests.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 Status = ClaimStatus
@@ -47,7 +48,7 @@ def _media_and_fast_passwords(settings, tmp_path):
 @pytest.fixture
 def qa(client):
     user = qa_make()
-    client.force_login(user)
+    staff_sign_in(client, user)
     return user
 
 
@@ -242,7 +243,7 @@ def test_a_refund_over_the_price_is_refused_by_the_service(client, qa, escalated
 
 
 def test_staff_without_the_claim_permissions_cannot_see_or_decide(client, escalated):
-    client.force_login(user_make(is_staff=True))
+    staff_sign_in(client, user_make(is_staff=True))
     assert client.get(CHANGELIST).status_code == 403
     action_apply(client, [escalated], remedy="repair", note="x")
     escalated.refresh_from_db()
@@ -258,7 +259,7 @@ def test_viewing_without_change_permission_offers_no_decide(client, escalated):
             content_type__app_label="orders", codename="view_warrantyclaim"
         )
     )
-    client.force_login(viewer)
+    staff_sign_in(client, viewer)
     response = client.get(CHANGELIST)
     assert response.status_code == 200
     assert 'value="decide"' not in response.content.decode()

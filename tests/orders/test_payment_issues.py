@@ -32,6 +32,7 @@ from tests.orders.test_qa_permissions import (
 )
 from tests.orders.test_webhook import deliver
 from tests.refurbishers.builders import qa_user_make, trial_refurbisher_make
+from tests.second_factor import staff_sign_in
 
 REFUNDS = "/v1/refunds"
 
@@ -44,7 +45,7 @@ def _qa(client):
             codename__in=ORDERS_QA_PERMISSIONS + PAYMENT_ISSUES_QA_PERMISSIONS,
         )
     )
-    client.force_login(qa)
+    staff_sign_in(client, qa)
     return qa
 
 

@@ -21,7 +21,8 @@ from orders.services.payouts import payouts_run
 from orders.services.refunds import refund_issue
 from refurbishers.models import MemberRole, Membership, RefurbisherStatusChange
 from tests.orders.builders import seller_order_delivered, seller_order_paid
-from tests.refurbishers.builders import trial_refurbisher_make, user_make
+from tests.refurbishers.builders import PASSWORD, trial_refurbisher_make, user_make
+from tests.second_factor import second_factor_give, staff_sign_in, totp_code
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -219,13 +220,22 @@ class TestPayoutDetail:
 
 
 class TestPayoutAccount:
-    def test_an_owner_sets_the_stripe_account_and_it_is_audited(self, client, shop):
+    def test_an_owner_sets_the_stripe_account_and_it_is_audited(
+        self, client, shop, django_capture_on_commit_callbacks
+    ):
         owner, refurbisher = shop
+        device, _ = second_factor_give(owner)
         client.force_login(owner)
 
-        response = client.post(
-            ACCOUNT, {"stripe_account_id": " acct_1Nv0FGQ9RKHgCVdK "}
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                ACCOUNT,
+                {
+                    "stripe_account_id": " acct_1Nv0FGQ9RKHgCVdK ",
+                    "password": PASSWORD,
+                    "code": totp_code(device),
+                },
+            )
 
         assert response.status_code == 302
         refurbisher.refresh_from_db()
@@ -235,13 +245,22 @@ class TestPayoutAccount:
         assert "acct_1Nv0FGQ9RKHgCVdK" in change.reason
         page = client.get(LIST).content.decode()
         assert 'value="acct_1Nv0FGQ9RKHgCVdK"' in page
-        assert "Payouts now go to this Stripe account" in page
+        assert "Payouts go to this Stripe account from" in page
+        assert "Payouts are on hold until" in page
 
     def test_a_bad_account_id_is_refused_with_a_message_and_kept(self, client, shop):
         owner, refurbisher = shop
+        device, _ = second_factor_give(owner)
         client.force_login(owner)
 
-        response = client.post(ACCOUNT, {"stripe_account_id": "acct 12; drop"})
+        response = client.post(
+            ACCOUNT,
+            {
+                "stripe_account_id": "acct 12; drop",
+                "password": PASSWORD,
+                "code": totp_code(device),
+            },
+        )
 
         assert response.status_code == 400
         page = response.content.decode()
@@ -285,7 +304,7 @@ class TestPayoutAccount:
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(user_make(is_staff=True, is_superuser=True))
+    staff_sign_in(client, user_make(is_staff=True, is_superuser=True))
     return client
 
 

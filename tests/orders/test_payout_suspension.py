@@ -13,10 +13,14 @@ from django.utils import timezone
 from orders.models import Payout, PayoutStatus
 from orders.services.payouts import payout_send, payouts_run
 from refurbishers.services.status import refurbisher_reinstate, refurbisher_suspend
-from tests.orders.builders import seller_order_delivered, seller_order_paid
-from tests.orders.test_payouts import _account
+from tests.orders.builders import (
+    payout_account_connect,
+    seller_order_delivered,
+    seller_order_paid,
+)
 from tests.orders.test_qa_permissions import ORDERS_QA_PERMISSIONS
 from tests.refurbishers.builders import qa_user_make, trial_refurbisher_make
+from tests.second_factor import staff_sign_in
 
 REASON = "Devices sold as Excellent arrived with cracked screens."
 TRANSFERS = "/v1/transfers"
@@ -72,7 +76,7 @@ def test_a_suspended_seller_is_paid_nothing_until_the_run_after_reinstatement(
     assert "Held" in client.get(f"/seller/payouts/{payout.pk}/").content.decode()
 
     # QA sees it in a queue on the admin index, and in the filtered list.
-    client.force_login(qa)
+    staff_sign_in(client, qa)
     index = client.get("/admin/").content.decode()
     row_start = index.index("Payouts held: seller suspended")
     assert "<td>1</td>" in index[row_start : index.index("</tr>", row_start)]
@@ -108,7 +112,10 @@ def test_a_suspension_being_written_holds_back_a_send_that_comes_meanwhile(
         payouts_run(at=later())
         payout = Payout.objects.get()
         assert payout.status == PayoutStatus.PENDING
-        _account(fake, owner, refurbisher)
+        # The account connected with no hold on it (and no QA release, which
+        # would send the payout at once): the send below is the only one.
+        settings.PAYOUT_ACCOUNT_HOLD_HOURS = 0
+        payout_account_connect(owner, refurbisher, fake.account_create(), release=False)
 
         suspended = threading.Event()
         outcome: list[object] = []

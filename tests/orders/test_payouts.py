@@ -39,10 +39,13 @@ from orders.services.payouts import (
     NO_ACCOUNT_MESSAGE,
     payout_send,
     payouts_run,
-    refurbisher_payout_account_set,
 )
 from orders.services.refunds import refund_issue, refund_send
-from tests.orders.builders import seller_order_delivered, seller_order_paid
+from tests.orders.builders import (
+    payout_account_connect,
+    seller_order_delivered,
+    seller_order_paid,
+)
 from tests.refurbishers.builders import trial_refurbisher_make
 
 D = Decimal
@@ -352,10 +355,7 @@ def stripe_from_now(request, _quick_retries):
 
 def _account(fake, owner, refurbisher) -> str:
     account = fake.account_create()
-    refurbisher_payout_account_set(
-        refurbisher=refurbisher, account_id=account, actor=owner
-    )
-    refurbisher.refresh_from_db()
+    payout_account_connect(owner, refurbisher, account)
     return account
 
 
@@ -520,9 +520,7 @@ class TestStripeConnect:
         owner, refurbisher = shop
         delivered(refurbisher)
         stripe_from_now()
-        refurbisher_payout_account_set(
-            refurbisher=refurbisher, account_id="acct_1NotConnected", actor=owner
-        )
+        payout_account_connect(owner, refurbisher, "acct_1NotConnected")
 
         run()
 

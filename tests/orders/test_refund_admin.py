@@ -22,6 +22,7 @@ from orders.services.refunds import refund_issue
 from tests.orders.builders import order_paid_offline, seller_order_paid
 from tests.orders.test_checkout import fr_listing
 from tests.refurbishers.builders import user_make
+from tests.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/orders/refund/"
@@ -46,7 +47,7 @@ def qa(client):
     group = _qa_group()
     user = user_make(email="qa@remarket.example", is_staff=True)
     user.groups.add(group)
-    client.force_login(user)
+    staff_sign_in(client, user)
     client.user = user
     return client
 
@@ -199,7 +200,7 @@ class TestSendAgain:
         refund = _goodwill(seller_order_paid(), "30.00")
         reader = user_make(is_staff=True)
         reader.user_permissions.add(Permission.objects.get(codename="view_refund"))
-        client.force_login(reader)
+        staff_sign_in(client, reader)
         assert 'value="send_again"' not in client.get(CHANGELIST).content.decode()
         client.post(
             CHANGELIST, {"action": "send_again", "_selected_action": [refund.pk]}
@@ -327,7 +328,7 @@ class TestGoodwill:
         seller_order = seller_order_paid()
         reader = user_make(is_staff=True)
         reader.user_permissions.add(Permission.objects.get(codename="view_sellerorder"))
-        client.force_login(reader)
+        staff_sign_in(client, reader)
         change = f"{SELLER_ORDERS}{seller_order.pk}/change/"
         assert 'value="refund_goodwill"' not in client.get(change).content.decode()
         client.post(

@@ -28,6 +28,7 @@ from refurbishers.models import MemberRole, Membership
 from tests.orders.builders import seller_order_delivered, seller_order_paid
 from tests.orders.test_checkout_pages import shopper
 from tests.refurbishers.builders import trial_refurbisher_make, user_make
+from tests.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 Status = ReturnStatus
@@ -382,7 +383,8 @@ class TestAdmin:
     def test_qa_finds_a_return_by_reference_and_reads_its_history(self, shop):
         _, _, seller_order = shop
         made = ask(seller_order, reason=ReturnReason.DEFECTIVE, details="Dead pixel.")
-        client = _seller_client(user_make(is_staff=True, is_superuser=True))
+        client = shopper()
+        staff_sign_in(client, user_make(is_staff=True, is_superuser=True))
         reference = seller_order.order.reference
         listing = client.get(f"/admin/orders/returnrequest/?q={reference}")
         assert listing.status_code == 200

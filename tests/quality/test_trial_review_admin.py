@@ -22,6 +22,7 @@ from quality.services.reviews import review_write
 from quality.services.trial_reviews import trial_review_verdict
 from tests.orders.builders import seller_order_delivered, seller_order_paid
 from tests.refurbishers.builders import trial_refurbisher_make, user_make
+from tests.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def qa() -> Client:
     user = user_make(is_staff=True)
     user.groups.add(qa_group())
     client = Client()
-    client.force_login(user)
+    staff_sign_in(client, user)
     client.user = user
     return client
 
@@ -180,7 +181,7 @@ class TestQueue:
     def test_staff_without_qa_permissions_are_refused(self, owner_and_refurbisher):
         review = sale(owner_and_refurbisher[1], deliver=False)
         client = Client()
-        client.force_login(user_make(is_staff=True))
+        staff_sign_in(client, user_make(is_staff=True))
 
         assert client.get(CHANGELIST).status_code == 403
         assert client.get(change_url(review)).status_code == 403

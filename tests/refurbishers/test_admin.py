@@ -37,6 +37,7 @@ from tests.refurbishers.builders import (
     trial_refurbisher_make,
     user_make,
 )
+from tests.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def fast_passwords(settings):
 @pytest.fixture
 def qa(client):
     user = qa_user_make()
-    client.force_login(user)
+    staff_sign_in(client, user)
     return user
 
 
@@ -440,7 +441,7 @@ def test_a_non_staff_user_is_sent_to_the_login_page(client):
 
 def test_staff_without_the_qa_permissions_cannot_run_the_actions(client):
     _, refurbisher = applicant_make(submit=True)
-    client.force_login(user_make(is_staff=True))
+    staff_sign_in(client, user_make(is_staff=True))
     assert client.get(CHANGELIST).status_code == 403
     response = client.post(
         CHANGELIST,
@@ -456,7 +457,7 @@ def test_staff_who_may_only_look_cannot_vet_or_suspend(client):
     viewer.user_permissions.set(
         Permission.objects.filter(codename__in=["view_refurbisher"])
     )
-    client.force_login(viewer)
+    staff_sign_in(client, viewer)
     page = client.get(CHANGELIST).content.decode()
     assert "Suspend refurbisher" not in page and "Approve application" not in page
     response = action_apply(client, "suspend_refurbisher", [refurbisher], reason="x")
@@ -547,7 +548,7 @@ def test_the_index_shows_qas_queues_with_counts_and_links(client, qa):
 
 
 def test_staff_who_may_not_see_refurbishers_see_no_queues(client):
-    client.force_login(user_make(is_staff=True))
+    staff_sign_in(client, user_make(is_staff=True))
     assert "QA queues" not in client.get("/admin/").content.decode()
 
 

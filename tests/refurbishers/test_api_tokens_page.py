@@ -24,6 +24,12 @@ from refurbishers.services.api_tokens import (
 )
 from tests.factories import RefurbisherFactory
 from tests.refurbishers.builders import PASSWORD, user_make
+from tests.second_factor import (
+    second_factor_give,
+    session_verify,
+    sign_in_verified,
+    totp_code,
+)
 
 pytestmark = pytest.mark.django_db
 PAGE = "/seller/api-tokens/"
@@ -42,10 +48,10 @@ def member_make(refurbisher, role=MemberRole.OWNER):
 
 @pytest.fixture
 def shop(client):
-    """An active refurbisher whose owner is signed in."""
+    """An active refurbisher whose owner is signed in, second factor passed."""
     refurbisher = RefurbisherFactory(name="Lyon Renov")
     owner = member_make(refurbisher)
-    client.force_login(owner)
+    sign_in_verified(client, owner)
     return refurbisher, owner
 
 
@@ -182,9 +188,31 @@ def test_staff_members_may_create_keys_too(client, db):
     refurbisher = RefurbisherFactory()
     member_make(refurbisher)
     staff = member_make(refurbisher, role=MemberRole.STAFF)
-    client.force_login(staff)
+    sign_in_verified(client, staff)
     assert client.post(PAGE, {"name": "Scanner"}).status_code == 201
     assert ApiToken.objects.get(refurbisher=refurbisher).created_by == staff
+
+
+def test_making_a_key_needs_a_session_that_passed_a_second_factor(client, db):
+    refurbisher = RefurbisherFactory()
+    owner = member_make(refurbisher)
+    client.force_login(owner)
+    page = client.get(PAGE).content.decode()
+    assert "Making a key needs two-factor authentication" in page
+    assert "Set up two-factor authentication" in page
+    assert 'name="name"' not in page
+
+    refused = client.post(PAGE, {"name": "ERP"})
+
+    assert refused.status_code == 403
+    assert not ApiToken.objects.exists()
+    # With an app set up but the session not verified: asked for a code.
+    second_factor_give(owner)
+    page = client.get(PAGE).content.decode()
+    assert "Enter a code from your app" in page
+    assert "/accounts/security/two-factor/code/?next=%2Fseller%2Fapi-tokens%2F" in page
+    session_verify(client, owner)
+    assert client.post(PAGE, {"name": "ERP"}).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -325,6 +353,7 @@ def test_in_chromium_a_key_is_copied_works_and_is_revoked_on_a_phone(
 ):
     refurbisher = RefurbisherFactory(name="Lyon Renov")
     owner = member_make(refurbisher)
+    device, _ = second_factor_give(owner)
     phone = browser.new_context(
         viewport={"width": 360, "height": 800},
         permissions=["clipboard-read", "clipboard-write"],
@@ -333,6 +362,8 @@ def test_in_chromium_a_key_is_copied_works_and_is_revoked_on_a_phone(
     page.goto(live_server.url + "/accounts/sign-in/")
     page.get_by_label("Email").fill(owner.email)
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code").fill(totp_code(device))
     page.get_by_role("button", name="Sign in").click()
     page.goto(live_server.url + PAGE)
 

@@ -455,6 +455,8 @@ class Command(BaseCommand):
             from listings.demo.seller_tools import DEMO_API_KEY
 
             lines += [
+                "Second factor of qa and the sellers (demo only): "
+                ".venv/bin/python manage.py demo_totp prints the code",
                 f"API docs: http://127.0.0.1:{self.port}/api/docs/",
                 f"  Seller API key (active seller): {DEMO_API_KEY}",
             ]

@@ -8,7 +8,6 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.accounts.forms import EmailAuthenticationForm, SignupForm
@@ -20,6 +19,7 @@ from marketplace.accounts.services import (
     email_is_confirmed,
     user_signup,
 )
+from marketplace.next_url import local_next_url
 from refurbishers.models import RefurbisherStatus
 from refurbishers.selectors import membership_for_user
 
@@ -37,14 +37,7 @@ def _posted(request):
 
 
 def _next_url(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate,
-        allowed_hosts={request.get_host()},
-        require_https=request.is_secure(),
-    ):
-        return candidate
-    return resolve_url(default)
+    return local_next_url(request) or resolve_url(default)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -240,6 +240,9 @@ CELERY_BEAT_SCHEDULE = {
 SALE_SLOT_HOLD_MINUTES = int(os.environ.get("SALE_SLOT_HOLD_MINUTES", "30"))
 # Largest document an applicant may upload.
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Uploaded images (marketplace.images) with more pixels than this are refused
+# from their header, before decoding: 50 megapixels covers any phone photo.
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", "50000000"))
 # Largest image a shopper or a seller may attach to a message.
 MESSAGE_IMAGE_MAX_BYTES = int(
     os.environ.get("MESSAGE_IMAGE_MAX_BYTES", str(5 * 1024 * 1024))

@@ -70,3 +70,13 @@ def exif_of(data: bytes) -> dict:
         if gps:
             found["GPSInfo"] = dict(gps)
         return found
+
+
+def image_bytes(kind: str = "PNG", size: tuple[int, int] = (32, 24)) -> bytes:
+    """A small real image of ``kind`` (PNG, JPEG, WEBP, GIF), no metadata."""
+    image = Image.new("RGB", size, (20, 120, 200))
+    if kind == "GIF":
+        image = image.convert("P")
+    out = io.BytesIO()
+    image.save(out, format=kind)
+    return out.getvalue()

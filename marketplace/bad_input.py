@@ -341,7 +341,10 @@ def request_problem(request: HttpRequest) -> Problem | None:
     try:
         return _body_problem(request)
     except RequestDataTooBig:
-        return Problem(_("The form is larger than the site takes."))
+        return Problem(
+            _("The request's body is larger than the site takes (%(limit)s bytes).")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        )
 
 
 def bad_input_response(request: HttpRequest, problem: Problem) -> HttpResponse:

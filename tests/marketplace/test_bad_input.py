@@ -236,7 +236,10 @@ def test_a_range_filter_takes_exactly_two_values(qa_client):
         {"created_at__year": "2026"},
         {"created_at__year": "2026", "created_at__month": "2", "created_at__day": "3"},
         {"status__exact": "paid", "market__exact": "FR"},
-        {"created_at__gte": "2026-01-01", "created_at__lt": "2026-02-01"},
+        {
+            "created_at__gte": "2026-01-01 00:00:00+00:00",
+            "created_at__lt": "2026-02-01 00:00:00+00:00",
+        },
         {"q": "Ana Müller 😀"},
     ],
 )
@@ -278,3 +281,15 @@ def test_signed_in_sign_up_goes_to_a_local_next_or_the_default(next_url, lands):
     response = client.get("/accounts/sign-up/", {"next": next_url})
     assert response.status_code == 302
     assert response["Location"] == lands
+
+
+def test_a_json_body_over_the_upload_limit_is_a_400_in_the_error_shape(
+    client, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"rows": [{"sku": f"S-{n}", "stock": 1} for n in range(100)]})
+    response = client.post(BULK, body, content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "malformed_request"
+    assert "larger than the site takes (1000 bytes)" in error["message"]

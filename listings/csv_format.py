@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from listings.models import BATTERY_MIN_PCT, Grade, ListingStatus
 from marketplace.markets import MARKETS
 
@@ -31,6 +33,7 @@ PRICE_PREFIX, SHIPPING_PREFIX = "price_", "shipping_"
 DELIMITERS = (",", ";", "\t")
 MAX_PRICE = Decimal("99999999.99")  # Offer.price_amount: 10 digits, 2 decimals
 UTF8_BOM = "\ufeff"
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 GRADE_WORDS = {
     **{code.lower(): code for code in Grade.values},
@@ -146,7 +149,7 @@ def csv_decode(data: bytes) -> str:
 
 def delimiter_sniff(text: str) -> str:
     """Comma, semicolon or tab: whichever the header row uses most."""
-    header = text.split("\n", 1)[0]
+    header = _LINE_END.split(text, maxsplit=1)[0]
     counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
     best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
     return best if counts[best] else ","
@@ -162,11 +165,58 @@ class CsvTable:
     markets: list[str]  # markets with a price column
 
 
-def csv_read(data: bytes) -> CsvTable:
-    """Decode, split and check the header; rows are kept as text cells."""
+def _records(text: str) -> Iterator[list[str]]:
+    """The file's records, read one at a time. Lines may end in \\n, \\r\\n or
+    a lone \\r (old Macs, some exports); a quoted cell may span lines."""
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_sniff(text))
+
+
+def _blank(record: list[str]) -> bool:
+    return not any(cell.strip() for cell in record)
+
+
+def too_many_rows(limit: int) -> CsvFileError:
+    return CsvFileError(
+        _(
+            "The file has more than %(limit)s rows: an import takes at most "
+            "%(limit)s. Split it into several files."
+        )
+        % {"limit": f"{limit:,}"}
+    )
+
+
+def csv_rows_count(data: bytes, *, stop_after: int | None = None) -> int:
+    """Data rows of the file (blank ones skipped, the header not counted),
+    counted as the import reads them, one record at a time without keeping
+    any; past ``stop_after`` it stops counting and returns that + 1.
+
+    CsvFileError when the file cannot be read.
+    """
+    records = _records(csv_decode(data))
+    count = 0
+    try:
+        next(records, None)  # the header
+        for record in records:
+            if _blank(record):
+                continue
+            count += 1
+            if stop_after is not None and count > stop_after:
+                break
+    except csv.Error as error:
+        raise CsvFileError(
+            f"The file cannot be read as CSV near line {records.line_num}: {error}."
+        ) from None
+    return count
+
+
+def csv_read(data: bytes, *, max_rows: int | None = None) -> CsvTable:
+    """Decode, split and check the header; rows are kept as text cells.
+
+    With ``max_rows``, a file with more data rows is refused (CsvFileError)
+    as soon as its row ``max_rows + 1`` is read, before the rest is kept.
+    """
     text = csv_decode(data)
-    delimiter = delimiter_sniff(text)
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = _records(text)
     try:
         header = next(records, None)
         if not header or not any(cell.strip() for cell in header):
@@ -175,11 +225,13 @@ def csv_read(data: bytes) -> CsvTable:
                 "(download the template)."
             )
         columns = header_normalise(header)
-        rows = [
-            (number, [cell.strip() for cell in record])
-            for number, record in enumerate(records, start=2)
-            if any(cell.strip() for cell in record)
-        ]
+        rows = []
+        for number, record in enumerate(records, start=2):
+            if _blank(record):
+                continue
+            if max_rows is not None and len(rows) >= max_rows:
+                raise too_many_rows(max_rows)
+            rows.append((number, [cell_read(cell) for cell in record]))
     except csv.Error as error:
         raise CsvFileError(
             f"The file cannot be read as CSV near line {records.line_num}: {error}."
@@ -241,6 +293,36 @@ def header_normalise(header: list[str]) -> list[str]:
 
 
 # --- Cells ------------------------------------------------------------------
+
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP,
+# "CSV Injection"): =HYPERLINK(...) or a DDE call in a SKU, a model name or
+# a problem message would run on the seller's computer when the file is
+# opened. Such a text cell is written with a leading apostrophe, which the
+# spreadsheet shows as text; one that already starts with apostrophes before
+# one of them gets one more, so the import can take exactly one off.
+FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+# A plain number runs nothing and must stay a number (a price column stays
+# summable): digits with an optional minus and one decimal mark.
+PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
+def cell_for_spreadsheet(value: object) -> object:
+    """A cell as written: text a spreadsheet would run gets a leading "'"."""
+    if not isinstance(value, str):
+        return value  # numbers are numbers
+    if FORMULA_START.match(value) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def cell_read(cell: str) -> str:
+    """A cell as imported: trimmed, and the apostrophe our export (or a
+    spreadsheet) put before a formula character taken off again."""
+    cell = cell.strip()
+    if cell.startswith("'") and FORMULA_START.match(cell[1:]):
+        cell = cell[1:].strip()
+    return cell
+
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -305,14 +387,15 @@ def amount_text(value: Decimal | None) -> str:
 
 
 class CsvLines:
-    """Turn rows into CSV text one line at a time (for streaming responses)."""
+    """Turn rows into CSV text one line at a time (for streaming responses),
+    every cell safe to open in a spreadsheet (``cell_for_spreadsheet``)."""
 
     def __init__(self) -> None:
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, lineterminator="\r\n")
 
     def line(self, values: Sequence[object]) -> str:
-        self._writer.writerow(values)
+        self._writer.writerow([cell_for_spreadsheet(value) for value in values])
         text = self._buffer.getvalue()
         self._buffer.seek(0)
         self._buffer.truncate()

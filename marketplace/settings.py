@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and views: text no view can take is a 400 here.
+    "marketplace.bad_input.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -322,6 +324,9 @@ CHECKOUT_UNITS_MAX_PER_ADDRESS = int(
 )
 # Largest document an applicant may upload.
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Uploaded images (marketplace.images) with more pixels than this are refused
+# from their header, before decoding: 50 megapixels covers any phone photo.
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", "50000000"))
 # Largest image a shopper or a seller may attach to a message.
 MESSAGE_IMAGE_MAX_BYTES = int(
     os.environ.get("MESSAGE_IMAGE_MAX_BYTES", str(5 * 1024 * 1024))

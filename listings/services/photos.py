@@ -1,14 +1,15 @@
-"""Photos of a listing: checked by decoding them, stored, thumbnailed later.
+"""Photos of a listing: re-encoded when uploaded, stored, thumbnailed later.
 
-An upload is an image only if Pillow decodes it as JPEG, PNG or WebP; its name
-and the browser's content type are not trusted. The thumbnail is made by the
-``listings.tasks.listing_photo_thumbnail`` task after the upload commits.
+An upload is a photo only if Pillow decodes it as JPEG, PNG or WebP; its name
+and the browser's content type are not trusted. What is stored is the photo
+written again by ``marketplace.images`` (upright, without EXIF or any other
+metadata, its pixel count checked before decoding). The thumbnail is made by
+the ``listings.tasks.listing_photo_thumbnail`` task after the upload commits.
 """
 
 from __future__ import annotations
 
 import io
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,66 +17,40 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Max
-from PIL import Image, ImageOps, UnidentifiedImageError
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
 
 from listings.exceptions import ListingError
 from listings.models import Listing, ListingPhoto
+from marketplace.images import ImageRefused, image_reencode
 
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-# Beyond this a "photo" is a decompression bomb, not a device picture.
-MAX_PHOTO_PIXELS = 50_000_000
 THUMBNAIL_SIZE = 320
-FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
 @dataclass(frozen=True)
 class CheckedPhoto:
-    upload: UploadedFile
+    content: ContentFile  # the photo re-encoded, as it is stored
     content_type: str
     width: int
     height: int
 
 
 def photo_check(upload: UploadedFile) -> CheckedPhoto:
-    """Decode ``upload`` fully; raise ListingError(field="photos") unless it is
-    a JPEG, PNG or WebP image of at most 10 MB."""
+    """Re-encode ``upload``; raise ListingError(field="photos") naming the
+    file unless it is a JPEG, PNG or WebP image of at most 10 MB."""
     name = upload.name or "the file"
     if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
         raise ListingError(f"{name} is larger than 10 MB.", field="photos")
-    upload.seek(0)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as image:
-                kind = image.format
-                width, height = image.size
-                if kind not in FORMATS:
-                    raise ListingError(
-                        f"{name} is a {kind or 'unknown'} image: send a JPEG, "
-                        "PNG or WebP photo.",
-                        field="photos",
-                    )
-                if width * height > MAX_PHOTO_PIXELS:
-                    raise ListingError(f"{name} has too many pixels.", field="photos")
-                image.load()  # decode every pixel: a truncated file fails here
-    except ListingError:
-        raise
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ):
+        clean = image_reencode(upload)
+    except ImageRefused as refusal:
         raise ListingError(
-            f"{name} is not a photo we can read: send a JPEG, PNG or WebP image.",
+            _("%(file)s: %(problem)s") % {"file": name, "problem": refusal.message},
             field="photos",
         ) from None
-    finally:
-        upload.seek(0)
-    return CheckedPhoto(upload, FORMATS[kind], width, height)
+    return CheckedPhoto(clean.content, clean.content_type, clean.width, clean.height)
 
 
 def photos_check(
@@ -116,7 +91,8 @@ def listing_photos_add(
             height=item.height,
             position=position,
         )
-        photo.image.save(item.upload.name or "photo", item.upload, save=False)
+        # The stored name comes from listing_photo_path (random).
+        photo.image.save(item.content.name, item.content, save=False)
         photo.save()
         photos.append(photo)
 

@@ -10,7 +10,6 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -42,6 +41,7 @@ from marketplace.accounts.services import (
     signup_finish,
     signup_request,
 )
+from marketplace.next_url import local_next_url, local_path
 from refurbishers.models import RefurbisherStatus
 from refurbishers.selectors import membership_for_user
 
@@ -65,18 +65,13 @@ def _posted(request):
 
 
 def safe_next(request, candidate: str, default: str) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate,
-        allowed_hosts={request.get_host()},
-        require_https=request.is_secure(),
-    ):
-        return candidate
-    return resolve_url(default)
+    """``candidate`` (a ``next`` kept from an earlier request) if it is a path
+    on this site, else ``default``."""
+    return local_path(request, candidate or "") or resolve_url(default)
 
 
 def _next_url(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    return safe_next(request, candidate, default)
+    return local_next_url(request) or resolve_url(default)
 
 
 # --- Sign-up ------------------------------------------------------------------------

@@ -38,9 +38,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from marketplace.images import CleanImage, ImageRefused, image_reencode
 from marketplace.money import quantize
-from marketplace.uploads import JPEG, PNG, WEBP, sniffed_content_type
 from orders.business_days import business_days_after
 from orders.exceptions import OrderError
 from orders.models import (
@@ -77,8 +78,6 @@ DESCRIPTION_MIN_CHARS = 20
 TEXT_MAX_CHARS = 4000
 PHOTOS_MAX = 5
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
-# What a claim photo may be, recognised by its first bytes (marketplace.uploads).
-PHOTO_TYPES = (JPEG, PNG, WEBP)
 # Claims handled per batch by the periodic job; each in its own transaction,
 # so a long backlog never holds many row locks at once.
 BATCH = 200
@@ -252,8 +251,9 @@ def photo_max_megabytes() -> str:
     return f"{PHOTO_MAX_BYTES / (1024 * 1024):g}"
 
 
-def _photos_checked(photos: Sequence[UploadedFile] | None) -> list[tuple]:
-    """(upload, content type) of each photo, checked by its first bytes."""
+def _photos_checked(photos: Sequence[UploadedFile] | None) -> list[CleanImage]:
+    """Each photo re-encoded without its metadata (marketplace.images), so
+    the seller never sees where it was taken."""
     photos = [photo for photo in (photos or []) if photo is not None]
     if len(photos) > PHOTOS_MAX:
         raise ClaimRefused(
@@ -270,14 +270,16 @@ def _photos_checked(photos: Sequence[UploadedFile] | None) -> list[tuple]:
                 f"{name} is too large: {photo_max_megabytes()} MB at most.",
                 field="photos",
             )
-        content_type = sniffed_content_type(upload)
-        if content_type not in PHOTO_TYPES:
-            raise ClaimRefused(
-                f"{name} is not a JPEG, PNG or WebP image, whatever its name. "
-                "Please choose photos taken with a phone or a camera.",
-                field="photos",
-            )
-        checked.append((upload, content_type))
+        try:
+            checked.append(image_reencode(upload))
+        except ImageRefused as refusal:
+            if len(photos) > 1:
+                message = _("Photo %(number)s: %(problem)s") % {
+                    "number": number, "problem": refusal.message,
+                }  # fmt: skip
+            else:
+                message = refusal.message
+            raise ClaimRefused(message, field="photos") from None
     return checked
 
 
@@ -376,11 +378,11 @@ def _claim_create(*, warranty, problem, description, photos, actor) -> WarrantyC
         reason=f"Filed: {ClaimProblem(problem).label}; answer due by "
         f"{local_words(claim.answer_due_at, refurbisher.time_zone)}",
     )  # fmt: skip
-    for upload, content_type in photos:
-        photo = ClaimPhoto(claim=claim, content_type=content_type)
+    for clean in photos:
+        photo = ClaimPhoto(claim=claim, content_type=clean.content_type)
         # The stored name comes from claim_photo_path (random), never the
         # uploaded one.
-        photo.image.save("photo", upload, save=False)
+        photo.image.save(clean.content.name, clean.content, save=False)
         photo.save()
     claim_id = claim.pk
     claim_filed_notify(claim_id=claim_id)

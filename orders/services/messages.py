@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from marketplace.emails import email_queue
-from marketplace.uploads import JPEG, PNG, WEBP, sniffed_content_type
+from marketplace.images import CleanImage, ImageRefused, image_reencode
 from orders.exceptions import MessageRefused
 from orders.models import Message, MessageAuthor, SellerOrder, SellerOrderStatus
 from refurbishers.models import Membership
@@ -23,8 +23,6 @@ from refurbishers.models import Membership
 BODY_MAX_CHARS = 5000
 # A seller order that was never paid has no one to talk to.
 NO_MESSAGES = (SellerOrderStatus.PENDING_PAYMENT, SellerOrderStatus.VOID)
-# What a message image may be (recognised by content: marketplace.uploads).
-IMAGE_TYPES = (PNG, JPEG, WEBP)
 
 
 def image_max_megabytes() -> str:
@@ -32,22 +30,19 @@ def image_max_megabytes() -> str:
     return f"{settings.MESSAGE_IMAGE_MAX_BYTES / (1024 * 1024):g}"
 
 
-def message_image_content_type(upload: UploadedFile) -> str:
-    """The image's real type from its first bytes; MessageRefused otherwise."""
+def message_image_clean(upload: UploadedFile) -> CleanImage:
+    """The photo re-encoded without its metadata (marketplace.images), or
+    MessageRefused naming why not."""
     if upload.size is None or upload.size > settings.MESSAGE_IMAGE_MAX_BYTES:
         raise MessageRefused(
             f"A photo can be {image_max_megabytes()} MB at most.", field="image"
         )
     if upload.size == 0:
         raise MessageRefused("The photo is empty.", field="image")
-    content_type = sniffed_content_type(upload)
-    if content_type in IMAGE_TYPES:
-        return content_type
-    raise MessageRefused(
-        "Attach a PNG, JPEG or WebP photo (this file is none of them, whatever "
-        "its name).",
-        field="image",
-    )
+    try:
+        return image_reencode(upload)
+    except ImageRefused as refusal:
+        raise MessageRefused(refusal.message, field="image") from None
 
 
 def _clean_body(body: str | None, *, has_image: bool) -> str:
@@ -82,7 +77,8 @@ def message_send(
     if author not in MessageAuthor.values:
         raise MessageRefused("Unknown author.")
     body = _clean_body(body, has_image=image is not None)
-    content_type = message_image_content_type(image) if image is not None else ""
+    # Decoded and written again before any lock: the slow part, done once.
+    clean = message_image_clean(image) if image is not None else None
     seller_order = (
         SellerOrder.objects.select_for_update(of=("self",))
         .select_related("order")
@@ -102,12 +98,12 @@ def message_send(
         author=author,
         sender=sender if sender is not None and sender.is_authenticated else None,
         body=body,
-        image_content_type=content_type,
+        image_content_type=clean.content_type if clean else "",
     )
-    if image is not None:
+    if clean is not None:
         # The storage name comes from message_image_path (random), never the
         # uploaded name.
-        message.image.save("image", image, save=False)
+        message.image.save(clean.content.name, clean.content, save=False)
     message.save()
     if author == MessageAuthor.SELLER:
         Message.objects.filter(

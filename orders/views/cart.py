@@ -11,9 +11,9 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from marketplace.next_url import local_next_url
 from orders.exceptions import CartError, CartLineNotFound
 from orders.selectors import cart_of_request, cart_view
 from orders.services import (
@@ -50,17 +50,6 @@ def _posted_int(request, name: str, message: str, *, default: int | None = None)
     return value
 
 
-def _next_url(request) -> str | None:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate,
-        allowed_hosts={request.get_host()},
-        require_https=request.is_secure(),
-    ):
-        return candidate
-    return None
-
-
 def _render_cart(request, *, error: CartError | None = None, status: int = 200):
     cart = cart_of_request(request)
     view = cart_view(cart=cart, market=request.market)
@@ -73,7 +62,7 @@ def _render_cart(request, *, error: CartError | None = None, status: int = 200):
         "cart": view,
         "error": error,
         "checkout_url": _checkout_url(),
-        "back_url": _next_url(request),
+        "back_url": local_next_url(request),
     }
     return render(request, "orders/cart.html", context, status=status)
 
@@ -102,7 +91,7 @@ def cart_add(request):
         request,
         f"Added to your cart: {offer.device_model.name} from {offer.refurbisher.name}.",
     )
-    return redirect(_next_url(request) or "cart")
+    return redirect(local_next_url(request) or "cart")
 
 
 def _line_change(request, line_id: int, change):

@@ -10,10 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import slugify
 
+from marketplace.images import ImageRefused, image_reencode
 from marketplace.uploads import JPEG, PDF, PNG, sniffed_content_type
 from refurbishers.exceptions import DocumentRejected, StatusChangeNotAllowed
 from refurbishers.models import (
@@ -146,15 +148,25 @@ def application_document_add(
         raise DocumentRejected("Choose what the document is.", field="kind")
     refurbisher = _editable(refurbisher)
     content_type = document_content_type(upload)
+    stored: File = upload
+    if content_type != PDF:
+        # A scan or a phone photo: stored re-encoded, without its EXIF (where
+        # and with what it was taken).
+        try:
+            clean = image_reencode(upload)
+        except ImageRefused as refusal:
+            raise DocumentRejected(refusal.message, field="file") from None
+        stored, content_type = clean.content, clean.content_type
     document = ApplicationDocument(
         application=refurbisher.application,
         kind=kind,
         original_name=(upload.name or "document")[:200],
         content_type=content_type,
-        size=upload.size,
+        size=stored.size,
         uploaded_by=user,
     )
-    document.file.save(upload.name or "document", upload, save=False)
+    # The stored name comes from application_document_path (random).
+    document.file.save(upload.name or "document", stored, save=False)
     document.save()
     return document
 

@@ -24,11 +24,12 @@ from tests.api.test_orders_api import (
     client_for,
     error_of,
 )
+from tests.images import image_bytes
 from tests.orders.builders import seller_order_delivered, seller_order_paid
 
 CLAIMS = "/api/v1/seller/claims/"
 DESCRIPTION = "The screen flickers and goes black after a few minutes of use."
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("PNG")
 
 
 @pytest.fixture(autouse=True)

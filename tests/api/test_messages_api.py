@@ -14,11 +14,12 @@ from tests.api.test_orders_api import (
     client_for,
     error_of,
 )
+from tests.images import image_bytes
 from tests.orders.builders import order_paid_offline, seller_order_paid
 from tests.orders.test_checkout import fr_listing, start
 
 MESSAGES = "/api/v1/seller/messages/"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("PNG")
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import StreamingHttpResponse
 
+from listings import csv_format as fmt
 from listings.models import Listing, ListingImportStatus, ListingStatus, Offer
 from listings.services import MarketPrice, listing_status_set
 from listings.services.listing_imports import (
@@ -189,3 +190,81 @@ def test_an_edited_export_updates_only_what_was_edited(seller_client):
     listing_import_apply_request(listing_import=listing_import)
 
     assert Listing.objects.get(sku="SKU-003").stock == 17
+
+
+# --- Cells a spreadsheet would run ------------------------------------------------
+
+
+def _cells(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+
+
+def _runnable(cell: str) -> bool:
+    """Whether a spreadsheet opening the file would run the cell as a formula."""
+    return cell.startswith(("=", "+", "-", "@", "\t", "\r")) and not (
+        fmt.PLAIN_NUMBER.fullmatch(cell)
+    )
+
+
+def test_cells_a_spreadsheet_would_run_are_written_as_text():
+    line = fmt.CsvLines().line(
+        [
+            '=HYPERLINK("http://evil.example","Click")', "+33 6 12 34 56 78",
+            "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A9)", "\tx", "\rx", "'=quoted",
+            "''+twice", "-12.50", "-3,5", -3, Decimal("-1.50"), "'plain", "a=b", "",
+        ]
+    )  # fmt: skip
+    assert _cells(line) == [
+        [
+            '\'=HYPERLINK("http://evil.example","Click")', "'+33 6 12 34 56 78",
+            "'-2+3+cmd|' /C calc'!A0", "'@SUM(A1:A9)", "'\tx", "'\rx",
+            "''=quoted", "'''+twice",
+            # Plain numbers stay numbers, text or not.
+            "-12.50", "-3,5", "-3", "-1.50",
+            "'plain", "a=b", "",
+        ]
+    ]  # fmt: skip
+
+
+FORMULA_SKUS = [
+    '=HYPERLINK("http://evil.example","Click")', "+33612345678", "-SKU-9",
+    "@risk", "'=already quoted", "-12", "'plain", "\u2212minus sign",
+]  # fmt: skip
+
+
+def test_an_export_of_skus_that_look_like_formulas_runs_nothing_and_imports_back(
+    seller_client,
+):
+    seller, client = seller_client
+    variant = VariantFactory()
+    for sku in FORMULA_SKUS:
+        make_listing(refurbisher=seller, variant=variant, sku=sku)
+    before = (
+        list(Listing.objects.order_by("pk").values()),
+        list(Offer.objects.order_by("pk").values()),
+    )
+    _, text = export(client)
+
+    rows = _cells(text)
+    assert not [cell for row in rows for cell in row if _runnable(cell)]
+    assert sorted(row[0] for row in rows[1:]) == sorted(
+        [
+            '\'=HYPERLINK("http://evil.example","Click")', "'+33612345678",
+            "'-SKU-9", "'@risk", "''=already quoted", "-12", "'plain",
+            "\u2212minus sign",
+        ]
+    )  # fmt: skip
+
+    listing_import = listing_import_upload(
+        refurbisher=seller, user=None,
+        upload=SimpleUploadedFile("export.csv", text.encode("utf-8")),
+    )  # fmt: skip
+    assert listing_import.errors == []
+    assert (listing_import.listings_created, listing_import.listings_updated) == (0, 0)
+    applied = listing_import_apply_request(listing_import=listing_import)
+    assert (applied.listings_created, applied.listings_updated) == (0, 0)
+    after = (
+        list(Listing.objects.order_by("pk").values()),
+        list(Offer.objects.order_by("pk").values()),
+    )
+    assert after == before

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from listings import csv_format as fmt
 from listings.exceptions import ListingError
 from listings.models import Listing, ListingImport, ListingImportStatus, Offer
 from listings.services.listing_imports import (
@@ -20,6 +21,7 @@ from listings.services.listing_imports import (
     listing_import_apply_request,
     listing_import_discard,
     listing_import_upload,
+    reading,
 )
 from tests.factories import RefurbisherFactory, VariantFactory, make_listing
 
@@ -438,6 +440,80 @@ def test_blank_rows_are_skipped_and_rows_keep_their_spreadsheet_numbers(
 
     assert listing_import.rows_total == 2
     assert errors_of(listing_import) == {(5, "grade")}
+
+
+# --- Line endings and the row limit -------------------------------------------
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_rows_are_counted_and_checked_the_same_whatever_the_line_endings(
+    seller, variants, ending
+):
+    v1, v2, _ = variants
+    lines = [
+        "sku,variant,variant_name,grade,stock,price_FR",
+        f'PH-1,{v1.pk},"A name{ending}on two lines",A,4,459.00',
+        "",
+        f"PH-2,{v2.pk},,Z,2,389.00",
+        f"PH-3,{v2.pk},,B,2,399.00",
+    ]
+    data = (ending.join(lines) + ending).encode()
+
+    listing_import = upload(seller, data)
+
+    assert listing_import.rows_total == 3
+    assert (listing_import.rows_valid, listing_import.rows_invalid) == (2, 1)
+    assert errors_of(listing_import) == {(4, "grade")}
+
+
+def test_the_upload_counts_a_file_of_lone_cr_lines_and_sends_it_to_the_worker(
+    seller, variants, django_capture_on_commit_callbacks
+):
+    """A file whose lines end in a lone \\r has no \\n at all: counted by its
+    line feeds it looked like one row and was checked inside the request."""
+    rows = [f"CR-{n:04d},{variants[0].pk},A,90,1,12,1,active,459.00,0,," for n in
+            range(INLINE_MAX_ROWS + 10)]  # fmt: skip
+    data = "\r".join([HEADER, *rows]).encode()
+    assert b"\n" not in data
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        listing_import = upload(seller, data)
+
+    assert listing_import.rows_total == INLINE_MAX_ROWS + 10
+    assert listing_import.status == ListingImportStatus.CHECKING  # not inline
+    assert len(callbacks) == 1  # the check task, once committed
+
+
+def test_a_file_over_the_row_limit_is_refused_at_upload_without_reading_past_it(
+    seller, variants, monkeypatch
+):
+    """The count stops at the first row past the limit: the cell after it,
+    longer than the csv module reads (an error if it were reached), is never
+    read, and nothing is stored."""
+    monkeypatch.setattr(reading, "MAX_ROWS", 3)
+    rows = [f"S-{n},{variants[0].pk},A,90,1,12,1,active,459.00,0,," for n in range(4)]
+    unreadable = "x" * 200_000
+    data = csv_file(*rows, unreadable)
+
+    with pytest.raises(ListingError, match="more than 3 rows") as refusal:
+        upload(seller, data)
+
+    assert refusal.value.field == "file"
+    assert "Split it into several files." in refusal.value.message
+    assert not ListingImport.objects.exists()
+    # Within the limit, the same tail is read, and is an error.
+    monkeypatch.setattr(reading, "MAX_ROWS", 10)
+    failed = upload(seller, data)
+    assert failed.status == ListingImportStatus.FAILED
+    assert "cannot be read as CSV" in failed.failure
+
+
+def test_reading_a_stored_file_stops_at_the_row_limit(variants):
+    rows = [f"S-{n},{variants[0].pk},A,90,1,12,1,active,459.00,0,," for n in range(4)]
+    data = csv_file(*rows, "x" * 200_000)
+    with pytest.raises(fmt.CsvFileError, match="more than 3 rows"):
+        fmt.csv_read(data, max_rows=3)
+    assert len(fmt.csv_read(csv_file(*rows), max_rows=4).rows) == 4
 
 
 def _big_file(variants, rows: int) -> bytes:

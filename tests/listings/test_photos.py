@@ -9,7 +9,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageFile
 
 from listings.exceptions import ListingError
 from listings.models import Listing, ListingPhoto
@@ -23,6 +23,7 @@ from listings.services.photos import (
 from listings.tasks import listing_photo_thumbnail
 from refurbishers.models import MemberRole, Membership
 from tests.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.images import exif_of, jpeg_with_gps, png_bomb
 from tests.refurbishers.builders import user_make
 
 TASK_TIMEOUT = 30
@@ -64,8 +65,8 @@ def test_jpeg_png_and_webp_are_photos(kind, content_type):
 @pytest.mark.parametrize(
     "content, message",
     [
-        (b"MZ\x90\x00 not an image at all", "is not a photo we can read"),
-        (image_bytes("PNG")[:200], "is not a photo we can read"),  # truncated
+        (b"MZ\x90\x00 not an image at all", "is not an image we can read"),
+        (image_bytes("PNG")[:200], "is not an image we can read"),  # truncated
         (image_bytes("GIF", mode="L"), "is a GIF image"),
     ],
     ids=["renamed-binary", "truncated-png", "gif"],
@@ -189,3 +190,54 @@ def test_an_uploaded_photo_gets_its_thumbnail_from_the_worker(client, celery_wor
         client.force_login(owner)
         client.post(f"/seller/listings/{listing.pk}/photos/{photo.pk}/remove/")
     assert not ListingPhoto.objects.exists()
+
+
+# --- What reaches the shop: pixels only -----------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_stored_photo_has_no_exif_and_stands_upright(media):
+    """A phone photo taken sideways, GPS on: the listing keeps the picture
+    turned upright and nothing of its EXIF."""
+    sent = jpeg_with_gps((64, 48), orientation=6)
+    assert exif_of(sent)["GPSInfo"]
+    [photo] = listing_photos_add(
+        listing=make_listing(), uploads=[upload("IMG_0042.jpg", sent)]
+    )
+    with photo.image.open("rb") as handle:
+        data = handle.read()
+    assert exif_of(data) == {}
+    assert (photo.width, photo.height, photo.content_type) == (48, 64, "image/jpeg")
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.size == (48, 64)
+
+
+@pytest.mark.parametrize(
+    "size",
+    # Ten billion pixels (past Pillow's own limit), and 60 million (past ours
+    # of 50 million, under Pillow's 89 million).
+    [(100_000, 100_000), (8_000, 7_500)],
+)
+def test_a_decompression_bomb_is_refused_from_its_header_before_decoding(
+    monkeypatch, size
+):
+    """Millions of pixels claimed by a file of a few kilobytes: refused on the
+    header's word, and no pixel is ever decoded (ImageFile.load never runs)."""
+
+    def no_decoding(self):
+        raise AssertionError("a pixel was decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    bomb = png_bomb(*size)
+    assert len(bomb) < 64 * 1024
+    with pytest.raises(ListingError, match="too many pixels") as refusal:
+        photo_check(upload("bomb.png", bomb, "image/png"))
+    assert refusal.value.field == "photos"
+
+
+def test_the_pixel_limit_is_a_setting(settings):
+    settings.IMAGE_MAX_PIXELS = 32 * 24 - 1
+    with pytest.raises(ListingError, match=r"0\.000767 megapixels at most"):
+        photo_check(upload("a.png", image_bytes("PNG", (32, 24)), "image/png"))
+    settings.IMAGE_MAX_PIXELS = 32 * 24
+    assert photo_check(upload("a.png", image_bytes("PNG", (32, 24)))).width == 32

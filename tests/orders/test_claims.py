@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
+from PIL import Image
 
 from orders.models import (
     ClaimPhoto,
@@ -35,15 +37,14 @@ from orders.services.claims import (
 )
 from refurbishers.models import MemberRole, Membership
 from tests.factories import RefurbisherFactory
+from tests.images import exif_of, image_bytes, jpeg_with_gps, png_bomb
 from tests.orders.builders import seller_order_delivered, seller_order_paid
 from tests.refurbishers.builders import user_make
 
 Status = ClaimStatus
 PARIS = ZoneInfo("Europe/Paris")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64
+PNG, JPEG, WEBP = (image_bytes(kind) for kind in ("PNG", "JPEG", "WEBP"))
 DESCRIPTION = "The screen flickers and goes black after a few minutes of use."
 CLAIM_PERMISSIONS = [
     "view_warrantyclaim", "change_warrantyclaim", "view_claimphoto",
@@ -239,20 +240,45 @@ class TestPhotos:
         assert stored.content_type == content_type
         assert stored.image.name.startswith(f"claims/{claim.pk}/")
         assert "passwd" not in stored.image.name
-        with stored.image.open("rb") as handle:
-            assert handle.read() == content
+        with stored.image.open("rb") as handle, Image.open(handle) as image:
+            assert (Image.MIME[image.format], image.size) == (content_type, (32, 24))
+
+    def test_the_seller_gets_the_photo_upright_without_the_shoppers_gps_position(
+        self, shop
+    ):
+        _, _, warranty = shop
+        sent = jpeg_with_gps((64, 48), orientation=6)
+        assert exif_of(sent)["GPSInfo"]
+        claim = file(warranty, photos=[photo(sent, name="IMG_0042.jpg")])
+        with claim.photos.get().image.open("rb") as handle:
+            data = handle.read()
+        assert exif_of(data) == {}
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.size == (48, 64)
+
+    def test_a_decompression_bomb_is_refused_before_decoding(self, shop):
+        _, _, warranty = shop
+        with pytest.raises(ClaimRefused, match="too many pixels") as refused:
+            file(warranty, photos=[photo(png_bomb(), name="bomb.png")])
+        assert refused.value.field == "photos"
+        assert not WarrantyClaim.objects.exists()
 
     def test_five_photos_are_kept_in_order(self, shop):
         _, _, warranty = shop
-        claim = file(warranty, photos=[photo(PNG + bytes([n])) for n in range(5)])
-        assert claim.photos.count() == 5
+        sizes = [(10 + n, 10) for n in range(5)]
+        claim = file(warranty, photos=[photo(image_bytes("PNG", s)) for s in sizes])
+        kept = []
+        for stored in claim.photos.order_by("pk"):
+            with stored.image.open("rb") as handle, Image.open(handle) as image:
+                kept.append(image.size)
+        assert kept == sizes
 
     def test_a_text_file_renamed_jpg_is_refused_and_nothing_is_written(self, shop):
         _, _, warranty = shop
         fake = SimpleUploadedFile(
             "photo.jpg", b"just some text, not a photo", content_type="image/jpeg"
         )
-        with pytest.raises(ClaimRefused, match="not a JPEG, PNG or WebP") as refused:
+        with pytest.raises(ClaimRefused, match="not an image we can read") as refused:
             file(warranty, photos=[photo(), fake])
         assert refused.value.field == "photos"
         assert "Photo 2" in refused.value.message

@@ -6,6 +6,7 @@ images (invariant 5), emails, the seller's waiting list and query counts.
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from PIL import Image
 
 from orders.exceptions import MessageRefused
 from orders.models import Message, MessageAuthor, SellerOrder
@@ -26,13 +28,12 @@ from orders.selectors.messages import (
 from orders.services.checkout import CheckoutLine, checkout_start
 from orders.services.messages import message_send
 from refurbishers.models import MemberRole, Membership
+from tests.images import exif_of, image_bytes, jpeg_with_gps, png_bomb
 from tests.orders.test_checkout_pages import listing_in, seller, shopper
 from tests.orders.test_order_pages import PARIS, paid_order
 from tests.refurbishers.builders import user_make
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64
+PNG, JPEG, WEBP = (image_bytes(kind) for kind in ("PNG", "JPEG", "WEBP"))
 SHOPPER = MessageAuthor.SHOPPER
 SELLER = MessageAuthor.SELLER
 
@@ -142,8 +143,34 @@ class TestSend:
         assert message.image_content_type == content_type
         assert "broken" not in message.image.name
         assert message.image.name.startswith(f"messages/{shop.seller_order.pk}/")
+        with message.image.open("rb") as stored, Image.open(stored) as image:
+            assert Image.MIME[image.format] == content_type
+            assert image.size == (32, 24)
+
+    def test_a_phone_photo_reaches_the_seller_upright_without_its_gps_position(
+        self, shop
+    ):
+        """Taken sideways (EXIF orientation 6) with the GPS on: what is stored
+        is the picture turned upright, and no EXIF at all."""
+        sent = jpeg_with_gps((64, 48), orientation=6)
+        assert exif_of(sent)["GPSInfo"]
+        message = send(shop, image=photo(sent, "IMG_0042.jpg"))
         with message.image.open("rb") as stored:
-            assert stored.read() == content
+            data = stored.read()
+        assert exif_of(data) == {}
+        assert b"PhoneMaker" not in data
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.size == (48, 64)
+            # The red half, on the left as taken, is at the top once upright.
+            red, green, _ = image.getpixel((24, 8))
+            assert red > 150 > green
+            assert min(image.getpixel((24, 56))) > 230
+
+    def test_a_decompression_bomb_is_refused_from_its_header(self, shop):
+        with pytest.raises(MessageRefused, match="too many pixels") as refused:
+            send(shop, image=photo(png_bomb(), "bomb.png"))
+        assert refused.value.field == "image"
+        assert not Message.objects.exists()
 
     def test_a_text_file_renamed_as_an_image_is_refused(self, shop):
         with pytest.raises(MessageRefused) as refused:
@@ -263,7 +290,8 @@ class TestShopperPages:
         assert response.status_code == 200
         assert response["Content-Type"] == "image/png"
         assert response["X-Content-Type-Options"] == "nosniff"
-        assert b"".join(response.streaming_content) == PNG
+        with message.image.open("rb") as stored:
+            assert b"".join(response.streaming_content) == stored.read()
 
     def test_an_empty_message_gets_a_form_error_and_writes_nothing(self, shop):
         response = shopper(user=shop.buyer).post(shop.thread_url, {"body": "  "})

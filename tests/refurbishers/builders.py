@@ -17,10 +17,11 @@ from refurbishers.services import (
     criterion_review_set,
     refurbisher_apply,
 )
+from tests.images import image_bytes
 
 PASSWORD = "correct-horse-battery-staple"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("PNG")
 QA_PERMISSIONS = [
     "view_refurbisher", "change_refurbisher", "vet_refurbisher",
     "suspend_refurbisher", "view_application", "view_applicationdocument",

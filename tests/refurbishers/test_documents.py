@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from refurbishers.models import ApplicationDocument
+from tests.images import exif_of, image_bytes, jpeg_with_gps, png_bomb
 from tests.refurbishers.builders import (
     PDF,
     PNG,
@@ -16,7 +17,7 @@ from tests.refurbishers.builders import (
 )
 
 pytestmark = pytest.mark.django_db
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+JPEG = image_bytes("JPEG")
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +77,29 @@ def test_an_image_is_accepted_by_its_content(
     (document,) = documents_of(refurbisher)
     assert document.content_type == expected
     assert document.kind == "insurance"
+
+
+def test_a_photographed_document_is_stored_without_its_exif(client, applicant):
+    _, refurbisher = applicant
+    sent = jpeg_with_gps((64, 48), orientation=8)
+
+    upload(client, "IMG_0042.jpg", sent, kind="insurance", content_type="image/jpeg")
+
+    (document,) = documents_of(refurbisher)
+    with document.file.open("rb") as stored:
+        data = stored.read()
+    assert exif_of(data) == {}
+    assert document.size == len(data)
+    assert document.original_name == "IMG_0042.jpg"
+
+
+def test_a_decompression_bomb_is_refused_as_a_document(client, applicant):
+    _, refurbisher = applicant
+
+    response = upload(client, "scan.png", png_bomb(), content_type="image/png")
+
+    assert "too many pixels" in response.content.decode()
+    assert documents_of(refurbisher) == []
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import StreamingHttpResponse
 
 from listings.models import Listing, ListingImport, ListingImportStatus
-from tests.factories import VariantFactory
+from listings.services.listing_imports import reading
+from tests.factories import VariantFactory, make_listing
 from tests.refurbishers.builders import trial_refurbisher_make
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +116,52 @@ def test_no_file_is_a_form_error_and_a_bad_file_never_a_500(client, owner_and_se
     html = body(response)
     assert "The file could not be read" in html
     assert "saved as Windows-1252 or Latin-1?" in html
+
+
+def test_catalog_names_that_look_like_formulas_download_as_text(
+    client, owner_and_seller
+):
+    """Brand, model and colour names come from the catalog, not from the
+    seller: a name a spreadsheet would run is written as text in the
+    variants list, the template and the export alike."""
+    owner, seller = owner_and_seller
+    formula = '=HYPERLINK("http://evil.example","Update")'
+    variant = VariantFactory(
+        colour="@Midnight",
+        device_model__name=formula,
+        device_model__brand__name="-Refurb Brand",
+    )
+    make_listing(refurbisher=seller, variant=variant, sku="S-1", markets=["FR"])
+    client.force_login(owner)
+
+    def rows(url: str) -> list[list[str]]:
+        return list(csv.reader(io.StringIO(body(client.get(url)), newline="")))
+
+    (listed,) = [
+        row for row in rows("/seller/imports/variants.csv") if row[0] == str(variant.pk)
+    ]
+    assert listed[2:6] == ["'-Refurb Brand", "'" + formula, "128", "'@Midnight"]
+    (exported,) = rows("/seller/imports/export.csv")[1:]
+    assert exported[2].startswith("'-Refurb Brand =HYPERLINK(")  # variant_name
+    example = rows("/seller/imports/template.csv")[1]
+    assert example[2].startswith("'-Refurb Brand")
+
+
+def test_a_file_over_the_row_limit_is_a_form_error(
+    client, owner_and_seller, monkeypatch
+):
+    owner, _ = owner_and_seller
+    client.force_login(owner)
+    monkeypatch.setattr(reading, "MAX_ROWS", 2)
+    data = "\n".join([HEADER, *(f"S-{n},1,A,90,1,12,459.00" for n in range(3))])
+
+    response = client.post(
+        "/seller/imports/", {"file": SimpleUploadedFile("big.csv", data.encode())}
+    )
+
+    assert response.status_code == 400
+    assert "The file has more than 2 rows: an import takes at most 2." in body(response)
+    assert not ListingImport.objects.exists()
 
 
 def test_a_discarded_import_changes_nothing(client, owner_and_seller):

@@ -398,7 +398,7 @@ def test_a_non_image_named_jpg_is_refused_and_nothing_is_created(client, seller)
         f"{LISTINGS}new/", {**listing_data(variant), "photos": [fake]}
     )
     assert response.status_code == 400
-    assert "photo.jpg is not a photo we can read" in response.content.decode()
+    assert "photo.jpg: This is not an image we can read" in response.content.decode()
     assert 'value="NEW-1"' in response.content.decode()
     assert not Listing.objects.exists()
 

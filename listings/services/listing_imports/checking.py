@@ -14,6 +14,7 @@ from django.utils import timezone
 from listings import csv_format as fmt
 from listings.exceptions import ListingError
 from listings.models import ListingImport, ListingImportStatus
+from listings.services.listing_imports import reading
 from listings.services.listing_imports.plan import CREATE, ERRORS_KEPT, UPDATE
 from listings.services.listing_imports.reading import (
     context_read,
@@ -37,11 +38,20 @@ def listing_import_upload(
             field="file",
         )
     data = upload.read()
+    try:
+        # Counted as the check reads them, whatever the line endings (a file
+        # of lone \r has no \n at all), without keeping a row.
+        rows = fmt.csv_rows_count(data, stop_after=reading.MAX_ROWS)
+    except fmt.CsvFileError:
+        rows = 1  # the check says what is wrong with it, at once
+    if rows > reading.MAX_ROWS:
+        refusal = fmt.too_many_rows(reading.MAX_ROWS)
+        raise ListingError(str(refusal), field="file")
     listing_import = ListingImport(
         refurbisher=refurbisher,
         created_by=user if getattr(user, "is_authenticated", False) else None,
         filename=(upload.name or "listings.csv")[-200:],
-        rows_total=max(data.count(b"\n"), 1),
+        rows_total=max(rows, 1),
     )
     listing_import.file.save("listings.csv", ContentFile(data), save=True)
     if listing_import.rows_total < INLINE_MAX_ROWS:

@@ -27,14 +27,9 @@ def table_read(listing_import: ListingImport) -> fmt.CsvTable:
     """The stored file's rows; CsvFileError if it cannot be imported."""
     with listing_import.file.open("rb") as stored:
         data = stored.read()
-    table = fmt.csv_read(data)
+    table = fmt.csv_read(data, max_rows=MAX_ROWS)
     if not table.rows:
         raise fmt.CsvFileError("The file has no rows below its first row.")
-    if len(table.rows) > MAX_ROWS:
-        raise fmt.CsvFileError(
-            f"The file has {len(table.rows):,} rows; an import takes at most "
-            f"{MAX_ROWS:,}: split it in several files."
-        )
     return table
 
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from marketplace.bad_input import FORBIDDEN
 from orders.exceptions import WebhookSignatureError
 from orders.models import PaymentEvent
 
@@ -69,7 +70,23 @@ def verified_event(payload: bytes, signature_header: str | None) -> dict[str, An
         and isinstance(event["data"].get("object"), dict)
     ):
         raise WebhookSignatureError("The body is not a Stripe event.")
-    return event
+    return _storable(event)
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with text PostgreSQL cannot store replaced by U+FFFD.
+
+    A shopper types their name and address on Stripe's page, and Stripe sends
+    them back in events: a NUL (which jsonb refuses) or a lone surrogate
+    (which is not UTF-8) there must not keep a payment's event out.
+    """
+    if isinstance(value, str):
+        return FORBIDDEN.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
 
 
 def event_record(event: dict[str, Any]) -> bool:

@@ -66,6 +66,25 @@ def test_a_paid_session_pays_the_order_once_even_delivered_twice(
     assert order.status_changes.filter(to_status="paid", seller_order=None).count() == 1
 
 
+def test_text_the_database_cannot_store_in_a_signed_event_still_pays_the_order(
+    client, fake_stripe, paying
+):
+    """A NUL or a lone surrogate the shopper typed on Stripe's page is not a
+    reason to refuse the event (Stripe would retry it until it gives up)."""
+    order, _ = paying
+    events = fake_stripe.session_complete(order.payment_session_id)
+    session = events[0]["data"]["object"]
+    session["customer_details"] = {"email": "ana@example.com", "name": "Ana\x00\ud800"}
+
+    for event in events:
+        assert deliver(client, fake_stripe, event).status_code == 200
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    stored = PaymentEvent.objects.get(provider_event_id=events[0]["id"]).payload
+    assert stored["data"]["object"]["customer_details"]["name"] == "Ana\ufffd\ufffd"
+
+
 @pytest.mark.parametrize("tamper", ["body", "secret", "stale", "missing"])
 def test_a_delivery_not_signed_by_stripe_is_refused_and_changes_nothing(
     client, fake_stripe, paying, tamper

@@ -385,6 +385,10 @@ def test_a_burst_of_events_triggers_one_recompute(
         rank_recompute_soon()  # no transaction open: each schedules at once
 
     assert cache.get(SOON_KEY) == "1"
+    # The worker lists the task once its message reached it: wait for that.
+    deadline = time.monotonic() + 15
+    while not scheduled_recomputes() - earlier and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert len(scheduled_recomputes() - earlier) == 1
 
     deadline = time.monotonic() + 30

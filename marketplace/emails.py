@@ -344,3 +344,32 @@ def email_send_again(
     )  # fmt: skip
     _hand_over_on_commit([email.pk])
     return email
+
+
+# --- Keeping ----------------------------------------------------------------------
+
+PURGE_BATCH = 5000
+
+
+def emails_purge(*, at: dt.datetime | None = None) -> int:
+    """Delete the emails sent more than ``EMAIL_KEEP_DAYS`` ago; return how many.
+
+    They hold addresses and order details nobody needs once delivered, so they
+    are not kept forever. Pending and failed emails stay whatever their age
+    (QA still has to see a failed one). Works in batches, each its own short
+    transaction, so a large backlog never holds many row locks at once.
+    """
+    before = (at or timezone.now()) - dt.timedelta(days=settings.EMAIL_KEEP_DAYS)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                OutgoingEmail.objects.filter(
+                    status=EmailStatus.SENT, sent_at__lt=before
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)[:PURGE_BATCH]
+            )
+            if not ids:
+                return deleted
+            deleted += OutgoingEmail.objects.filter(pk__in=ids).delete()[0]

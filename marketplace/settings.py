@@ -249,6 +249,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.tasks.emails_requeue_due",
         "schedule": 60.0,
     },
+    # Sent emails older than EMAIL_KEEP_DAYS are deleted, nightly.
+    "emails-purge": {
+        "task": "marketplace.tasks.emails_purge",
+        "schedule": crontab(hour=3, minute=40),
+    },
     "shop-pages-warm": {"task": "listings.tasks.shop_pages_warm", "schedule": 30.0},
     "orders-expire": {"task": "orders.tasks.orders_expire", "schedule": 60.0},
     # The trial (refurbishers.tasks): expired checkout holds, capped listings
@@ -460,9 +465,13 @@ EMAIL_REQUEUE_AFTER_SECONDS = int(os.environ.get("EMAIL_REQUEUE_AFTER_SECONDS", 
 # On: the process that commits an email sends it itself right after the
 # commit, not through Celery (the unit tests); a failed try waits for the sweep.
 EMAIL_SEND_INLINE = env_bool("EMAIL_SEND_INLINE", False)
-if EMAIL_MAX_ATTEMPTS < 1 or EMAIL_RETRY_DELAY_SECONDS < 1:
+# Sent emails are deleted this many days after they left (they hold addresses
+# and order details); pending and failed ones are kept.
+EMAIL_KEEP_DAYS = int(os.environ.get("EMAIL_KEEP_DAYS", "90"))
+if EMAIL_MAX_ATTEMPTS < 1 or EMAIL_RETRY_DELAY_SECONDS < 1 or EMAIL_KEEP_DAYS < 1:
     raise ImproperlyConfigured(
-        "EMAIL_MAX_ATTEMPTS and EMAIL_RETRY_DELAY_SECONDS must be at least 1."
+        "EMAIL_MAX_ATTEMPTS, EMAIL_RETRY_DELAY_SECONDS and EMAIL_KEEP_DAYS must be "
+        "at least 1."
     )
 
 # --- Search -----------------------------------------------------------------

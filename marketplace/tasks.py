@@ -36,3 +36,9 @@ def email_send(self, email_id: int) -> str:
 def emails_requeue_due() -> int:
     """Hand over again the pending emails whose task was lost."""
     return emails.emails_requeue_due()
+
+
+@shared_task(name="marketplace.tasks.emails_purge")
+def emails_purge() -> int:
+    """Delete the emails sent longer ago than EMAIL_KEEP_DAYS."""
+    return emails.emails_purge()

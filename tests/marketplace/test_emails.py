@@ -21,12 +21,14 @@ from django.utils import timezone
 
 from marketplace.accounts.models import PendingSignup
 from marketplace.emails import (
+    PURGE_BATCH,
     EmailRefused,
     SendOutcome,
     email_queue,
     email_retry_delay,
     email_send,
     email_send_again,
+    emails_purge,
     emails_requeue,
     emails_requeue_due,
 )
@@ -337,6 +339,50 @@ class TestSweep:
             assert emails_requeue(key_prefix="order-paid:7:") == 2
 
         assert sorted(m.to for m in mailoutbox) == sorted([shopper.to, seller.to])
+
+
+class TestKeeping:
+    def test_sent_emails_go_after_the_days_kept_and_the_others_stay(self, settings):
+        settings.EMAIL_KEEP_DAYS = 90
+        now = timezone.now()
+        old = now - dt.timedelta(days=91)
+        sent_long_ago = [
+            pending(status=EmailStatus.SENT, sent_at=old, attempts=1) for _ in range(3)
+        ]
+        sent_lately = pending(
+            status=EmailStatus.SENT, sent_at=now - dt.timedelta(days=89), attempts=1
+        )
+        failed = pending(status=EmailStatus.FAILED, attempts=10, created_at=old)
+        waiting = pending(created_at=old, next_attempt_at=old)
+
+        assert emails_purge() == 3
+
+        assert not OutgoingEmail.objects.filter(
+            pk__in=[email.pk for email in sent_long_ago]
+        ).exists()
+        assert set(OutgoingEmail.objects.values_list("pk", flat=True)) >= {
+            sent_lately.pk, failed.pk, waiting.pk,
+        }  # fmt: skip
+        assert emails_purge() == 0
+
+    def test_the_purge_works_through_more_emails_than_one_batch(self, settings):
+        settings.EMAIL_KEEP_DAYS = 1
+        old = timezone.now() - dt.timedelta(days=2)
+        sent = {
+            "from_email": "ReMarket <hello@remarket.local>",
+            "subject": "Sent",
+            "body_text": "Sent.",
+            "status": EmailStatus.SENT,
+            "attempts": 1,
+            "sent_at": old,
+        }
+        OutgoingEmail.objects.bulk_create(
+            OutgoingEmail(to=[f"{n}@example.com"], **sent)
+            for n in range(PURGE_BATCH + 5)
+        )
+
+        assert emails_purge() == PURGE_BATCH + 5
+        assert not OutgoingEmail.objects.filter(status=EmailStatus.SENT).exists()
 
 
 class TestSendAgain:

@@ -18,7 +18,6 @@ from typing import TextIO
 from django.db import transaction
 from django.utils import timezone
 
-from listings.demo.bulk import ids_reserve, rows_copy, tables_analyze
 from listings.demo.catalog import RefurbisherSpec
 from listings.demo.generate import (
     LISTING_FIELDS,
@@ -39,6 +38,7 @@ from listings.demo.sync import (
 )
 from listings.models import Listing, Offer
 from listings.services import catalog_version_bump, offers_refresh
+from marketplace.bulk_copy import ids_reserve, rows_copy, tables_analyze
 from marketplace.progress import ProgressBar
 from orders.demo import demo_orders_seed
 from quality.models import SellerMetrics

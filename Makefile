@@ -14,7 +14,7 @@ ARGS ?=
 help:
 	@echo "make run         run the site with demo data at http://127.0.0.1:$${PORT:-8000} (Ctrl-C stops)"
 	@echo "make test        run the test suite (make test ARGS='-k checkout -x'); the browser tests need Chromium, else they are skipped"
-	@echo "make lint        ruff check + ruff format --check"
+	@echo "make lint        ruff check + ruff format --check + the import contracts (lint-imports)"
 	@echo "make format      ruff format + ruff check --fix"
 	@echo "make stop        stop embedded PostgreSQL/Redis left running"
 	@echo "make clean-data  stop them and delete var/ (database, media, logs)"
@@ -52,6 +52,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "listings",
     "orders",
     "quality",
+    # Interface apps, above the domain: nothing in the domain imports them.
+    "demo",
 ]
 
 MIDDLEWARE = [

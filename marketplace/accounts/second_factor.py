@@ -134,7 +134,7 @@ def totp_device_install(*, user, key: str, actor=None) -> TOTPDevice:
     """Give ``user`` a confirmed app with a known ``key`` (hex); for demo data only.
 
     The demo's published secret lets a newcomer without a phone compute codes
-    (``manage.py demo_totp``); ``listings.demo`` calls this only with DEBUG on.
+    (``manage.py demo_totp``); the ``demo`` app calls this only with DEBUG on.
     """
     device, _created = TOTPDevice.objects.update_or_create(
         user=user,

@@ -49,13 +49,13 @@ from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, resolve
 
-from listings.demo.onboarding import ACTIVE_SELLER, APPLICANT
-from listings.demo.seed import demo_seed
+from demo.onboarding import ACTIVE_SELLER, APPLICANT
+from demo.orders import ADDRESS, SHOPPER
+from demo.seed import demo_seed
 from listings.models import Listing
 from listings.services.listing_imports import listing_import_upload
 from listings.services.photos import listing_photos_add
 from marketplace.api.throttling import PerIpThrottle, PerKeyThrottle
-from orders.demo import ADDRESS, SHOPPER
 from orders.models import (
     ClaimProblem,
     ClaimStatus,

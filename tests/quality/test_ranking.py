@@ -403,7 +403,7 @@ def test_a_burst_of_events_triggers_one_recompute(
 
 @pytest.mark.django_db
 def test_the_demo_seed_leaves_every_offer_ranked():
-    from listings.demo.seed import demo_seed
+    from demo.seed import demo_seed
 
     demo_seed(listings=60)
 

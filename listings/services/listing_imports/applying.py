@@ -18,7 +18,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from listings import csv_format as fmt
-from listings.demo.bulk import tables_analyze
 from listings.exceptions import ListingError
 from listings.models import Listing, ListingImport, ListingImportStatus, Offer
 from listings.services.catalog import listings_changed
@@ -36,6 +35,7 @@ from listings.services.listing_imports.reading import (
 )
 from listings.services.listing_imports.runs import INLINE_MAX_ROWS, enqueue, fail
 from listings.services.listing_imports.writes import creates_write, updates_write
+from marketplace.bulk_copy import tables_analyze
 from refurbishers.models import Refurbisher
 
 logger = logging.getLogger(__name__)

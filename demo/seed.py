@@ -18,18 +18,18 @@ from typing import TextIO
 from django.db import transaction
 from django.utils import timezone
 
-from listings.demo.bulk import ids_reserve, rows_copy, tables_analyze
-from listings.demo.catalog import RefurbisherSpec
-from listings.demo.generate import (
+from demo.catalog import RefurbisherSpec
+from demo.generate import (
     LISTING_FIELDS,
     OFFER_FIELDS,
     ListingDraft,
     ListingMaker,
     ModelEntry,
 )
-from listings.demo.second_factor import demo_second_factors_ensure
-from listings.demo.seller_tools import demo_seller_tools_seed
-from listings.demo.sync import (
+from demo.orders import demo_orders_seed
+from demo.second_factor import demo_second_factors_ensure
+from demo.seller_tools import demo_seller_tools_seed
+from demo.sync import (
     DEFAULT_LISTINGS,
     catalog_load,
     demo_logins_ensure,
@@ -39,8 +39,8 @@ from listings.demo.sync import (
 )
 from listings.models import Listing, Offer
 from listings.services import catalog_version_bump, offers_refresh
+from marketplace.bulk_copy import ids_reserve, rows_copy, tables_analyze
 from marketplace.progress import ProgressBar
-from orders.demo import demo_orders_seed
 from quality.models import SellerMetrics
 from quality.services.metrics import seller_metrics_compute
 from quality.services.ranking import rank_scores_recompute

@@ -21,8 +21,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from listings.demo import DEMO_EMAIL_DOMAIN, DEMO_LOGINS, DEMO_SUPERUSERS
-from listings.demo.catalog import (
+from demo import DEMO_EMAIL_DOMAIN, DEMO_LOGINS, DEMO_SUPERUSERS
+from demo.catalog import (
     BRANDS,
     CATEGORIES,
     DEVICES,
@@ -34,7 +34,7 @@ from listings.demo.catalog import (
     DeviceSpec,
     RefurbisherSpec,
 )
-from listings.demo.generate import ModelEntry, VariantEntry
+from demo.generate import ModelEntry, VariantEntry
 from listings.models import (
     Brand,
     Category,
@@ -306,11 +306,11 @@ def refurbishers_load(specs: list[RefurbisherSpec]) -> dict[str, Refurbisher]:
     """Create the refurbishers of a plan that are missing; return them by slug.
 
     The demo's own refurbishers are onboarded through the services
-    (``listings.demo.onboarding``). The "Refurb Partner" ones of --scale runs
+    (``demo.onboarding``). The "Refurb Partner" ones of --scale runs
     are written directly: onboarding takes about 25 service calls each, and a
     100,000-listing run has 390 partners; they exist only for benchmarks.
     """
-    from listings.demo.onboarding import demo_refurbishers_onboard
+    from demo.onboarding import demo_refurbishers_onboard
 
     demo_codes = {spec.code for spec in REFURBISHERS}
     found, _ = demo_refurbishers_onboard([s for s in specs if s.code in demo_codes])

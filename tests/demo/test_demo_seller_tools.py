@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from listings.demo.onboarding import ACTIVE_SELLER
-from listings.demo.seed import demo_seed, scorecards_history_seed
-from listings.demo.seller_tools import DEMO_API_KEY, demo_seller_tools_seed
+from demo.onboarding import ACTIVE_SELLER
+from demo.seed import demo_seed, scorecards_history_seed
+from demo.seller_tools import DEMO_API_KEY, demo_seller_tools_seed
 from listings.models import DeviceModelRequest, DeviceModelRequestStatus
 from quality.models import SellerMetrics
 from refurbishers.models import ApiToken, Refurbisher

@@ -18,7 +18,7 @@ from django.db import transaction
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from listings.demo.onboarding import ACTIVE_SELLER, QA_USERNAME, TRIAL_SELLER
+from demo.onboarding import ACTIVE_SELLER, QA_USERNAME, TRIAL_SELLER
 from marketplace.accounts.second_factor import totp_device_install
 
 # 20 bytes, shown to people in base32 (what authenticator apps take).

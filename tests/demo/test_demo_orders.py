@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from listings.demo.seed import demo_seed
-from orders.demo import ACTIVE_STORIES, SHOPPER, TRIAL_STORIES
+from demo.orders import ACTIVE_STORIES, SHOPPER, TRIAL_STORIES
+from demo.seed import demo_seed
 from orders.models import (
     ClaimStatus,
     Order,

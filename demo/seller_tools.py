@@ -15,7 +15,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
-from listings.demo.onboarding import ACTIVE_SELLER
+from demo.onboarding import ACTIVE_SELLER
 from listings.models import Category, DeviceModelRequest
 from listings.services.model_requests import device_model_request_create
 from marketplace.api.authentication import key_generate, key_hash, key_prefix

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext
 
-from listings.demo import DEMO_LOGINS
-from listings.demo.seed import DEFAULT_LISTINGS, DEFAULT_SEED, SeedReport, demo_seed
-from listings.demo.seller_tools import DEMO_API_KEY
+from demo import DEMO_LOGINS
+from demo.seed import DEFAULT_LISTINGS, DEFAULT_SEED, SeedReport, demo_seed
+from demo.seller_tools import DEMO_API_KEY
 from listings.models import Listing, Offer
 from refurbishers.models import Refurbisher
 

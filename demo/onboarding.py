@@ -28,8 +28,8 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils.text import slugify
 
-from listings.demo import DEMO_EMAIL_DOMAIN
-from listings.demo.catalog import RefurbisherSpec
+from demo import DEMO_EMAIL_DOMAIN
+from demo.catalog import RefurbisherSpec
 from listings.models import Listing
 from marketplace.markets import markets_reachable_from
 from refurbishers.models import (

@@ -49,7 +49,7 @@ from quality.models import SellerReview
 from refurbishers.models import MemberRole, Membership, Refurbisher
 
 SHOPPER = "shopper@remarket.local"
-# (refurbisher code in listings.demo.catalog, owner login)
+# (refurbisher code in demo.catalog, owner login)
 ACTIVE_SELLER = "active-seller@remarket.local"
 TRIAL_SELLER = "trial-seller@remarket.local"
 ADDRESS = ShippingAddress(

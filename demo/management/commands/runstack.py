@@ -29,11 +29,13 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.translation import gettext
 
+from demo import DEMO_LOGINS
+from demo.seller_tools import DEMO_API_KEY
 from marketplace import embedded
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -165,14 +167,9 @@ class Command(BaseCommand):
             # Its published logins exist only in development (seed_demo says how
             # to seed a production database on purpose).
             self._say(gettext("DEBUG is off: no demo data is loaded."))
-        elif "seed_demo" in get_commands():
+        else:
             self._say("Loading the demo data (seed_demo)…")
             call_command("seed_demo")
-        else:
-            self._say(
-                "WARNING: no seed_demo command yet; starting without demo data.",
-                error=True,
-            )
         if options["gunicorn"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         connections.close_all()
@@ -440,20 +437,14 @@ class Command(BaseCommand):
             f"ReMarket is up (in {seconds:.1f} s): http://127.0.0.1:{self.port}",
             f"Admin: http://127.0.0.1:{self.port}/admin/",
         ]
-        try:
-            from listings.demo import DEMO_LOGINS
-        except ImportError:
-            DEMO_LOGINS = []
         # The published demo logins exist only in development.
-        if DEMO_LOGINS and settings.DEBUG:
+        if settings.DEBUG:
             lines.append("Demo logins (role: username / password):")
             width = max(len(role) for role, _, _ in DEMO_LOGINS)
             lines += [
                 f"  {role:<{width}}  {username} / {password}"
                 for role, username, password in DEMO_LOGINS
             ]
-            from listings.demo.seller_tools import DEMO_API_KEY
-
             lines += [
                 "Second factor of qa and the sellers (demo only): "
                 ".venv/bin/python manage.py demo_totp prints the code",

@@ -1,8 +1,13 @@
-"""Demo data: a realistic catalog, refurbishers, listings and logins.
+"""The demo and the benchmarks: an interface app above the domain apps.
 
+Demo data is a realistic catalog, refurbishers, listings, orders and logins.
 ``manage.py seed_demo`` runs ``seed.demo_seed``: ``catalog`` holds the static data,
-``sync`` writes it by natural key, ``generate`` draws listings and ``bulk`` COPYs
-them in.
+``sync`` writes it by natural key, ``onboarding`` and ``orders`` go through the
+domain's services, ``generate`` draws listings and ``marketplace.bulk_copy`` COPYs
+them in. ``benchmark`` and the ``bench*`` commands measure a seeded catalog in its
+own database; ``runstack`` (``make run``) serves the demo locally.
+
+It imports any domain app; no domain app imports it.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from listings.demo import DEMO_LOGINS
-from listings.demo.seed import demo_seed
-from listings.demo.seller_tools import DEMO_API_KEY
+from demo import DEMO_LOGINS
+from demo.seed import demo_seed
+from demo.seller_tools import DEMO_API_KEY
 from listings.models import Listing
 
 pytestmark = pytest.mark.django_db

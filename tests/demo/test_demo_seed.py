@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from listings.demo import DEMO_LOGINS
-from listings.demo.catalog import REFURBISHERS
-from listings.demo.onboarding import APPLICANT, TRIAL_SELLER, demo_pdf
-from listings.demo.seed import demo_seed
-from listings.demo.sync import refurbisher_slug
+from demo import DEMO_LOGINS
+from demo.catalog import REFURBISHERS
+from demo.onboarding import APPLICANT, TRIAL_SELLER, demo_pdf
+from demo.seed import demo_seed
+from demo.sync import refurbisher_slug
 from listings.models import Listing, Offer
 from refurbishers.models import (
     CriterionReview,
@@ -109,7 +109,7 @@ def test_the_generated_documents_are_pdfs_the_upload_check_accepts():
 
 
 def test_a_scale_run_gives_partners_consistent_trial_dates():
-    from listings.demo.sync import DEFAULT_LISTINGS
+    from demo.sync import DEFAULT_LISTINGS
 
     demo_seed(listings=DEFAULT_LISTINGS + 20 * 250)
 

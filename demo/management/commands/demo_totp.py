@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from listings.demo.second_factor import (
+from demo.second_factor import (
     DEMO_TOTP_LOGINS,
     DEMO_TOTP_SECRET,
     demo_totp_now,

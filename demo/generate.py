@@ -16,7 +16,7 @@ from itertools import accumulate
 
 from django.utils import timezone
 
-from listings.demo.catalog import CATALOG_YEAR, DeviceSpec, RefurbisherSpec
+from demo.catalog import CATALOG_YEAR, DeviceSpec, RefurbisherSpec
 from listings.models import Grade, ListingStatus
 from marketplace.markets import MARKETS
 from refurbishers.models import Refurbisher

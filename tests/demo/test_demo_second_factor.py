@@ -9,13 +9,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from listings.demo import DEMO_LOGINS
-from listings.demo.second_factor import (
+from demo import DEMO_LOGINS
+from demo.second_factor import (
     DEMO_TOTP_KEY_HEX,
     DEMO_TOTP_LOGINS,
     demo_second_factors_ensure,
 )
-from listings.demo.sync import demo_logins_ensure
+from demo.sync import demo_logins_ensure
 
 pytestmark = pytest.mark.django_db
 PASSWORDS = {login.username: login.password for login in DEMO_LOGINS}

@@ -8,7 +8,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from marketplace import benchmark
+from demo import benchmark
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import platform
 
 from django.core.management.base import BaseCommand
 
-from marketplace import benchmark
+from demo import benchmark
 
 
 class Command(BaseCommand):

@@ -24,7 +24,7 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from marketplace import benchmark
+from demo import benchmark
 
 DATABASE = "remarket_bench_csv_import"
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError("--rows must be at least 1.")
         if os.environ.get("REMARKET_BENCH_CHILD"):
             return self._measure(rows)
-        from listings.demo.seed import DEFAULT_LISTINGS
+        from demo.seed import DEFAULT_LISTINGS
 
         server = os.environ["DATABASE_URL"]
         media = tempfile.mkdtemp(prefix="bench-csv-media-")

@@ -29,7 +29,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from marketplace import benchmark
+from demo import benchmark
 
 
 class Command(BaseCommand):

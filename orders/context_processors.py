@@ -1,4 +1,4 @@
-from orders.selectors import cart_item_count
+from orders.cart_session import cart_item_count
 
 
 def cart(request):

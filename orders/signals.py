@@ -5,13 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
+from orders.cart_session import SESSION_CART_ID, cart_count_remember
 from orders.models import Cart
-from orders.services.cart import (
-    SESSION_CART_ID,
-    cart_count_remember,
-    cart_for_user_get_or_create,
-    cart_merge,
-)
+from orders.services.cart import cart_for_user_get_or_create, cart_merge
 
 
 @receiver(user_logged_in, dispatch_uid="orders.cart_merge_at_sign_in")

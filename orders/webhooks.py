@@ -1,19 +1,10 @@
-"""Stripe webhook deliveries: prove they come from Stripe, record each event once.
+"""Stripe webhook deliveries: prove they come from Stripe.
 
 The endpoint reads the raw body and the ``Stripe-Signature`` header, calls
-``verified_event`` (400 on ``WebhookSignatureError``, nothing changed), then, in
-one transaction with the processing::
-
-    with transaction.atomic():
-        if event_record(event):
-            payment_event_process(event)
-            event_mark_processed(event)
-    return 200  # also for a duplicate
-
-Recording and processing commit together: if processing fails, the record is
-rolled back too and Stripe's next delivery of the event is processed. Two
-deliveries of one event at the same moment meet on the unique event id: the
-second waits for the first to commit, then finds the record and changes nothing.
+``verified_event`` (400 on ``WebhookSignatureError``, nothing changed), then
+hands the event to ``orders.services.payment_events.payment_event_receive``,
+which records it once and applies it in one transaction (200, also for a
+duplicate).
 """
 
 from __future__ import annotations
@@ -23,12 +14,9 @@ from typing import Any
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from marketplace.bad_input import FORBIDDEN
 from orders.exceptions import WebhookSignatureError
-from orders.models import PaymentEvent
 
 # Stripe's default: a delivery signed more than 5 minutes ago is refused, so a
 # captured request cannot be replayed later.
@@ -87,30 +75,3 @@ def _storable(value: Any) -> Any:
     if isinstance(value, list):
         return [_storable(item) for item in value]
     return value
-
-
-def event_record(event: dict[str, Any]) -> bool:
-    """Record a verified event by its id; return False if it was recorded before.
-
-    Call it in the transaction that processes the event (see the module's
-    docstring). A concurrent delivery of the same event waits on the unique id
-    until this transaction ends.
-    """
-    try:
-        # A savepoint, so a duplicate leaves the caller's transaction usable.
-        with transaction.atomic():
-            PaymentEvent.objects.create(
-                provider_event_id=event["id"],
-                type=event["type"],
-                payload=event,
-            )
-    except IntegrityError:
-        return False
-    return True
-
-
-def event_mark_processed(event: dict[str, Any]) -> None:
-    """Note when a recorded event's effect was applied."""
-    PaymentEvent.objects.filter(
-        provider_event_id=event["id"], processed_at__isnull=True
-    ).update(processed_at=timezone.now())

@@ -4,8 +4,8 @@ from orders.selectors.cart import (
     CartLineView,
     CartView,
     SellerGroup,
-    cart_item_count,
-    cart_of_request,
+    cart_find,
+    cart_items_total,
     cart_view,
 )
 
@@ -13,7 +13,7 @@ __all__ = [
     "CartLineView",
     "CartView",
     "SellerGroup",
-    "cart_item_count",
-    "cart_of_request",
+    "cart_find",
+    "cart_items_total",
     "cart_view",
 ]

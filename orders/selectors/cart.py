@@ -12,19 +12,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.urls import reverse
 
 from listings.models import Grade, Offer
 from marketplace.markets import MARKETS, Market
 from marketplace.money import format_money
 from orders.models import MAX_QUANTITY_PER_LINE, Cart, CartLine
-from orders.services.cart import SESSION_CART_COUNT
 from refurbishers.models import SELLING_STATUSES, RefurbisherStatus, SaleDay
 from refurbishers.services.sales import local_date
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
+    from django.contrib.auth.models import AbstractBaseUser
 
 ZERO = Decimal("0.00")
 
@@ -104,28 +103,23 @@ class CartView:
         return not self.all_lines
 
 
-def cart_of_request(request: HttpRequest) -> Cart | None:
-    """The shopper's cart if they have one; never creates it (pages read this)."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
+def cart_find(*, user: AbstractBaseUser | None, session_key: str | None) -> Cart | None:
+    """The shopper's cart if they have one: the signed-in ``user``'s, else the
+    one of the browser session ``session_key``; never creates it (pages read this).
+    """
+    if user is not None:
         return Cart.objects.filter(user=user).first()
-    session_key = request.session.session_key
     if not session_key:
         return None
     return Cart.objects.filter(session_key=session_key).first()
 
 
-def cart_item_count(request: HttpRequest) -> int:
-    """The number of items the header shows, from the session (no query).
-
-    Every cart write and every view of the cart page refresh it; a person's
-    cart changed on another device shows its new count after the next change
-    or cart page here.
-    """
-    try:
-        return int(request.session.get(SESSION_CART_COUNT, 0) or 0)
-    except (TypeError, ValueError):
+def cart_items_total(*, cart: Cart | None) -> int:
+    """The items in a cart (the sum of its lines' quantities), in one query."""
+    if cart is None or cart.pk is None:
         return 0
+    total = CartLine.objects.filter(cart=cart).aggregate(n=Sum("quantity"))
+    return total["n"] or 0
 
 
 def _caps_reached(offers: list[Offer]) -> set[int]:

@@ -2,9 +2,8 @@
 
 from orders.services.cart import (
     cart_changes_accept,
-    cart_count_remember,
-    cart_for_request,
     cart_for_user_get_or_create,
+    cart_get_or_create,
     cart_line_add,
     cart_line_offer_swap,
     cart_line_quantity_set,
@@ -14,9 +13,8 @@ from orders.services.cart import (
 
 __all__ = [
     "cart_changes_accept",
-    "cart_count_remember",
-    "cart_for_request",
     "cart_for_user_get_or_create",
+    "cart_get_or_create",
     "cart_line_add",
     "cart_line_offer_swap",
     "cart_line_quantity_set",

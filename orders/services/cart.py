@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Sum
 
 from listings.models import Offer
 from marketplace.markets import Market
@@ -22,49 +21,23 @@ from orders.exceptions import CartError, CartLineNotFound
 from orders.models import MAX_QUANTITY_PER_LINE, Cart, CartLine
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
+    from django.contrib.auth.models import AbstractBaseUser
 
     from orders.selectors.cart import CartView
 
-# Session keys: the guest cart's id (it survives the new session key a sign-in
-# makes, so the merge finds the cart) and the item count the header shows.
-SESSION_CART_ID = "cart_id"
-SESSION_CART_COUNT = "cart_count"
 
-
-def cart_for_request(request: HttpRequest) -> Cart:
-    """The shopper's cart, created on first use: the person's, or the session's.
-
-    A guest's cart is keyed by the session key, so the session is saved first
-    when it does not exist yet.
+def cart_get_or_create(
+    *, user: AbstractBaseUser | None, session_key: str | None
+) -> Cart:
+    """The shopper's cart, created on first use: the signed-in ``user``'s, else
+    the cart of the browser session ``session_key`` (which must exist then).
     """
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        cart, _ = Cart.objects.get_or_create(user=user)
-        return cart
-    if not request.session.session_key:
-        request.session.save()
-    cart, _ = Cart.objects.get_or_create(session_key=request.session.session_key)
-    request.session[SESSION_CART_ID] = cart.pk
+    if user is not None:
+        return cart_for_user_get_or_create(user=user)
+    if not session_key:
+        raise ValueError("A guest's cart needs the session's key.")
+    cart, _ = Cart.objects.get_or_create(session_key=session_key)
     return cart
-
-
-def cart_count_remember(
-    *, request: HttpRequest, cart: Cart | None, count: int | None = None
-) -> int:
-    """Keep the cart's item count in the session, where the header reads it.
-
-    ``count`` when the caller knows it already (the cart page), else one query.
-    The session is written only when the count changed.
-    """
-    if count is None:
-        count = 0
-        if cart is not None and cart.pk is not None:
-            total = CartLine.objects.filter(cart=cart).aggregate(n=Sum("quantity"))
-            count = total["n"] or 0
-    if request.session.get(SESSION_CART_COUNT) != count:
-        request.session[SESSION_CART_COUNT] = count
-    return count
 
 
 def _quantity_limit(offer: Offer) -> int:

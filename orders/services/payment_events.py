@@ -9,17 +9,33 @@ order once; a late ``payment_failed`` for a paid order changes nothing. A
 payment that does not match its order is refunded whole and queued for QA
 (``payment_mismatches``); a dispute of the payment is recorded against its
 seller orders (``disputes``).
+
+Each event is recorded once by its id (``PaymentEvent``), in the transaction
+that applies it (``payment_event_receive``)::
+
+    with transaction.atomic():
+        if event_record(event):
+            payment_event_process(event)
+            event_mark_processed(event)
+    return 200  # also for a duplicate
+
+Recording and processing commit together: if processing fails, the record is
+rolled back too and Stripe's next delivery of the event is processed. Two
+deliveries of one event at the same moment meet on the unique event id: the
+second waits for the first to commit, then finds the record and changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from marketplace.emails import emails_requeue
-from orders.models import Order, RefundReason
+from orders.models import Order, PaymentEvent, RefundReason
 from orders.notifications import order_paid_key_prefix
 from orders.services.disputes import DISPUTE_EVENTS, payment_dispute_apply
 from orders.services.installation import is_other_installation
@@ -32,7 +48,6 @@ from orders.services.payment import (
 )
 from orders.services.payment_mismatches import payment_mismatch_record
 from orders.services.refunds import RefundRefused, refund_create
-from orders.webhooks import event_mark_processed, event_record
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +59,33 @@ SUCCEEDED = {
 FAILED = {"checkout.session.async_payment_failed", "payment_intent.payment_failed"}
 EXPIRED = {"checkout.session.expired"}
 REFUNDED = {"charge.refunded"}
+
+
+def event_record(event: dict[str, Any]) -> bool:
+    """Record a verified event by its id; return False if it was recorded before.
+
+    Call it in the transaction that processes the event (see the module's
+    docstring). A concurrent delivery of the same event waits on the unique id
+    until this transaction ends.
+    """
+    try:
+        # A savepoint, so a duplicate leaves the caller's transaction usable.
+        with transaction.atomic():
+            PaymentEvent.objects.create(
+                provider_event_id=event["id"],
+                type=event["type"],
+                payload=event,
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def event_mark_processed(event: dict[str, Any]) -> None:
+    """Note when a recorded event's effect was applied."""
+    PaymentEvent.objects.filter(
+        provider_event_id=event["id"], processed_at__isnull=True
+    ).update(processed_at=timezone.now())
 
 
 def _order_for(payload: dict) -> Order | None:

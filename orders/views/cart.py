@@ -14,12 +14,11 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from marketplace.next_url import local_next_url
+from orders.cart_session import cart_count_remember, cart_for_request, cart_of_request
 from orders.exceptions import CartError, CartLineNotFound
-from orders.selectors import cart_of_request, cart_view
+from orders.selectors import cart_view
 from orders.services import (
     cart_changes_accept,
-    cart_count_remember,
-    cart_for_request,
     cart_line_add,
     cart_line_offer_swap,
     cart_line_quantity_set,

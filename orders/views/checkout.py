@@ -15,11 +15,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.client_address import client_address
+from orders.cart_session import cart_of_request
 from orders.exceptions import CheckoutRefused, PaymentProviderError
 from orders.forms import FIELDS, CheckoutDetailsForm
 from orders.models import Order, OrderStatus
 from orders.payment_gateway import payment_gateway
-from orders.selectors.cart import CartView, cart_of_request, cart_view
+from orders.selectors.cart import CartView, cart_view
 from orders.services.checkout import CheckoutLine, checkout_start
 from orders.services.checkout_limits import checkout_holder
 from orders.services.checkout_session import checkout_abandon, checkout_pay

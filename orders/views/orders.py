@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from orders.cart_session import cart_count_remember, cart_of_request
 from orders.exceptions import FulfilmentRefused
 from orders.models import Order, OrderStatus, SellerOrder, SellerOrderStatus
 from orders.selectors.after_sale import AfterSale, after_sale_of_order
-from orders.selectors.cart import cart_of_request
 from orders.selectors.fulfilment import seller_order_in_order, warranties_of_order
 from orders.selectors.orders import (
     order_detail,
@@ -27,7 +27,6 @@ from orders.selectors.orders import (
     orders_for_user,
     seller_contact_email,
 )
-from orders.services.cart import cart_count_remember
 from orders.services.checkout_session import cart_lines_remove_bought
 from orders.services.fulfilment import (
     CANCELLABLE_BY_SHOPPER,

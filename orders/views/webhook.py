@@ -1,4 +1,5 @@
-"""The Stripe webhook: verify, record once, apply (see orders/webhooks.py)."""
+"""The Stripe webhook: verify the signature (``orders.webhooks``), then hand the
+event to ``payment_event_receive``, which records it once and applies it."""
 
 from __future__ import annotations
 

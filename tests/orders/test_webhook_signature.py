@@ -23,7 +23,8 @@ from orders import stripe_api
 from orders.exceptions import WebhookSignatureError
 from orders.models import PaymentEvent
 from orders.payment_gateway import OfflineGateway
-from orders.webhooks import event_mark_processed, event_record, verified_event
+from orders.services.payment_events import event_mark_processed, event_record
+from orders.webhooks import verified_event
 from tests.fake_stripe import FakeStripe, event_signed
 
 pytestmark = pytest.mark.django_db

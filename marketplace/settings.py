@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "listings",
     "orders",
     "quality",
+    # Interface apps: above every domain app, imported by none of them.
+    "seller_dashboard",
 ]
 
 MIDDLEWARE = [

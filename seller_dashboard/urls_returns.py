@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from refurbishers.views import returns as views
+from seller_dashboard.views import returns as views
 
 urlpatterns = [
     path("", views.returns, name="returns"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from refurbishers.views import reviews
+from seller_dashboard.views import reviews
 
 urlpatterns = [
     path("", reviews.reviews, name="reviews"),

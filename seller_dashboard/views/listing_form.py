@@ -33,8 +33,8 @@ from listings.services.photos import (
     photos_check,
 )
 from marketplace.markets import MARKETS
-from refurbishers.forms_listings import ListingForm
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.forms_listings import ListingForm
+from seller_dashboard.views.access import member_required, seller_render
 
 
 def _listing_or_404(request: HttpRequest, listing_id: int):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from refurbishers.views import api_tokens
+from seller_dashboard.views import api_tokens
 
 urlpatterns = [
     path("", api_tokens.api_tokens, name="api-tokens"),

@@ -41,7 +41,7 @@ from orders.services.payout_account import (
     refurbisher_payout_account_set,
 )
 from orders.services.payouts import payout_suspension_hold
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.views.access import member_required, seller_render
 
 # The bar chart's drawing box (SVG user units); bars share the width.
 CHART_WIDTH = 360

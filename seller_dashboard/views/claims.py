@@ -23,7 +23,7 @@ from orders.selectors.claims import (
     due_in,
 )
 from orders.services.claims import TEXT_MAX_CHARS, ClaimRefused, claim_answer
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.views.access import member_required, seller_render
 
 FILTERS = [
     ("waiting", "Waiting for you"),

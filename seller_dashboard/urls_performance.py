@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from refurbishers.views import performance
+from seller_dashboard.views import performance
 
 urlpatterns = [
     path("", performance.performance, name="performance"),

@@ -3,7 +3,7 @@
 A fixed number of queries whatever the history: the membership with its
 refurbisher (in ``member_required``), today's sale day, the trial's sales
 count and, when suspended, the latest suspension; one more for the sales charts
-(``refurbishers.selectors_charts``).
+(``orders.selectors.sales_charts``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.views.decorators.http import require_safe
 
 from orders.selectors.messages import messages_waiting
+from orders.selectors.sales_charts import overview_charts
 from orders.selectors.seller_actions import seller_actions
 from quality.selectors import trial_sale_counts
 from quality.selectors_metrics import metrics_warning
@@ -22,8 +23,7 @@ from refurbishers.models import (
     RefurbisherStatusChange,
 )
 from refurbishers.selectors import TrialProgress, trial_progress
-from refurbishers.selectors_charts import overview_charts
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.views.access import member_required, seller_render
 
 Status = RefurbisherStatus
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from quality.selectors_charts import performance_charts
 from quality.selectors_metrics import PART_LABELS, performance_page
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.views.access import member_required, seller_render
 
 
 @require_safe

@@ -35,7 +35,7 @@ from orders.services.fulfilment import (
     seller_order_ship,
 )
 from orders.tracking import tracking_url
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.views.access import member_required, seller_render
 
 Status = SellerOrderStatus
 STEPS = [

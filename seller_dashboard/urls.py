@@ -5,15 +5,15 @@ No URL names a refurbisher: every page shows the signed-in member's own.
 
 from django.urls import include, path
 
-from refurbishers.views import dashboard, messages, orders, team
+from seller_dashboard.views import dashboard, messages, orders, team
 
 app_name = "seller"
 
 urlpatterns = [
     path("", dashboard.overview, name="overview"),
-    path("listings/", include("refurbishers.urls_seller_listings")),
-    path("imports/", include("refurbishers.urls_seller_imports")),
-    path("api-tokens/", include("refurbishers.urls_seller_api_tokens")),
+    path("listings/", include("seller_dashboard.urls_listings")),
+    path("imports/", include("seller_dashboard.urls_imports")),
+    path("api-tokens/", include("seller_dashboard.urls_api_tokens")),
     path("orders/", orders.orders, name="orders"),
     path("orders/<str:reference>/", orders.order_detail, name="order"),
     path("orders/<str:reference>/accept/", orders.order_accept, name="order-accept"),
@@ -22,11 +22,11 @@ urlpatterns = [
     path("orders/<str:reference>/cancel/", orders.order_cancel, name="order-cancel"),
     path("messages/", messages.threads, name="messages"),
     path("messages/<str:reference>/", messages.thread, name="message-thread"),
-    path("claims/", include("refurbishers.urls_seller_claims")),
-    path("returns/", include("refurbishers.urls_seller_returns")),
-    path("payouts/", include("refurbishers.urls_seller_payouts")),
-    path("reviews/", include("refurbishers.urls_seller_reviews")),
-    path("performance/", include("refurbishers.urls_seller_performance")),
+    path("claims/", include("seller_dashboard.urls_claims")),
+    path("returns/", include("seller_dashboard.urls_returns")),
+    path("payouts/", include("seller_dashboard.urls_payouts")),
+    path("reviews/", include("seller_dashboard.urls_reviews")),
+    path("performance/", include("seller_dashboard.urls_performance")),
     path("team/", team.team, name="team"),
     path("team/invite/", team.team_invite, name="team-invite"),
     path(

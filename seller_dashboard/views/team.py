@@ -31,7 +31,7 @@ from refurbishers.services.members import (
     invitation_for_token,
     membership_remove,
 )
-from refurbishers.views.access import (
+from seller_dashboard.views.access import (
     OWNER_ONLY_MESSAGE,
     member_required,
     seller_forbidden,

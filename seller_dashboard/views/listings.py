@@ -40,8 +40,8 @@ from listings.services.bulk_actions import (
 )
 from marketplace.markets import MARKETS
 from marketplace.money import format_money
-from refurbishers.forms_listings import BulkActionForm, QuickEditForm
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.forms_listings import BulkActionForm, QuickEditForm
+from seller_dashboard.views.access import member_required, seller_render
 
 LISTINGS_URL = "/seller/listings/"
 IMPORTS_URL = "/seller/imports/"

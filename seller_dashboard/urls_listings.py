@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from refurbishers.views import listing_form, listing_requests, listings
+from seller_dashboard.views import listing_form, listing_requests, listings
 
 urlpatterns = [
     path("", listings.listings, name="listings"),

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods
 from listings.exceptions import ListingError
 from listings.selectors.seller_listings import model_requests_for_seller
 from listings.services.model_requests import device_model_request_create
-from refurbishers.forms_listings import ModelRequestForm
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.forms_listings import ModelRequestForm
+from seller_dashboard.views.access import member_required, seller_render
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -20,7 +20,7 @@ from quality.selectors import (
     reviews_summary,
 )
 from quality.services.reviews import ReviewRefused, review_answer
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.views.access import member_required, seller_render
 
 
 @require_safe

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from refurbishers.views import claims
+from seller_dashboard.views import claims
 
 urlpatterns = [
     path("", claims.claims, name="claims"),

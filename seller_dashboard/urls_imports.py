@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from refurbishers.views import imports
+from seller_dashboard.views import imports
 
 urlpatterns = [
     path("", imports.imports, name="imports"),

@@ -21,14 +21,14 @@ from django.views.decorators.http import require_http_methods
 from marketplace.accounts.access import second_factor_url, session_is_verified
 from marketplace.accounts.second_factor import second_factor_enabled
 from refurbishers.exceptions import RefurbisherError
-from refurbishers.forms_api_tokens import ApiTokenCreateForm
 from refurbishers.models import ApiToken, Refurbisher
 from refurbishers.services.api_tokens import (
     LIVE_KEYS_MAX,
     api_token_create,
     api_token_revoke,
 )
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.forms_api_tokens import ApiTokenCreateForm
+from seller_dashboard.views.access import member_required, seller_render
 
 # Revoked keys stay listed for the audit trail; the newest few are enough here.
 REVOKED_SHOWN = 50

@@ -34,7 +34,7 @@ from orders.services.returns import (
     return_refund_amount,
     return_tracking_url,
 )
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.views.access import member_required, seller_render
 
 # The seller nav has one entry for claims and returns.
 NAV_KEY = "claims"

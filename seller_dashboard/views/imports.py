@@ -45,8 +45,8 @@ from listings.services.listing_imports import (
     listing_import_upload,
 )
 from marketplace.markets import MARKETS
-from refurbishers.forms_imports import ListingImportForm
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.forms_imports import ListingImportForm
+from seller_dashboard.views.access import member_required, seller_render
 
 WORKING = (ListingImportStatus.CHECKING, ListingImportStatus.APPLYING)
 

@@ -25,7 +25,7 @@ from orders.services.messages import (
     image_max_megabytes,
     message_send,
 )
-from refurbishers.views.access import member_required, seller_render
+from seller_dashboard.views.access import member_required, seller_render
 
 
 @require_safe

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from refurbishers.views import payouts
+from seller_dashboard.views import payouts
 
 urlpatterns = [
     path("", payouts.payouts, name="payouts"),

@@ -9,27 +9,15 @@ answer (``marketplace.api.errors``).
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from listings.filters_seller import (
-    LISTING_DEFAULT_ORDERING,
-    LISTING_ORDERING_FIELDS,
-    ListingFilter,
-    StableOrderingFilter,
-)
-from listings.models import Listing, ListingStatus, Offer
-from listings.serializers_seller import (
-    BulkUpdateResultSerializer,
-    BulkUpdateSerializer,
-    ListingCreateSerializer,
-    ListingSerializer,
-    ListingUpdateSerializer,
-)
+from listings.models import Listing, ListingStatus
+from listings.selectors.seller_api import listings_for_api
 from listings.services import (
     listing_create,
     listing_delete,
@@ -38,6 +26,19 @@ from listings.services import (
 )
 from listings.services.bulk_updates import BulkUpdateRefused, listings_bulk_update
 from marketplace.api.errors import error_body
+from seller_dashboard.filters_listings import (
+    LISTING_DEFAULT_ORDERING,
+    LISTING_ORDERING_FIELDS,
+    ListingFilter,
+    StableOrderingFilter,
+)
+from seller_dashboard.serializers_listings import (
+    BulkUpdateResultSerializer,
+    BulkUpdateSerializer,
+    ListingCreateSerializer,
+    ListingSerializer,
+    ListingUpdateSerializer,
+)
 
 TAG = ["Seller: listings"]
 
@@ -65,13 +66,7 @@ class ListingViewSet(
     def get_queryset(self) -> QuerySet[Listing]:
         if getattr(self, "swagger_fake_view", False):  # the schema's dry run
             return Listing.objects.none()
-        return (
-            Listing.objects.filter(refurbisher=self.request.auth.refurbisher)
-            .select_related("variant__device_model__brand")
-            .prefetch_related(
-                Prefetch("offers", queryset=Offer.objects.order_by("market"))
-            )
-        )
+        return listings_for_api(refurbisher=self.request.auth.refurbisher)
 
     def _answer(self, listing: Listing, code: int = status.HTTP_200_OK) -> Response:
         """The listing as stored now (re-read, with its offers)."""

@@ -12,17 +12,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import (
-    Count,
-    F,
-    Max,
-    Min,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-)
+from django.db.models import QuerySet
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -34,27 +24,23 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from orders.exceptions import FulfilmentRefused
-from orders.filters_seller import ClaimFilter, PayoutFilter, SellerOrderFilter
-from orders.models import (
-    Message,
-    MessageAuthor,
-    OrderLine,
-    OrderStatusChange,
-    Payout,
-    PayoutLineKind,
-    SellerOrder,
-    ShippedUnit,
-    WarrantyClaim,
-)
+from orders.models import MessageAuthor, Payout, SellerOrder, WarrantyClaim
 from orders.selectors.claims import claim_of_refurbisher, claims_of_refurbisher
-from orders.selectors.messages import (
-    THREAD_WAITING,
-    message_thread,
-    seller_order_for_refurbisher,
-)
+from orders.selectors.messages import message_thread, seller_order_for_refurbisher
 from orders.selectors.payouts import payout_of_refurbisher
-from orders.selectors.seller_orders import SOLD
-from orders.serializers_seller import (
+from orders.selectors.seller_api import (
+    payouts_for_api,
+    seller_order_for_api,
+    seller_orders_for_api,
+    threads_for_api,
+)
+from orders.services.cancellation import seller_order_cancel_by_seller
+from orders.services.claims import claim_answer
+from orders.services.fulfilment import seller_order_accept, seller_order_ship
+from orders.services.messages import message_send
+from refurbishers.models import Refurbisher
+from seller_dashboard.filters_orders import ClaimFilter, PayoutFilter, SellerOrderFilter
+from seller_dashboard.serializers_orders import (
     CancelSerializer,
     ClaimAnswerSerializer,
     ClaimDetailSerializer,
@@ -69,11 +55,6 @@ from orders.serializers_seller import (
     ThreadDetailSerializer,
     ThreadSerializer,
 )
-from orders.services.cancellation import seller_order_cancel_by_seller
-from orders.services.claims import claim_answer
-from orders.services.fulfilment import seller_order_accept, seller_order_ship
-from orders.services.messages import message_send
-from refurbishers.models import Refurbisher
 
 REFERENCE = OpenApiParameter(
     "reference", str, OpenApiParameter.PATH, description="The order's reference."
@@ -94,80 +75,6 @@ def _id(view) -> int:
     if not re.fullmatch(r"[0-9]+", value):
         raise NotFound()
     return int(value)
-
-
-# --- Reads ------------------------------------------------------------------------
-# What each list and object costs is fixed: one query per level (seller orders,
-# lines, units), whatever the number of rows.
-
-
-def seller_orders_for_api(*, refurbisher: Refurbisher) -> QuerySet[SellerOrder]:
-    """The refurbisher's paid seller orders, newest paid first, with lines,
-    listings (SKU) and shipped units."""
-    lines = (
-        OrderLine.objects.select_related("listing")
-        .prefetch_related(
-            Prefetch("units", queryset=ShippedUnit.objects.order_by("pk"))
-        )
-        .order_by("pk")
-    )
-    return (
-        SellerOrder.objects.filter(refurbisher=refurbisher, status__in=SOLD)
-        .select_related("order")
-        .prefetch_related(Prefetch("lines", queryset=lines))
-        .order_by(F("paid_at").desc(nulls_last=True), "-pk")
-    )
-
-
-def seller_order_for_api(*, refurbisher: Refurbisher, reference: str) -> SellerOrder:
-    """One of the refurbisher's seller orders with its history; NotFound if none."""
-    history = OrderStatusChange.objects.order_by("created_at", "pk")
-    seller_order = (
-        seller_orders_for_api(refurbisher=refurbisher)
-        .filter(order__reference=reference)
-        .prefetch_related(
-            Prefetch("status_changes", queryset=history, to_attr="history")
-        )
-        .first()
-    )
-    if seller_order is None:
-        raise NotFound("No such order.")
-    return seller_order
-
-
-def threads_for_api(*, refurbisher: Refurbisher) -> QuerySet[SellerOrder]:
-    """The refurbisher's seller orders with messages, those waiting for an answer
-    first (longest waiting at the top), then by latest message; each with its
-    counts and last message, in one query."""
-    last = Message.objects.filter(seller_order=OuterRef("pk")).order_by(
-        "-created_at", "-pk"
-    )
-    return (
-        SellerOrder.objects.filter(refurbisher=refurbisher)
-        .select_related("order")
-        .annotate(
-            message_count=Count("messages"),
-            waiting_messages=Count("messages", filter=THREAD_WAITING),
-            waiting_since=Min("messages__created_at", filter=THREAD_WAITING),
-            last_message_at=Max("messages__created_at"),
-            last_author=Subquery(last.values("author")[:1]),
-            last_body=Subquery(last.values("body")[:1]),
-        )
-        .filter(message_count__gt=0)
-        .order_by(F("waiting_since").asc(nulls_last=True), "-last_message_at", "-pk")
-    )
-
-
-def payouts_for_api(*, refurbisher: Refurbisher) -> QuerySet[Payout]:
-    """The refurbisher's payouts, newest first, with their line counts."""
-    return (
-        Payout.objects.filter(refurbisher=refurbisher)
-        .annotate(
-            sales=Count("lines", filter=Q(lines__kind=PayoutLineKind.SALE)),
-            refunds=Count("lines", filter=Q(lines__kind=PayoutLineKind.REFUND)),
-        )
-        .order_by("-created_at", "-pk")
-    )
 
 
 # --- Orders -----------------------------------------------------------------------
@@ -206,19 +113,22 @@ class SellerOrderViewSet(viewsets.ReadOnlyModelViewSet):
         return seller_orders_for_api(refurbisher=_refurbisher(self.request))
 
     def get_object(self) -> SellerOrder:
-        return seller_order_for_api(
-            refurbisher=_refurbisher(self.request), reference=self.kwargs["reference"]
+        return self._seller_order(self.kwargs["reference"])
+
+    def _seller_order(self, reference: str) -> SellerOrder:
+        seller_order = seller_order_for_api(
+            refurbisher=_refurbisher(self.request), reference=reference
         )
+        if seller_order is None:
+            raise NotFound("No such order.")
+        return seller_order
 
     def retrieve(self, request, *args, **kwargs) -> Response:
         return Response(SellerOrderDetailSerializer(self.get_object()).data)
 
     def _after(self, seller_order: SellerOrder) -> Response:
         """The seller order as it is after a move."""
-        fresh = seller_order_for_api(
-            refurbisher=_refurbisher(self.request),
-            reference=seller_order.order.reference,
-        )
+        fresh = self._seller_order(seller_order.order.reference)
         return Response(SellerOrderDetailSerializer(fresh).data)
 
     @extend_schema(

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "orders",
     "quality",
     # Interface apps, above the domain: nothing in the domain imports them.
+    "seller_dashboard",
     "demo",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("orders.urls_after_sale")),
     path("", include("quality.urls")),
     path("", include("refurbishers.urls")),
+    path("seller/", include("seller_dashboard.urls")),
     path("", include("listings.urls")),
 ]
 

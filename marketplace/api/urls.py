@@ -19,7 +19,5 @@ urlpatterns = [
         name="api-docs",
     ),
     path("v1/catalog/", include("listings.urls_api_catalog")),
-    path("v1/seller/", include("listings.urls_api_seller")),
-    path("v1/seller/", include("orders.urls_api_seller")),
-    path("v1/seller/", include("refurbishers.urls_api")),
+    path("v1/seller/", include("seller_dashboard.urls_api")),
 ]

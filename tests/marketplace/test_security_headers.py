@@ -55,15 +55,28 @@ INLINE = {
 }
 
 
+APPS = (
+    "marketplace",
+    "refurbishers",
+    "listings",
+    "orders",
+    "quality",
+    "seller_dashboard",
+)
+
+
 def _page_sources() -> list[Path]:
+    # The project's templates and those an app keeps in its own folder.
+    folders = [ROOT / "templates", *(ROOT / app / "templates" for app in APPS)]
     templates = [
         path
-        for path in (ROOT / "templates").rglob("*.html")
-        if "emails" not in path.relative_to(ROOT / "templates").parts
+        for folder in folders
+        for path in folder.rglob("*.html")
+        if "emails" not in path.relative_to(folder).parts
     ]
     python = [
         path
-        for app in ("marketplace", "refurbishers", "listings", "orders", "quality")
+        for app in APPS
         for path in (ROOT / app).rglob("*.py")
         if "migrations" not in path.parts
     ]

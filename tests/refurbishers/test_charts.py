@@ -17,12 +17,12 @@ from django.utils import timezone
 
 from marketplace.charts import PAD_TOP, PLOT_HEIGHT
 from orders.models import Order, SellerOrder, SellerOrderStatus
+from orders.selectors.sales_charts import sales_caption, sales_per_day
 from orders.services.cancellation import seller_order_cancel_by_shopper
 from quality.models import SellerMetrics
 from quality.selectors_charts import metric_caption, metrics_history
 from quality.services.metrics import LIMITS_BY_METRIC
 from quality.services.ranking import rank_scores_recompute
-from refurbishers.selectors_charts import sales_caption, sales_per_day
 from tests.factories import RefurbisherFactory, make_listing
 from tests.orders.builders import seller_order_paid
 from tests.refurbishers.builders import trial_refurbisher_make

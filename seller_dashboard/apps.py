@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class SellerDashboardConfig(AppConfig):
+    name = "seller_dashboard"

@@ -1,0 +1,1 @@
+"""The seller dashboard's pages, one module per part."""

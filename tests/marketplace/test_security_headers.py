@@ -62,6 +62,7 @@ APPS = (
     "orders",
     "quality",
     "seller_dashboard",
+    "demo",
 )
 
 

@@ -41,6 +41,7 @@ from marketplace.accounts.services import (
     signup_finish,
     signup_request,
 )
+from marketplace.errors import refusal_to_form
 from marketplace.next_url import local_next_url, local_path
 from refurbishers.models import RefurbisherStatus
 from refurbishers.selectors import membership_for_user
@@ -148,7 +149,7 @@ def signup_finish_view(request, token: str):
                     {"error": error.message},
                     status=400,
                 )
-            form.add_error(error.field, error.message)
+            refusal_to_form(form, error)
         else:
             request.session.pop(SIGNUP_SESSION_KEY, None)
             login(request, finished.user, backend=MODEL_BACKEND)

@@ -159,8 +159,11 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/accounts/sign-in/"
-# Members land on their application or dashboard, everyone else on the shop.
+# Members land on their application or dashboard, everyone else on the shop:
+# /accounts/ redirects to what ACCOUNT_HOME_CALLABLE(user) returns (a path or
+# URL name), or to the shop when it returns None.
 LOGIN_REDIRECT_URL = "/accounts/"
+ACCOUNT_HOME_CALLABLE = "refurbishers.selectors.member_home"
 
 # --- Accounts: limits, second factor, payout account --------------------------
 # django-ratelimit counts with Django's own Redis cache (atomic INCR); its check

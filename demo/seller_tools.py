@@ -18,7 +18,7 @@ from django.utils import timezone
 from demo.onboarding import ACTIVE_SELLER
 from listings.models import Category, DeviceModelRequest
 from listings.services.model_requests import device_model_request_create
-from marketplace.api.authentication import key_generate, key_hash, key_prefix
+from refurbishers.api_keys import key_generate, key_hash, key_prefix
 from refurbishers.models import ApiToken, Membership
 
 DEMO_API_KEY = "rmk_d3m0acc0un75_remarket-demo-key-for-the-active-seller"

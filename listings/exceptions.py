@@ -1,7 +1,5 @@
-class ListingError(Exception):
-    """A listing change the marketplace's rules refuse; the message says why."""
+from marketplace.errors import BusinessRuleError
 
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+
+class ListingError(BusinessRuleError):
+    """A listing change the marketplace's rules refuse; the message says why."""

@@ -8,9 +8,9 @@ action run. An invalid form is shown again with its errors and what was typed,
 and nothing changes.
 
 The action then either calls a service once per object, each in the service's
-own transaction, telling QA per object what happened (done, or the domain
-error's message), or runs once for the whole selection, where a refusal is a
-form error on the page. An action started from an object's page
+own transaction, telling QA per object what happened (done, or the refusal's
+message: a ``BusinessRuleError``), or runs once for the whole selection, where a
+refusal is a form error on the page. An action started from an object's page
 (``_back_to_object`` posted) comes back to that page.
 """
 
@@ -27,11 +27,14 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from marketplace.errors import BusinessRuleError, refusal_to_form
+
 ACTION_TEMPLATE = "admin/action_form.html"
 # Posted by the buttons on an object's page: come back to the object after.
 BACK_TO_OBJECT = "_back_to_object"
 
-Refusal = type[Exception] | tuple[type[Exception], ...]
+# The refusals an action expects; any other error is a bug and is not caught.
+Refusal = type[BusinessRuleError] | tuple[type[BusinessRuleError], ...]
 
 
 def back_to_object(
@@ -72,9 +75,8 @@ def action_run_each(
         try:
             changed = call(obj)
         except refusal as error:
-            message = getattr(error, "message", str(error))
             model_admin.message_user(
-                request, f"{refused_prefix}{label(obj)}: {message}", refused_level
+                request, f"{refused_prefix}{label(obj)}: {error.message}", refused_level
             )
         else:
             model_admin.message_user(
@@ -138,11 +140,7 @@ def action_with_form(
             try:
                 run(data)
             except refusal as error:
-                field = getattr(error, "field", None)
-                form.add_error(
-                    field if field in form.fields else None,
-                    getattr(error, "message", str(error)),
-                )
+                refusal_to_form(form, error)
             else:
                 return back_to_object(model_admin, request, queryset)
     else:

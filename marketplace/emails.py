@@ -47,6 +47,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.errors import BusinessRuleError
 from marketplace.models import EmailStatus, OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -61,12 +62,8 @@ SWEEP_BATCH = 500
 ERROR_MAX_CHARS = 2000
 
 
-class EmailRefused(Exception):
+class EmailRefused(BusinessRuleError):
     """An outbox action the email's state does not allow; the message says why."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

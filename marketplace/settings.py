@@ -162,8 +162,11 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/accounts/sign-in/"
-# Members land on their application or dashboard, everyone else on the shop.
+# Members land on their application or dashboard, everyone else on the shop:
+# /accounts/ redirects to what ACCOUNT_HOME_CALLABLE(user) returns (a path or
+# URL name), or to the shop when it returns None.
 LOGIN_REDIRECT_URL = "/accounts/"
+ACCOUNT_HOME_CALLABLE = "refurbishers.selectors.member_home"
 
 # --- Accounts: limits, second factor, payout account --------------------------
 # django-ratelimit counts with Django's own Redis cache (atomic INCR); its check
@@ -545,7 +548,7 @@ PERMISSIONS_POLICY = {
     "usb": [],
 }
 
-# The API: seller keys (marketplace.api.authentication), one error shape,
+# The API: seller keys (refurbishers.api_authentication), one error shape,
 # throttles per key and per client IP (429 with Retry-After), pages of 50.
 # Proxies in front of the site that append the client's address to
 # X-Forwarded-For; 0 (no proxy): the connection's own address counts, so a
@@ -558,9 +561,9 @@ API_RATE_PER_IP = os.environ.get("API_RATE_PER_IP", "120/min")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.ApiAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "marketplace.api.authentication.ApiTokenAuthentication"
+        "refurbishers.api_authentication.ApiTokenAuthentication"
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["marketplace.api.authentication.IsSellerToken"],
+    "DEFAULT_PERMISSION_CLASSES": ["refurbishers.api_authentication.IsSellerToken"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.ApiPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [

@@ -1,14 +1,15 @@
+"""The root urlconf: the kernel's own pages, then each app's urls by name."""
+
 from django.contrib import admin
 from django.urls import include, path
 
 from marketplace import views
-from orders.views.webhook import stripe_webhook
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("market/", views.market_choose, name="market-choose"),
-    path("webhooks/stripe/", stripe_webhook, name="stripe-webhook"),
+    path("webhooks/", include("orders.urls_webhooks")),
     path("admin/", admin.site.urls),
     path("api/", include("marketplace.api.urls")),
     path("accounts/", include("marketplace.accounts.urls")),

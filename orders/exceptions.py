@@ -1,29 +1,21 @@
 """Errors of the orders app: what a shopper did that the rules refuse, and why."""
 
+from marketplace.errors import BusinessRuleError
 
-class CartError(Exception):
+
+class CartError(BusinessRuleError):
     """A cart change the marketplace refuses; ``message`` says why in plain words.
 
     ``field`` names the posted field at fault (``offer_id``, ``quantity``), if any.
     """
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class CartLineNotFound(CartError):
     """The line is not in this cart (another shopper's, or already removed)."""
 
 
-class OrderError(Exception):
+class OrderError(BusinessRuleError):
     """An order change the marketplace refuses; ``message`` says why."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class CheckoutRefused(OrderError):
@@ -58,9 +50,6 @@ class FulfilmentRefused(OrderError):
     ``field`` names the form field at fault (``tracking_number``,
     ``serial_<line id>_<index>``), if any.
     """
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message, field=field)
 
 
 class MessageRefused(OrderError):

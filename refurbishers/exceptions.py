@@ -1,11 +1,10 @@
 """Domain errors of the refurbishers app; each message can be shown as it is."""
 
+from marketplace.errors import BusinessRuleError
 
-class RefurbisherError(Exception):
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+
+class RefurbisherError(BusinessRuleError):
+    """A refurbisher change the marketplace's rules refuse; the message says why."""
 
 
 class StatusChangeNotAllowed(RefurbisherError):

@@ -79,6 +79,29 @@ def membership_for_user(user) -> Membership | None:
     return Membership.objects.select_related("refurbisher").filter(user=user).first()
 
 
+# A member of a refurbisher in these states has a dashboard to go to.
+DASHBOARD_STATUSES = {
+    RefurbisherStatus.TRIAL,
+    RefurbisherStatus.ACTIVE,
+    RefurbisherStatus.SUSPENDED,
+}
+
+
+def member_home(user) -> str | None:
+    """Where a member lands after signing in: the seller area once approved,
+    else their application; None for someone who is not a member.
+
+    Named by the ``ACCOUNT_HOME_CALLABLE`` setting, which the accounts' landing
+    page calls (it does not know refurbishers).
+    """
+    membership = membership_for_user(user)
+    if membership is None:
+        return None
+    if membership.refurbisher.status in DASHBOARD_STATUSES:
+        return "/seller/"
+    return "apply"
+
+
 def application_missing(refurbisher: Refurbisher) -> list[str]:
     """What an application still lacks before it can be sent to QA."""
     application = refurbisher.application

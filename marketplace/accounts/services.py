@@ -40,18 +40,14 @@ from marketplace.accounts.tokens import (
     confirmation_token_read,
 )
 from marketplace.emails import email_queue
+from marketplace.errors import BusinessRuleError
 
 # Wrong passwords on a sign-up's finishing page before the link stops working.
 SIGNUP_FINISH_ATTEMPTS = 5
 
 
-class AccountError(Exception):
+class AccountError(BusinessRuleError):
     """A sign-up or confirmation that cannot go through; the message is shown."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def email_normalize(email: str) -> str:

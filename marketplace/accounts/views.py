@@ -10,6 +10,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -41,16 +42,9 @@ from marketplace.accounts.services import (
     signup_finish,
     signup_request,
 )
+from marketplace.errors import refusal_to_form
 from marketplace.next_url import local_next_url, local_path
-from refurbishers.models import RefurbisherStatus
-from refurbishers.selectors import membership_for_user
 
-# A member of a refurbisher in these states has a dashboard to go to.
-DASHBOARD_STATUSES = {
-    RefurbisherStatus.TRIAL,
-    RefurbisherStatus.ACTIVE,
-    RefurbisherStatus.SUSPENDED,
-}
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # The browser's unfinished sign-up (its PendingSignup id) and where it was sent.
 SIGNUP_SESSION_KEY = "accounts.signup"
@@ -148,7 +142,7 @@ def signup_finish_view(request, token: str):
                     {"error": error.message},
                     status=400,
                 )
-            form.add_error(error.field, error.message)
+            refusal_to_form(form, error)
         else:
             request.session.pop(SIGNUP_SESSION_KEY, None)
             login(request, finished.user, backend=MODEL_BACKEND)
@@ -254,13 +248,11 @@ class SignOutView(auth_views.LogoutView):
 
 @login_required
 def account_home(request):
-    """Where a sign-in lands: the seller area for members, the shop otherwise."""
-    membership = membership_for_user(request.user)
-    if membership is None:
-        return redirect("home")
-    if membership.refurbisher.status in DASHBOARD_STATUSES:
-        return redirect("/seller/")
-    return redirect("apply")
+    """Where a sign-in lands: the home the ``ACCOUNT_HOME_CALLABLE`` setting
+    gives this person (members: the seller area or their application), the
+    shop otherwise."""
+    home = import_string(settings.ACCOUNT_HOME_CALLABLE)(request.user)
+    return redirect(home or "home")
 
 
 # --- Confirming an existing account's address --------------------------------------

@@ -40,6 +40,7 @@ from marketplace.accounts.second_factor import (
 )
 from marketplace.accounts.services import AccountError
 from marketplace.accounts.views import _next_url, _posted
+from marketplace.errors import refusal_to_form
 
 EVENTS_SHOWN = 10
 
@@ -179,7 +180,7 @@ def two_factor_off(request):
                 user=request.user, password=form.cleaned_data["password"]
             )
         except AccountError as error:
-            form.add_error(error.field, error.message)
+            refusal_to_form(form, error)
         else:
             messages.success(request, _("Two-factor authentication is off."))
             return redirect("accounts:security")

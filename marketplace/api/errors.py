@@ -4,8 +4,9 @@
 
 ``code`` is stable for programs, ``message`` is for people, ``fields`` names
 what was wrong per input field (rows of a bulk request are ``rows.<i>.<field>``).
-The marketplace's own rule errors (a service refusing) become 409 Conflict
-when they are about the object's state, 400 when they name a field.
+The marketplace's own rule errors (a service refusing: any
+``marketplace.errors.BusinessRuleError``) become 409 Conflict when they are
+about the object's state, 400 when they name a field.
 """
 
 from __future__ import annotations
@@ -13,15 +14,11 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from listings.exceptions import ListingError
-from orders.exceptions import CartError, OrderError
-from refurbishers.exceptions import RefurbisherError
-
-RULE_ERRORS = (ListingError, OrderError, CartError, RefurbisherError)
+from marketplace.errors import BusinessRuleError
 
 CODES = {
     exceptions.ValidationError: "validation_error",
@@ -65,14 +62,9 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, RULE_ERRORS):
-        field = getattr(exc, "field", None)
-        if field:
-            body = error_body("invalid", exc.message, {field: [exc.message]})
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        return Response(
-            error_body("conflict", exc.message), status=status.HTTP_409_CONFLICT
-        )
+    if isinstance(exc, BusinessRuleError):
+        fields = {exc.field: [exc.message]} if exc.field else None
+        return Response(error_body(exc.code, exc.message, fields), status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

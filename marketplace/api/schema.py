@@ -3,28 +3,11 @@ can answer with, in the one error shape (``marketplace.api.errors``)."""
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from marketplace.api.authentication import IsSellerToken
-
-
-class ApiTokenScheme(OpenApiAuthenticationExtension):
-    """Documents the seller key for drf-spectacular (else every view warns)."""
-
-    target_class = "marketplace.api.authentication.ApiTokenAuthentication"
-    name = "ApiKey"
-
-    def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "rmk_…"}
-
-    def get_security_requirement(self, auto_schema):
-        # The SECURITY setting already names the key on every operation.
-        requirement = {self.name: []}
-        return None if requirement in spectacular_settings.SECURITY else requirement
+from marketplace.api.permissions import ApiKeyRequired
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -59,7 +42,7 @@ class ApiAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         sellers_only = any(
-            isinstance(permission, IsSellerToken)
+            isinstance(permission, ApiKeyRequired)
             for permission in self.view.get_permissions()
         )
         for code, description in ERRORS.items():

@@ -3,6 +3,10 @@
 Rates are settings (``API_RATE_PER_KEY``, ``API_RATE_PER_IP``); counts live in
 the Redis cache, so every web process shares them. Over the rate: 429 with
 ``Retry-After`` (DRF adds the header from ``wait()``).
+
+A call made with a key is one whose authentication set ``request.auth`` (the
+key's row, whichever app keeps it): it is counted per key, by the row's
+primary key, and never per address.
 """
 
 from __future__ import annotations
@@ -10,14 +14,13 @@ from __future__ import annotations
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
 from marketplace.client_address import client_address
-from refurbishers.models import ApiToken
 
 
 class PerKeyThrottle(SimpleRateThrottle):
     scope = "api_key"
 
     def get_cache_key(self, request, view) -> str | None:
-        if not isinstance(request.auth, ApiToken):
+        if request.auth is None:
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
@@ -32,7 +35,7 @@ class PerIpThrottle(AnonRateThrottle):
         return client_address(request) or "unknown"
 
     def get_cache_key(self, request, view) -> str | None:
-        if isinstance(request.auth, ApiToken):
+        if request.auth is not None:
             return None
         return self.cache_format % {
             "scope": self.scope,

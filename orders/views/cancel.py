@@ -79,7 +79,7 @@ def seller_order_cancel(request, reference: str, seller_order_id: int):
         seller_order.refresh_from_db()
         return _page(
             request, order, seller_order, reason=reason, error=refusal,
-            status=400 if refusal.field else 409,
+            status=refusal.status,
         )  # fmt: skip
     messages.success(
         request,

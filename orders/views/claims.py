@@ -170,7 +170,7 @@ def claim_escalate_view(request, reference: str, claim_id: int):
     try:
         claim_escalate(claim=claim, actor=request.user, reason=reason)
     except ClaimRefused as refused:
-        status = 400 if refused.field else 409
+        status = refused.status
         return _detail(
             request, order, claim, error=refused, reason=reason, status=status
         )

@@ -94,7 +94,7 @@ def return_new(request, reference: str, line_id: int):
             )  # fmt: skip
         except ReturnRefused as refusal:
             error = refusal
-            status = 400 if refusal.field else 409
+            status = refusal.status
         else:
             messages.success(
                 request,
@@ -177,7 +177,7 @@ def return_sent_back(request, reference: str, pk: int):
     except ReturnRefused as refusal:
         return _detail(
             request, order, _return_or_404(order, pk), sent_back=sent_back,
-            error=refusal, status=400 if refusal.field else 409,
+            error=refusal, status=refusal.status,
         )  # fmt: skip
     messages.success(
         request,

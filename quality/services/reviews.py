@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from listings.services import catalog_version_bump
+from marketplace.errors import BusinessRuleError
 from orders.models import SellerOrder, SellerOrderStatus
 from quality.models import SellerReview
 from quality.notifications import review_answered_notify, review_new_notify
@@ -33,15 +34,10 @@ HIDDEN_REASON_MAX_CHARS = SellerReview._meta.get_field("hidden_reason").max_leng
 RATINGS = range(1, 6)
 
 
-class ReviewRefused(Exception):
+class ReviewRefused(BusinessRuleError):
     """A review write the rules refuse; ``message`` says why in plain words and
     ``field`` names the form field at fault (``rating``, ``comment``,
     ``answer``, ``reason``), if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:

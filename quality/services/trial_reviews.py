@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from marketplace.errors import BusinessRuleError
 from orders.models import SellerOrder
 from quality.models import (
     TRIAL_SALE_VERDICT_MOVES,
@@ -37,14 +38,9 @@ NOTES_MAX_CHARS = 4000
 NOTES_REQUIRED = frozenset({Verdict.FAILED, Verdict.FOLLOW_UP})
 
 
-class TrialReviewRefused(Exception):
+class TrialReviewRefused(BusinessRuleError):
     """A verdict the rules refuse; ``message`` says why, ``field`` names the
     form field at fault (``verdict``, ``notes`` or a checklist item), if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:

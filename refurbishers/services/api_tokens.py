@@ -1,7 +1,7 @@
 """Seller API keys: created, named and revoked by the refurbisher's members.
 
 The full key is returned once, at creation, and never stored: the row keeps
-its SHA-256 and a public prefix (``marketplace.api.authentication``). Any
+its SHA-256 and a public prefix (``refurbishers.api_keys``). Any
 member may create a key (like any member may edit listings); revoking is
 kept, audited by who and when.
 """
@@ -9,23 +9,17 @@ kept, audited by who and when.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace.api.authentication import KEY_START, key_hash
+from refurbishers.api_keys import key_generate, key_hash
 from refurbishers.exceptions import RefurbisherError
 from refurbishers.models import ApiToken, Refurbisher
 
 NAME_MAX = ApiToken._meta.get_field("name").max_length
 # A refurbisher rarely needs more (one per system that calls the API).
 LIVE_KEYS_MAX = 20
-
-
-def _new_key() -> tuple[str, str]:
-    prefix = secrets.token_hex(6)  # 12 characters, shown in the list
-    return prefix, f"{KEY_START}{prefix}_{secrets.token_urlsafe(32)}"
 
 
 @transaction.atomic
@@ -48,7 +42,7 @@ def api_token_create(
         )
     if live.filter(name=name).exists():
         raise RefurbisherError(f"A live key is already named {name!r}.", field="name")
-    prefix, key = _new_key()
+    prefix, key = key_generate()
     token = ApiToken.objects.create(
         refurbisher=refurbisher,
         name=name,

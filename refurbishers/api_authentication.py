@@ -7,43 +7,28 @@ the member who created it (for audit rows). A key stops working (401, with
 the reason) when that member's account is deleted or deactivated or they no
 longer work for the refurbisher, and every key of a suspended refurbisher is
 refused (403, with QA's reason). Session sign-ins do not reach the seller
-API: a key does.
+API: a key does. Named in the ``REST_FRAMEWORK`` setting (authentication and
+default permission); the key's format is ``refurbishers.api_keys``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.settings import spectacular_settings
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.permissions import BasePermission
 
+from marketplace.api.permissions import ApiKeyRequired
+from refurbishers.api_keys import key_hash, key_prefix
 from refurbishers.models import ApiToken, RefurbisherStatus
+from refurbishers.selectors import suspension_reason
+from refurbishers.services.api_tokens import api_token_used
 
-KEY_START = "rmk_"
 INVALID = "This API key is not valid."
-
-
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def key_generate() -> tuple[str, str]:
-    """A new random key and its prefix: ``(prefix, "rmk_<prefix>_<secret>")``."""
-    prefix = secrets.token_hex(6)  # 12 characters, shown in the list
-    return prefix, f"{KEY_START}{prefix}_{secrets.token_urlsafe(32)}"
-
-
-def key_prefix(key: str) -> str | None:
-    """The prefix part of ``rmk_<prefix>_<secret>``, or None if malformed."""
-    if not key.startswith(KEY_START):
-        return None
-    prefix, _, secret = key[len(KEY_START) :].partition("_")
-    return prefix if prefix and secret else None
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -77,9 +62,6 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("This API key was revoked.")
         _maker_check(token)
         _seller_check(token)
-        # Imported here: the keys' service builds on this module's key format.
-        from refurbishers.services.api_tokens import api_token_used
-
         api_token_used(token=token)
         request._request.refurbisher = token.refurbisher
         return token.created_by, token
@@ -87,6 +69,25 @@ class ApiTokenAuthentication(BaseAuthentication):
     def authenticate_header(self, request) -> str:
         # Makes DRF answer 401 (with this challenge), not 403, without a key.
         return 'Bearer realm="ReMarket seller API"'
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the seller key for drf-spectacular (else every view warns).
+
+    Registered when this module is imported, which DRF does when it loads the
+    authentication classes of the ``REST_FRAMEWORK`` setting.
+    """
+
+    target_class = ApiTokenAuthentication
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "rmk_…"}
+
+    def get_security_requirement(self, auto_schema):
+        # The SECURITY setting already names the key on every operation.
+        requirement = {self.name: []}
+        return None if requirement in spectacular_settings.SECURITY else requirement
 
 
 def _maker_check(token: ApiToken) -> None:
@@ -131,9 +132,6 @@ def _seller_check(token: ApiToken) -> None:
     refurbisher = token.refurbisher
     if refurbisher.status != RefurbisherStatus.SUSPENDED:
         return
-    # Imported here: the selectors build on the models this module reads.
-    from refurbishers.selectors import suspension_reason
-
     raise exceptions.PermissionDenied(
         _(
             "%(name)s is suspended by ReMarket, so its API keys are refused until "
@@ -146,7 +144,7 @@ def _seller_check(token: ApiToken) -> None:
     )
 
 
-class IsSellerToken(BasePermission):
+class IsSellerToken(ApiKeyRequired):
     """Only a live seller API key (not a session, not staff) passes."""
 
     message = "Send a seller API key: 'Authorization: Bearer rmk_…'."

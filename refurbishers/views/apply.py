@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from marketplace.accounts.services import email_is_confirmed
+from marketplace.errors import refusal_to_form
 from marketplace.markets import MARKETS, PLATFORM_WARRANTY_MIN_MONTHS
 from refurbishers.exceptions import RefurbisherError
 from refurbishers.forms import (
@@ -101,12 +102,6 @@ def _steps_done(refurbisher: Refurbisher | None) -> set[str]:
     } <= kinds:
         done.add("documents")
     return done
-
-
-def _form_error(form, error: RefurbisherError) -> None:
-    """Show a service's refusal on the form, next to its field when it has one."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 def _own_editable(request):
@@ -199,7 +194,7 @@ def company(request):
             else:
                 application_company_update(refurbisher=refurbisher, company=values)
         except RefurbisherError as error:
-            _form_error(form, error)
+            refusal_to_form(form, error)
         else:
             return redirect("apply-operations")
     return _step_page(
@@ -223,7 +218,7 @@ def operations(request):
                 refurbisher=refurbisher, operations=form.cleaned_data
             )
         except RefurbisherError as error:
-            _form_error(form, error)
+            refusal_to_form(form, error)
         else:
             return redirect("apply-certifications")
     return _step_page(
@@ -247,7 +242,7 @@ def certifications(request):
                 certifications=form.cleaned_data["certifications"],
             )
         except RefurbisherError as error:
-            _form_error(form, error)
+            refusal_to_form(form, error)
         else:
             return redirect("apply-documents")
     return _step_page(
@@ -278,7 +273,7 @@ def documents(request):
                 user=request.user,
             )
         except RefurbisherError as error:
-            _form_error(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,

@@ -32,6 +32,7 @@ from listings.services.photos import (
     listing_photos_add,
     photos_check,
 )
+from marketplace.errors import refusal_to_form
 from marketplace.markets import MARKETS
 from seller_dashboard.forms_listings import ListingForm
 from seller_dashboard.views.access import member_required, seller_render
@@ -42,11 +43,6 @@ def _listing_or_404(request: HttpRequest, listing_id: int):
     if listing is None:
         raise Http404("No such listing.")
     return listing
-
-
-def _refusal_to_form(form: ListingForm, error: ListingError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 def _photos_checked(form: ListingForm, existing: int) -> bool:
@@ -108,7 +104,7 @@ def listing_new(request: HttpRequest) -> HttpResponse:
             )
             listing_photos_add(listing=listing, uploads=data["photos"])
         except ListingError as error:
-            _refusal_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(request, f"Listing {listing.sku} created.")
             return redirect("seller:listing-edit", listing.pk)
@@ -143,7 +139,7 @@ def listing_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
             )
             listing_photos_add(listing=listing, uploads=data["photos"])
         except ListingError as error:
-            _refusal_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(request, f"Listing {listing.sku} saved.")
             return redirect("seller:listing-edit", listing.pk)

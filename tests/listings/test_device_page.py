@@ -10,7 +10,7 @@ from django.http import Http404
 from listings.models import Offer
 from listings.selectors import device_model_get, device_page
 from marketplace.markets import MARKETS
-from tests.listings.catalog import build_catalog
+from tests.support.catalog import build_catalog
 
 pytestmark = pytest.mark.django_db
 

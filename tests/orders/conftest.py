@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fake_stripe import FakeStripe, running
+from tests.support.fake_stripe import FakeStripe, running
 
 
 @pytest.fixture

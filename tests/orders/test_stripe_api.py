@@ -24,7 +24,7 @@ from orders.payment_gateway import (
     StripeGateway,
     payment_gateway,
 )
-from tests.fake_stripe import FakeStripe
+from tests.support.fake_stripe import FakeStripe
 
 SESSIONS = "/v1/checkout/sessions"
 

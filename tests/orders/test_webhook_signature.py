@@ -24,7 +24,7 @@ from orders.exceptions import WebhookSignatureError
 from orders.models import PaymentEvent
 from orders.payment_gateway import OfflineGateway
 from orders.webhooks import event_mark_processed, event_record, verified_event
-from tests.fake_stripe import FakeStripe, event_signed
+from tests.support.fake_stripe import FakeStripe, event_signed
 
 pytestmark = pytest.mark.django_db
 

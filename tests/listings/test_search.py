@@ -11,14 +11,8 @@ from listings.models import Offer
 from listings.selectors import search_offers, search_query_from_params
 from listings.services import listing_stock_set
 from marketplace.markets import MARKETS
-from tests.support.catalog import build_catalog
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def catalog():
-    return build_catalog()
 
 
 def search(market="FR", category=None, page_size=24, **params):

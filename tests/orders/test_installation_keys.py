@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-import stripe
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -44,12 +43,6 @@ from tests.support.order_builders import (
 from tests.support.refurbisher_builders import trial_refurbisher_make
 
 BEFORE_THE_PREFIX = ("orders", "0008_qa_group_orders")
-
-
-@pytest.fixture
-def _quick_retries(monkeypatch):
-    monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.01)
-    monkeypatch.setattr(stripe.HTTPClient, "MAX_DELAY", 0.02)
 
 
 @pytest.mark.django_db
@@ -142,7 +135,7 @@ def _upgrade_from_before_the_prefix() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_upgrade_keeps_the_keys_that_earlier_requests_were_sent_with(
-    settings, _quick_retries
+    settings, stripe_quick_retries
 ):
     """A refund and a payout that reached Stripe before the upgrade, their answer
     never saved: after it, each is retried with its old key (or found by its

@@ -14,7 +14,6 @@ import threading
 from decimal import Decimal
 
 import pytest
-import stripe
 from django.db import connection
 from django.utils import timezone
 
@@ -332,14 +331,7 @@ class TestRuns:
 
 
 @pytest.fixture
-def _quick_retries(monkeypatch):
-    """The library waits 0.5 s or more between network retries; not in tests."""
-    monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.01)
-    monkeypatch.setattr(stripe.HTTPClient, "MAX_DELAY", 0.02)
-
-
-@pytest.fixture
-def stripe_from_now(request, _quick_retries):
+def stripe_from_now(request, stripe_quick_retries):
     """Switch to the fake Stripe once orders are built (they pay offline)."""
     return lambda: request.getfixturevalue("fake_stripe")
 

@@ -11,7 +11,7 @@ second session or a second refund. Any Stripe error comes out as
 ``PaymentProviderError``.
 
 ``settings.STRIPE_API_BASE`` points the client elsewhere than api.stripe.com:
-the tests' fake Stripe server (``tests/fake_stripe.py``).
+the tests' fake Stripe server (``tests/support/fake_stripe.py``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Shared fixtures: real PostgreSQL, Redis and Celery worker (browser: browser.py).
+"""Fixtures of every folder: real PostgreSQL, Redis and Celery worker; shops.
+
+Builders, fakes and the browser plugin live in ``tests/support``; fixtures
+used by one folder only, in that folder's conftest.py. Passwords are hashed
+with a fast hasher for the whole run (``pytest_configure``).
 
 Settings start the embedded PostgreSQL and Redis when ``DATABASE_URL`` and
 ``REDIS_URL`` are unset (``marketplace.embedded``), or join them when they
@@ -19,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,31 +32,28 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.smtp_server import SmtpServer
-from tests.smtp_server import running as smtp_running
+from refurbishers.models import MemberRole, Membership
+from tests.support.order_builders import listing_in, paid_order, seller
+from tests.support.processes import (
+    CACHE_KEY_PREFIX,
+    CELERY_QUEUE,
+    CELERY_TEST_REDIS_DB,
+    CELERY_WORKER_NAME,
+    ROOT,
+    child_process_environment,
+)
+from tests.support.refurbisher_builders import trial_refurbisher_make, user_make
+from tests.support.smtp_server import SmtpServer
+from tests.support.smtp_server import running as smtp_running
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses
 # ORM calls from such a thread unless told it is fine.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-ROOT = Path(__file__).resolve().parent.parent
-RUN_ID = f"remarket-test-{os.getpid()}"
-# Cache keys of this run, in the project's cache database; cleared by prefix,
-# never with FLUSHDB, so a `make run` or another test run keeps its keys.
-CACHE_KEY_PREFIX = RUN_ID
-# Celery messages of this run: their own Redis database and queue, so a worker
-# started elsewhere on the same Redis never takes a test's task.
-CELERY_TEST_REDIS_DB = 5
-CELERY_QUEUE = RUN_ID
-CELERY_WORKER_NAME = f"{RUN_ID}@{socket.gethostname()}"
-# Tries of an email in the worker before it is failed (see
-# child_process_environment).
-CHILD_EMAIL_MAX_ATTEMPTS = 4
-
 _services_key = pytest.StashKey[dict[str, bool]]()
 
 # The browser tests: which Chromium they launch, or why they are skipped.
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.support.browser"]
 
 
 def _launch_environment() -> dict[str, str] | None:
@@ -113,6 +113,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # A recompute asked for by one test would run in the shared worker during
     # another; the tests of those events turn it back on.
     settings.RANK_RECOMPUTE_ON_CHANGE = False
+    # Tests make users by the hundred and none is about hashing: a fast hasher
+    # for the whole run (the real one takes a good part of a second a user).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     test_db_name = os.environ.get("REMARKET_TEST_DB_NAME")
     if test_db_name:
         settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = test_db_name
@@ -169,6 +172,46 @@ def _isolated_cache() -> Iterator[None]:
     yield
 
 
+# --- Shops ------------------------------------------------------------------
+# Sellers with what a test needs around them, built through the services. The
+# name says the shape; fixtures of one folder live in its conftest.py.
+
+
+@pytest.fixture
+def shop(db):
+    """(owner, refurbisher): a trial seller in Paris with room for 50 sales a day."""
+    owner, refurbisher = trial_refurbisher_make(daily_sales_cap=50)
+    assert refurbisher.time_zone == "Europe/Paris"
+    return owner, refurbisher
+
+
+@pytest.fixture
+def shop_with_two_sellers(db):
+    """Two sellers (Lyon with an owner and a staff member, Berlin) and a paid
+    order from Lyon by a shopper with an account: a namespace of the pieces."""
+    lyon = seller("Lyon Refurb", owner_email="owner@lyon.example")
+    staff = user_make(email="staff@lyon.example")
+    Membership.objects.create(user=staff, refurbisher=lyon, role=MemberRole.STAFF)
+    berlin = seller("Berlin Refurb", "DE", owner_email="owner@berlin.example")
+    buyer = user_make(email="ana@example.com")
+    listing = listing_in("FR", lyon, stock=50)
+    order = paid_order(listing, user=buyer, email="ana@example.com")
+
+    class Shop:
+        pass
+
+    shop = Shop()
+    shop.lyon, shop.berlin, shop.buyer, shop.order = lyon, berlin, buyer, order
+    shop.listing = listing
+    shop.owner = Membership.objects.get(refurbisher=lyon, role=MemberRole.OWNER).user
+    shop.staff = staff
+    shop.berlin_owner = Membership.objects.get(refurbisher=berlin).user
+    shop.seller_order = order.seller_orders.get()
+    shop.thread_url = f"/orders/{order.reference}/messages/{shop.seller_order.pk}/"
+    shop.seller_url = f"/seller/messages/{order.reference}/"
+    return shop
+
+
 # --- Email ------------------------------------------------------------------
 
 
@@ -202,53 +245,6 @@ def smtp_server() -> Iterator[SmtpServer]:
 # --- Celery -----------------------------------------------------------------
 
 
-def _worker_database_url(database_name: str) -> str:
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path=f"/{database_name}"))
-
-
-def child_process_environment(smtp: SmtpServer) -> dict[str, str]:
-    """The environment of a Django process of ours on the test database.
-
-    Its emails are sent (not inline) by SMTP to ``smtp``, tried again after
-    1 s, then 2 s, 4 s, and failed after 4 tries, so the tests of retries
-    take seconds.
-    """
-    from django.conf import settings
-    from django.db import connection
-
-    from marketplace.celery import app
-
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings",
-        "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
-        ),
-        "DATABASE_URL": _worker_database_url(connection.settings_dict["NAME"]),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": app.conf.broker_url,
-        "CELERY_RESULT_BACKEND": app.conf.result_backend,
-        # Tasks the child sends (a task sending another) stay on this run's queue.
-        "CELERY_TASK_DEFAULT_QUEUE": CELERY_QUEUE,
-        "CACHE_KEY_PREFIX": CACHE_KEY_PREFIX,
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": smtp.host,
-        "EMAIL_PORT": str(smtp.port),
-        "EMAIL_USE_TLS": "0",
-        "EMAIL_HOST_USER": "",
-        "EMAIL_HOST_PASSWORD": "",
-        "EMAIL_TIMEOUT": "10",
-        "EMAIL_SEND_INLINE": "0",
-        "EMAIL_RETRY_DELAY_SECONDS": "1",
-        "EMAIL_MAX_ATTEMPTS": str(CHILD_EMAIL_MAX_ATTEMPTS),
-    }
-    # The child uses the servers named above; it owns none of them.
-    env.pop("REMARKET_EMBEDDED_POSTGRES", None)
-    env.pop("REMARKET_EMBEDDED_REDIS", None)
-    return env
-
-
 @pytest.fixture(scope="session")
 def celery_worker(
     django_db_setup, smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactory
@@ -272,7 +268,7 @@ def celery_worker(
         "--without-gossip", "--without-mingle", "--without-heartbeat",
         "--queues", CELERY_QUEUE,
         "--hostname", CELERY_WORKER_NAME,
-        "--include", "tests.celery_probe",
+        "--include", "tests.support.celery_probe",
         "--loglevel", "WARNING",
     ]  # fmt: skip
     with open(log_path, "wb") as log:

@@ -3,7 +3,7 @@ one line, except under ``CI=true``, where they fail; with a Chromium found
 where a user's machine keeps one, they run in it.
 
 Each case runs pytest for real in a new process, on a small test file, with
-the browser plugin (tests/browser.py) and an environment arranged so that only
+the browser plugin (tests/support/browser.py) and an environment arranged so that only
 the Chromium the case wants can be found: ``PATH`` holds only Python's folder
 (and the case's own), Playwright's browsers folder is the case's, and
 ``/usr/bin/chromium``, if this machine has it, is hidden behind an empty file
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import SYSTEM_CHROMIUM
+from tests.support.browser import SYSTEM_CHROMIUM
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,7 +68,9 @@ def run_pytest(tmp_path):
     (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
     # Loaded as tests/conftest.py loads it (after pytest-playwright, whose
     # launch arguments it overrides).
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.browser"]\n')
+    (tmp_path / "conftest.py").write_text(
+        'pytest_plugins = ["tests.support.browser"]\n'
+    )
     hidden_system = os.path.exists(SYSTEM_CHROMIUM)
     empty = tmp_path / "not-chromium"
     empty.write_text("")

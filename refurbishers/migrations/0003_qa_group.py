@@ -1,6 +1,6 @@
 """Create the "QA" group: staff in it vet applications and run trials in the admin.
 
-The list below must equal tests/refurbishers/builders.py QA_PERMISSIONS (a
+The list below must equal tests/support/refurbisher_builders.py QA_PERMISSIONS (a
 migration cannot import it); tests/refurbishers/test_admin.py checks they match.
 """
 

@@ -16,9 +16,9 @@ from rest_framework.test import APIClient
 from refurbishers.models import ApiToken, MemberRole, Membership
 from refurbishers.services.api_tokens import api_token_create, api_token_revoke
 from refurbishers.services.status import refurbisher_reinstate, refurbisher_suspend
-from tests.api.conftest import seller_key_make
-from tests.factories import RefurbisherFactory
-from tests.refurbishers.builders import (
+from tests.support.api import seller_key_make
+from tests.support.factories import RefurbisherFactory
+from tests.support.refurbisher_builders import (
     qa_user_make,
     trial_refurbisher_make,
     user_make,

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from listings.models import Listing, Offer
 from listings.services import MarketPrice
-from tests.api.conftest import seller_key_make
-from tests.factories import RefurbisherFactory, make_listing
+from tests.support.api import seller_key_make
+from tests.support.factories import RefurbisherFactory, make_listing
 
 BULK = "/api/v1/seller/listings/bulk/"
 

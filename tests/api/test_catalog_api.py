@@ -14,7 +14,7 @@ from listings.models import ListingStatus
 from listings.services import MarketPrice
 from marketplace.api.throttling import PerIpThrottle
 from quality.services.ranking import rank_scores_recompute
-from tests.factories import (
+from tests.support.factories import (
     BrandFactory,
     CategoryFactory,
     DeviceModelFactory,
@@ -22,7 +22,7 @@ from tests.factories import (
     VariantFactory,
     make_listing,
 )
-from tests.refurbishers.builders import qa_user_make
+from tests.support.refurbisher_builders import qa_user_make
 
 pytestmark = pytest.mark.django_db
 

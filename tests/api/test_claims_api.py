@@ -17,15 +17,15 @@ from orders.models import (
 )
 from orders.services.claims import claim_answer, claim_escalate, claim_file
 from refurbishers.models import Membership
-from tests.api.conftest import SellerKey
-from tests.api.test_orders_api import (
+from tests.support.api import (
+    SellerKey,
     assert_keys_guard,
     assert_list_queries_fixed,
     client_for,
     error_of,
 )
-from tests.images import image_bytes
-from tests.orders.builders import seller_order_delivered, seller_order_paid
+from tests.support.images import image_bytes
+from tests.support.order_builders import seller_order_delivered, seller_order_paid
 
 CLAIMS = "/api/v1/seller/claims/"
 DESCRIPTION = "The screen flickers and goes black after a few minutes of use."
@@ -33,9 +33,8 @@ PNG = image_bytes("PNG")
 
 
 @pytest.fixture(autouse=True)
-def _media_and_fast_passwords(settings, tmp_path):
+def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def delivered(api_key: SellerKey, *, quantity: int = 1, price: str = "400.00"):

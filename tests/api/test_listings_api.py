@@ -15,15 +15,15 @@ from rest_framework.test import APIClient
 from listings.models import Listing, ListingStatus, Offer
 from listings.services import MarketPrice
 from refurbishers.services.api_tokens import api_token_revoke
-from tests.api.conftest import SellerKey
-from tests.factories import (
+from tests.support.api import SellerKey
+from tests.support.factories import (
     CategoryFactory,
     DeviceModelFactory,
     VariantFactory,
     make_listing,
 )
-from tests.orders.builders import order_paid_offline
-from tests.refurbishers.builders import qa_user_make
+from tests.support.order_builders import order_paid_offline
+from tests.support.refurbisher_builders import qa_user_make
 
 pytestmark = pytest.mark.django_db
 

@@ -7,25 +7,28 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from orders.models import Message, MessageAuthor, SellerOrder
 from orders.services.messages import message_send
-from tests.api.conftest import SellerKey
-from tests.api.test_orders_api import (
+from tests.support.api import (
+    SellerKey,
     assert_keys_guard,
     assert_list_queries_fixed,
     client_for,
     error_of,
 )
-from tests.images import image_bytes
-from tests.orders.builders import order_paid_offline, seller_order_paid
-from tests.orders.test_checkout import fr_listing, start
+from tests.support.images import image_bytes
+from tests.support.order_builders import (
+    fr_listing,
+    order_paid_offline,
+    seller_order_paid,
+    start,
+)
 
 MESSAGES = "/api/v1/seller/messages/"
 PNG = image_bytes("PNG")
 
 
 @pytest.fixture(autouse=True)
-def _media_and_fast_passwords(settings, tmp_path):
+def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def shopper_writes(seller_order: SellerOrder, body: str, **kwargs) -> Message:

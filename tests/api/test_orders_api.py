@@ -1,22 +1,13 @@
-"""Seller API, orders: list, detail, accept, ship, cancel, through the real services.
-
-Also the helpers the other seller API test files share: the authorization
-matrix (no key, a wrong key, a revoked key, a staff or member session without
-a key) and the query counts of a list for 3 and for 20 rows.
-"""
+"""Seller API, orders: list, detail, accept, ship, cancel, through the real services."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from listings.models import Listing
 from orders.models import (
@@ -29,110 +20,28 @@ from orders.models import (
 )
 from orders.services.cancellation import seller_order_cancel_by_shopper
 from orders.services.fulfilment import seller_order_accept, seller_orders_flag_late
-from refurbishers.services.api_tokens import api_token_create, api_token_revoke
-from tests.api.conftest import SellerKey
-from tests.orders.builders import (
+from tests.support.api import (
+    LIST_QUERIES_MAX,
+    SellerKey,
+    assert_keys_guard,
+    assert_list_queries_fixed,
+    call,
+    client_for,
+    error_of,
+)
+from tests.support.order_builders import (
+    IMEI,
+    fr_listing,
     order_paid_offline,
     seller_order_paid,
     seller_order_shipped,
 )
-from tests.orders.test_checkout import fr_listing
-from tests.orders.test_fulfilment import IMEI
-from tests.refurbishers.builders import user_make
 
 Status = SellerOrderStatus
 ORDERS = "/api/v1/seller/orders/"
-# A query budget per list call, whatever its length: the key, the count, the
-# rows and one query per related level prefetched.
-LIST_QUERIES_MAX = 6
-
-
-def client_for(key: str | None = None) -> APIClient:
-    client = APIClient()
-    if key:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    return client
-
-
-def call(client: APIClient, method: str, url: str, body: dict | None = None):
-    if method == "get":
-        return client.get(url)
-    return client.post(url, body or {}, format="json")
-
-
-def error_of(response) -> dict:
-    """The one error shape's inner part, checked to be that shape."""
-    assert set(response.json()) == {"error"}, response.json()
-    error = response.json()["error"]
-    assert set(error) == {"code", "message", "fields"}
-    assert error["message"]
-    return error
-
-
-def assert_keys_guard(
-    method: str, url: str, *, api_key: SellerKey, body: dict | None = None
-) -> None:
-    """Without a live key of the refurbisher the call is 401 and says why.
-
-    No key; a key that is not one (malformed, or a real prefix with the wrong
-    secret); a revoked key of the same refurbisher; a staff member's session
-    and the owner's own dashboard session (sessions do not reach the API).
-    """
-    attempts = {
-        "no key": client_for(),
-        "not a key": client_for("letmein"),
-        "wrong secret": client_for(f"rmk_{api_key.token.prefix}_not-the-secret"),
-    }
-    revoked, revoked_key = api_token_create(
-        refurbisher=api_key.refurbisher, actor=api_key.owner, name=f"Old {url}"
-    )
-    api_token_revoke(token=revoked, actor=api_key.owner)
-    attempts["revoked"] = client_for(revoked_key)
-    staff = APIClient()
-    staff.force_login(user_make(is_staff=True, is_superuser=True))
-    attempts["staff session"] = staff
-    member = APIClient()
-    member.force_login(api_key.owner)
-    attempts["member session"] = member
-    for name, client in attempts.items():
-        response = call(client, method, url, body)
-        assert response.status_code == 401, (name, response.content)
-        assert error_of(response)["code"] == "not_authenticated", name
-        assert response["WWW-Authenticate"].startswith("Bearer"), name
-
-
-def list_queries(client: APIClient, url: str) -> int:
-    """How many queries one call of a list costs (after a warm-up call)."""
-    assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
-
-
-def assert_list_queries_fixed(
-    client: APIClient, url: str, add: Callable[[int], None], *, rows: int = 20
-) -> None:
-    """A list of 3 rows and one of ``rows`` rows cost the same queries.
-
-    ``add(n)`` makes n more rows; the list must hold 3 when called.
-    """
-    assert client.get(url).json()["count"] == 3
-    three = list_queries(client, url)
-    add(rows - 3)
-    response = client.get(url)
-    assert response.json()["count"] == rows
-    assert len(response.json()["results"]) == rows
-    assert list_queries(client, url) == three
-    assert three <= LIST_QUERIES_MAX
 
 
 # --- Fixtures -----------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def paid(api_key: SellerKey, **listing) -> SellerOrder:
@@ -218,7 +127,7 @@ class TestList:
         assert row["actions"] == []
 
     def test_an_unpaid_checkout_is_not_the_sellers_business(self, api_key, api_client):
-        from tests.orders.test_checkout import start
+        from tests.support.order_builders import start
 
         start((fr_listing(api_key.refurbisher), 1))  # waiting for payment
         assert api_client.get(ORDERS).json()["count"] == 0

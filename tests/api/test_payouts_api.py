@@ -11,21 +11,16 @@ from django.utils import timezone
 from orders.models import Payout, PayoutLineKind, RefundReason, RefundStatus
 from orders.services.payouts import payouts_run
 from orders.services.refunds import refund_issue
-from tests.api.conftest import SellerKey
-from tests.api.test_orders_api import (
+from tests.support.api import (
+    SellerKey,
     assert_keys_guard,
     assert_list_queries_fixed,
     client_for,
     error_of,
 )
-from tests.orders.builders import seller_order_delivered, seller_order_paid
+from tests.support.order_builders import seller_order_delivered, seller_order_paid
 
 PAYOUTS = "/api/v1/seller/payouts/"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def later() -> dt.datetime:

@@ -41,9 +41,9 @@ from schemathesis.checks import (
 from listings.models import Listing
 from marketplace.api.throttling import PerIpThrottle, PerKeyThrottle
 from refurbishers.models import Refurbisher
-from tests.api.conftest import SellerKey, seller_key_make
-from tests.factories import make_listing
-from tests.orders.builders import seller_order_paid
+from tests.support.api import SellerKey, seller_key_make
+from tests.support.factories import make_listing
+from tests.support.order_builders import seller_order_paid
 
 # Per operation and mode: small, so the whole fuzz stays near a minute or two.
 MAX_EXAMPLES = 20

@@ -18,7 +18,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from marketplace.api.throttling import PerIpThrottle, PerKeyThrottle
-from tests.api.conftest import seller_key_make
+from tests.support.api import seller_key_make
 
 pytestmark = pytest.mark.django_db
 ME = "/api/v1/seller/me/"

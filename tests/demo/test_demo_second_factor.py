@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 PASSWORDS = {login.username: login.password for login in DEMO_LOGINS}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _printed_code() -> str:
     out = StringIO()
     call_command("demo_totp", stdout=out)

@@ -18,14 +18,13 @@ from refurbishers.models import (
     RefurbisherStatusChange,
 )
 from refurbishers.services.application import document_content_type
-from tests.refurbishers.builders import pdf_upload
+from tests.support.refurbisher_builders import pdf_upload
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 

@@ -26,8 +26,7 @@ SCALE = "60"
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 

@@ -16,9 +16,9 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import ClaimStatus, SellerOrderStatus, WarrantyClaim
-from tests.orders.builders import seller_order_paid
-from tests.orders.test_claims import seller_make
-from tests.refurbishers.builders import PASSWORD
+from tests.support.claim_builders import seller_make
+from tests.support.order_builders import seller_order_paid
+from tests.support.refurbisher_builders import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 IMEI = "490154203237518"
@@ -42,7 +42,7 @@ def small_png(width: int = 8, height: int = 8) -> bytes:
 
 
 @pytest.fixture
-def shop(live_server, settings, tmp_path):
+def shop_url_with_paid_order(live_server, settings, tmp_path):
     settings.STRIPE_SECRET_KEY = ""  # the offline test gateway
     settings.MEDIA_ROOT = tmp_path / "media"
     owner, refurbisher = seller_make()
@@ -59,9 +59,9 @@ def sign_in(page, base: str, email: str) -> None:
 
 
 def test_shipped_delivered_claimed_with_a_photo_and_answered(
-    shop, page, browser, tmp_path
+    shop_url_with_paid_order, page, browser, tmp_path
 ):
-    base, owner, seller_order = shop
+    base, owner, seller_order = shop_url_with_paid_order
     order = seller_order.order
     seller = browser.new_context().new_page()
 

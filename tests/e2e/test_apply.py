@@ -10,7 +10,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from refurbishers.models import Refurbisher, RefurbisherStatus
-from tests.refurbishers.builders import PDF
+from tests.support.refurbisher_builders import PDF
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -110,7 +110,7 @@ def test_a_refurbisher_signs_up_applies_and_sees_the_application_submitted(
 def test_a_phone_sized_screen_shows_the_steps_without_sideways_scrolling(
     live_server, page
 ):
-    from tests.refurbishers.builders import applicant_make
+    from tests.support.refurbisher_builders import applicant_make
 
     user, _ = applicant_make(complete=False)
     page.set_viewport_size({"width": 390, "height": 844})

@@ -7,22 +7,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.listings.catalog import build_catalog
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def shop(live_server):
-    build_catalog()
-    return live_server.url
-
-
-def test_two_items_from_two_sellers_are_grouped_by_seller_with_the_total(shop, page):
-    page.context.add_cookies([{"name": "market", "value": "FR", "url": shop}])
+def test_two_items_from_two_sellers_are_grouped_by_seller_with_the_total(
+    shop_url, page
+):
+    page.context.add_cookies([{"name": "market", "value": "FR", "url": shop_url}])
 
     # Berlin's iPhone 13 from the featured offer: back on the device page.
-    page.goto(shop + "/d/iphone-13/?grade=A")
+    page.goto(shop_url + "/d/iphone-13/?grade=A")
     panel = page.locator(".offer-panel").first
     expect(panel).to_contain_text("Berlin Refurb")
     panel.get_by_role("button", name=re.compile("Add to cart")).click()
@@ -33,7 +27,7 @@ def test_two_items_from_two_sellers_are_grouped_by_seller_with_the_total(shop, p
     expect(page.locator(".cart-count")).to_have_text("1")
 
     # Lyon's MacBook Air from the table of every offer.
-    page.goto(shop + "/d/macbook-air-m1/")
+    page.goto(shop_url + "/d/macbook-air-m1/")
     row = page.locator(".offers-table tr", has_text="Lyon Refurb")
     row.get_by_role("button", name=re.compile("Add to cart")).click()
     expect(page.locator(".cart-count")).to_have_text("2")
@@ -64,14 +58,14 @@ def test_two_items_from_two_sellers_are_grouped_by_seller_with_the_total(shop, p
     expect(page.locator(".cart-total")).to_contain_text("1\u202f058,00")
 
 
-def test_the_cart_fits_a_phone(shop, page):
+def test_the_cart_fits_a_phone(shop_url, page):
     page.set_viewport_size({"width": 390, "height": 844})
-    page.context.add_cookies([{"name": "market", "value": "FR", "url": shop}])
-    page.goto(shop + "/d/iphone-13/?grade=A")
+    page.context.add_cookies([{"name": "market", "value": "FR", "url": shop_url}])
+    page.goto(shop_url + "/d/iphone-13/?grade=A")
     page.locator(".offer-panel").first.get_by_role(
         "button", name=re.compile("Add to cart")
     ).click()
-    page.goto(shop + "/cart/")
+    page.goto(shop_url + "/cart/")
     expect(page.locator(".cart-seller")).to_have_count(1)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390

@@ -8,32 +8,24 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import Order, OrderStatus, SellerOrderStatus
-from tests.listings.catalog import build_catalog
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def shop(live_server, settings):
-    settings.STRIPE_SECRET_KEY = ""  # the offline test gateway
-    build_catalog()
-    return live_server.url
-
-
-def test_a_guest_checks_out_two_sellers_with_the_test_gateway(shop, page):
-    page.context.add_cookies([{"name": "market", "value": "FR", "url": shop}])
+def test_a_guest_checks_out_two_sellers_with_the_test_gateway(shop_url, page):
+    page.context.add_cookies([{"name": "market", "value": "FR", "url": shop_url}])
 
     # Two items from two refurbishers: Berlin's iPhone 13, Lyon's MacBook Air.
-    page.goto(shop + "/d/iphone-13/?grade=A")
+    page.goto(shop_url + "/d/iphone-13/?grade=A")
     panel = page.locator(".offer-panel").first
     expect(panel).to_contain_text("Berlin Refurb")
     panel.get_by_role("button", name=re.compile("Add to cart")).click()
-    page.goto(shop + "/d/macbook-air-m1/")
+    page.goto(shop_url + "/d/macbook-air-m1/")
     panel = page.locator(".offer-panel").first
     expect(panel).to_contain_text("Lyon Refurb")
     panel.get_by_role("button", name=re.compile("Add to cart")).click()
 
-    page.goto(shop + "/cart/")
+    page.goto(shop_url + "/cart/")
     expect(page.locator(".cart-seller")).to_have_count(2)
     page.get_by_role("link", name="Checkout").click()
 

@@ -17,9 +17,8 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from refurbishers.models import Refurbisher
-from tests.listings.catalog import build_catalog
-from tests.refurbishers.builders import trial_refurbisher_make, user_make
-from tests.second_factor import staff_sign_in
+from tests.support.refurbisher_builders import trial_refurbisher_make, user_make
+from tests.support.second_factor import staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -72,13 +71,6 @@ def signed_in(context, base: str, user) -> None:
 
 
 @pytest.fixture
-def shop(live_server, settings):
-    settings.STRIPE_SECRET_KEY = ""  # the offline test gateway
-    build_catalog()
-    return live_server.url
-
-
-@pytest.fixture
 def watched(browser):
     context = browser.new_context()
     watch = Watch(context)
@@ -87,10 +79,10 @@ def watched(browser):
     context.close()
 
 
-def test_the_watch_sees_an_inline_script_the_policy_blocks(shop, watched):
+def test_the_watch_sees_an_inline_script_the_policy_blocks(shop_url, watched):
     """The control: the policy is enforced, and a violation does get reported."""
     page, watch = watched
-    page.goto(shop + "/")
+    page.goto(shop_url + "/")
 
     page.evaluate(
         """() => {
@@ -109,20 +101,20 @@ def test_the_watch_sees_an_inline_script_the_policy_blocks(shop, watched):
     assert any("style-src" in line for line in watch.violations), watch.violations
 
 
-def test_the_shop_and_the_checkout_run_under_the_policy(shop, watched):
+def test_the_shop_and_the_checkout_run_under_the_policy(shop_url, watched):
     page, watch = watched
-    page.context.add_cookies([{"name": "market", "value": "FR", "url": shop}])
+    page.context.add_cookies([{"name": "market", "value": "FR", "url": shop_url}])
 
-    page.goto(shop + "/")
+    page.goto(shop_url + "/")
     expect(page.locator(".test-mode-strip")).to_contain_text("no real money moves")
-    page.goto(shop + "/search/?q=iphone")
+    page.goto(shop_url + "/search/?q=iphone")
     expect(page.locator("main")).to_contain_text("iPhone")
-    page.goto(shop + "/d/iphone-13/?grade=A")
+    page.goto(shop_url + "/d/iphone-13/?grade=A")
     page.locator(".offer-panel").first.get_by_role(
         "button", name=re.compile("Add to cart")
     ).click()
     expect(page.locator(".cart-count")).to_have_text("1")
-    page.goto(shop + "/cart/")
+    page.goto(shop_url + "/cart/")
     page.get_by_role("link", name="Checkout").click()
     page.get_by_label("Email").fill("camille@example.com")
     page.get_by_label("Full name").fill("Camille Martin")

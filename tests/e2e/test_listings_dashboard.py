@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from listings.models import Offer
-from tests.factories import DeviceModelFactory, VariantFactory, make_listing
-from tests.refurbishers.builders import PASSWORD, trial_refurbisher_make
+from tests.support.factories import DeviceModelFactory, VariantFactory, make_listing
+from tests.support.refurbisher_builders import PASSWORD, trial_refurbisher_make
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

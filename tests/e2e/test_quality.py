@@ -10,13 +10,13 @@ from playwright.sync_api import expect
 
 from quality.models import SellerMetrics
 from quality.services.ranking import rank_scores_recompute
-from tests.listings.catalog import build_catalog
+from tests.support.catalog import build_catalog
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def shop(live_server):
+def shop_url_with_ranked_sellers(live_server):
     catalog = build_catalog()
     today = timezone.localdate()
     SellerMetrics.objects.create(
@@ -35,11 +35,15 @@ def shop(live_server):
     return live_server.url
 
 
-def test_the_featured_offer_says_why_and_its_seller_shows_a_scorecard(shop, page):
-    page.context.add_cookies([{"name": "market", "value": "FR", "url": shop}])
+def test_the_featured_offer_says_why_and_its_seller_shows_a_scorecard(
+    shop_url_with_ranked_sellers, page
+):
+    page.context.add_cookies(
+        [{"name": "market", "value": "FR", "url": shop_url_with_ranked_sellers}]
+    )
 
     # Excellent iPhone 13: Berlin is cheaper, Lyon sells and serves better.
-    page.goto(shop + "/d/iphone-13/?grade=A")
+    page.goto(shop_url_with_ranked_sellers + "/d/iphone-13/?grade=A")
     panel = page.locator(".offer-panel").first
     expect(panel).to_contain_text("549,00")
     expect(panel).to_contain_text("Lyon Refurb")
@@ -61,9 +65,9 @@ def test_the_featured_offer_says_why_and_its_seller_shows_a_scorecard(shop, page
     expect(page.locator(".seller-public")).to_contain_text("from 120 sales")
 
 
-def test_the_seller_page_fits_a_phone(shop, page):
+def test_the_seller_page_fits_a_phone(shop_url_with_ranked_sellers, page):
     page.set_viewport_size({"width": 360, "height": 740})
-    page.goto(shop + "/sellers/berlin/")
+    page.goto(shop_url_with_ranked_sellers + "/sellers/berlin/")
 
     expect(page.locator(".scorecard")).to_contain_text("Ships on time")
     expect(page.locator(".scorecard")).to_contain_text("91% of orders")

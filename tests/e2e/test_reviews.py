@@ -7,8 +7,12 @@ import pytest
 from playwright.sync_api import expect
 
 from quality.models import SellerReview
-from tests.orders.builders import seller_order_delivered, seller_order_paid
-from tests.refurbishers.builders import PASSWORD, trial_refurbisher_make, user_make
+from tests.support.order_builders import seller_order_delivered, seller_order_paid
+from tests.support.refurbisher_builders import (
+    PASSWORD,
+    trial_refurbisher_make,
+    user_make,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

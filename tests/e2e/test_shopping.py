@@ -7,19 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.listings.catalog import build_catalog
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def shop(live_server):
-    build_catalog()
-    return live_server.url
-
-
-def test_a_shopper_finds_a_device_and_compares_its_offers_by_grade(shop, page):
-    page.goto(shop + "/")
+def test_a_shopper_finds_a_device_and_compares_its_offers_by_grade(shop_url, page):
+    page.goto(shop_url + "/")
     expect(page.get_by_role("link", name=re.compile("Smartphones"))).to_be_visible()
 
     # Choose France: prices turn into euros.
@@ -45,7 +37,7 @@ def test_a_shopper_finds_a_device_and_compares_its_offers_by_grade(shop, page):
     expect(page.locator(".filters-form input[name=grade][value=P]")).to_be_checked()
 
     # Open the device page on Excellent: offers grouped by grade, one featured.
-    page.goto(shop + "/d/iphone-13/?grade=A")
+    page.goto(shop_url + "/d/iphone-13/?grade=A")
     grade_cards = page.locator(".grade-card")
     expect(grade_cards).to_have_count(4)
     expect(page.locator(".grade-card[aria-current=true]")).to_contain_text("Excellent")

@@ -12,7 +12,7 @@ import pytest
 from django_otp.oath import hotp
 from playwright.sync_api import expect
 
-from tests.refurbishers.builders import PASSWORD, user_make
+from tests.support.refurbisher_builders import PASSWORD, user_make
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -16,7 +16,7 @@ from listings.services.bulk_actions import (
     listings_bulk_price_change,
     listings_bulk_status_set,
 )
-from tests.factories import RefurbisherFactory, make_listing
+from tests.support.factories import RefurbisherFactory, make_listing
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from listings.services.bulk_updates import (
     PriceChange,
     listings_bulk_update,
 )
-from tests.factories import RefurbisherFactory, make_listing
+from tests.support.factories import RefurbisherFactory, make_listing
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from listings.models import Listing, Offer, VariantNewPrice
 from refurbishers.models import Refurbisher
-from tests.factories import (
+from tests.support.factories import (
     RefurbisherFactory,
     VariantFactory,
     VariantNewPriceFactory,

@@ -18,8 +18,8 @@ from listings.services.listing_imports import (
     listing_import_apply_request,
     listing_import_upload,
 )
-from tests.factories import RefurbisherFactory, VariantFactory, make_listing
-from tests.refurbishers.builders import user_make
+from tests.support.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.support.refurbisher_builders import user_make
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from listings.services.listing_imports import (
     listing_import_upload,
     reading,
 )
-from tests.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.support.factories import RefurbisherFactory, VariantFactory, make_listing
 
 pytestmark = pytest.mark.django_db
 

@@ -10,14 +10,8 @@ from django.http import Http404
 from listings.models import Offer
 from listings.selectors import device_model_get, device_page
 from marketplace.markets import MARKETS
-from tests.listings.catalog import build_catalog
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def catalog():
-    return build_catalog()
 
 
 def page_for(catalog, model="iphone-13", market="FR", **kwargs):

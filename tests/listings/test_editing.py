@@ -13,8 +13,8 @@ from django.db import connection
 from listings.exceptions import ListingError
 from listings.models import Grade, Listing, Offer
 from listings.services import MarketPrice, listing_delete, listing_update
-from tests.factories import RefurbisherFactory, make_listing
-from tests.orders.builders import seller_order_paid
+from tests.support.factories import RefurbisherFactory, make_listing
+from tests.support.order_builders import seller_order_paid
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,13 @@ from listings.services.model_requests import (
     device_model_request_create,
     device_model_request_decline,
 )
-from tests.factories import CategoryFactory, DeviceModelFactory
-from tests.refurbishers.builders import qa_user_make, trial_refurbisher_make, user_make
-from tests.second_factor import staff_sign_in
+from tests.support.factories import CategoryFactory, DeviceModelFactory
+from tests.support.refurbisher_builders import (
+    qa_user_make,
+    trial_refurbisher_make,
+    user_make,
+)
+from tests.support.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PAGE = "/seller/listings/model-requests/"

@@ -8,15 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from listings.models import Grade
-from tests.factories import DeviceModelFactory, VariantFactory, make_listing
-from tests.listings.catalog import build_catalog
+from tests.support.factories import DeviceModelFactory, VariantFactory, make_listing
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def catalog():
-    return build_catalog()
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ from listings.services.photos import (
 )
 from listings.tasks import listing_photo_thumbnail
 from refurbishers.models import MemberRole, Membership
-from tests.factories import RefurbisherFactory, VariantFactory, make_listing
-from tests.images import exif_of, jpeg_with_gps, png_bomb
-from tests.refurbishers.builders import user_make
+from tests.support.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.support.images import exif_of, jpeg_with_gps, png_bomb
+from tests.support.refurbisher_builders import user_make
 
 TASK_TIMEOUT = 30
 

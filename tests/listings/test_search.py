@@ -11,14 +11,8 @@ from listings.models import Offer
 from listings.selectors import search_offers, search_query_from_params
 from listings.services import listing_stock_set
 from marketplace.markets import MARKETS
-from tests.listings.catalog import build_catalog
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def catalog():
-    return build_catalog()
 
 
 def search(market="FR", category=None, page_size=24, **params):
@@ -225,7 +219,7 @@ def test_model_facet_names_the_brand(catalog):
 
 def test_names_with_punctuation_are_searchable_and_correctable(catalog):
     """Catalog words are split on punctuation: "(10th" must never reach SQL."""
-    from tests.factories import DeviceModelFactory, VariantFactory, make_listing
+    from tests.support.factories import DeviceModelFactory, VariantFactory, make_listing
 
     model = DeviceModelFactory(
         category=catalog.categories["smartphones"],

@@ -20,7 +20,7 @@ from listings.services import (
 )
 from refurbishers.models import Refurbisher, RefurbisherStatus
 from refurbishers.services import refurbisher_reinstate, refurbisher_suspend
-from tests.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.support.factories import RefurbisherFactory, VariantFactory, make_listing
 
 pytestmark = pytest.mark.django_db
 

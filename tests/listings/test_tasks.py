@@ -7,7 +7,7 @@ from django.core.cache import cache
 
 from listings.selectors.home import home_cache_key
 from listings.tasks import shop_pages_warm
-from tests.listings.catalog import build_catalog
+from tests.support.catalog import build_catalog
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,8 +17,8 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django_ratelimit.core import get_usage
 
-from tests.refurbishers.builders import PASSWORD, user_make
-from tests.second_factor import second_factor_give, totp_code
+from tests.support.refurbisher_builders import PASSWORD, user_make
+from tests.support.second_factor import second_factor_give, totp_code
 
 pytestmark = pytest.mark.django_db
 SIGN_IN = reverse("accounts:login")

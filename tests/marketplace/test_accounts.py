@@ -19,7 +19,7 @@ from django.utils import timezone
 from marketplace.accounts.models import EmailConfirmation, PendingSignup
 from marketplace.accounts.services import email_is_confirmed
 from marketplace.accounts.tokens import MAX_AGE, confirmation_token_make
-from tests.refurbishers.builders import PASSWORD, applicant_make, user_make
+from tests.support.refurbisher_builders import PASSWORD, applicant_make, user_make
 
 pytestmark = pytest.mark.django_db
 STRONG = "plum-orchard-kettle-93"

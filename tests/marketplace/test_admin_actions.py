@@ -19,7 +19,7 @@ from refurbishers.exceptions import RefurbisherError
 from refurbishers.models import ApiToken, Refurbisher, RefurbisherStatus
 from refurbishers.services import refurbisher_suspend
 from refurbishers.services.api_tokens import api_token_create
-from tests.refurbishers.builders import (
+from tests.support.refurbisher_builders import (
     applicant_make,
     qa_user_make,
     trial_refurbisher_make,
@@ -27,12 +27,6 @@ from tests.refurbishers.builders import (
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/refurbishers/refurbisher/"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Every builder makes a user; the real hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -15,11 +15,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from orders.models import Message
-from tests.images import jpeg_with_gps, upload
-from tests.orders.test_checkout_pages import shopper
-from tests.orders.test_messages import shop  # noqa: F401 (a fixture)
-from tests.refurbishers.builders import PASSWORD, user_make
-from tests.second_factor import staff_sign_in
+from tests.support.images import jpeg_with_gps, upload
+from tests.support.refurbisher_builders import PASSWORD, user_make
+from tests.support.second_factor import staff_sign_in
+from tests.support.shopping import shopper
 
 pytestmark = pytest.mark.django_db
 
@@ -91,11 +90,12 @@ def test_urlencoded_and_multipart_forms_are_checked_field_by_field(client):
 
 def test_a_multipart_value_with_a_control_character_is_refused_before_the_view(
     client,
-    shop,  # noqa: F811
+    shop_with_two_sellers,
 ):
-    client.force_login(shop.buyer)
+    client.force_login(shop_with_two_sellers.buyer)
     response = client.post(
-        shop.thread_url, {"body": "Look\x00", "image": upload(jpeg_with_gps())}
+        shop_with_two_sellers.thread_url,
+        {"body": "Look\x00", "image": upload(jpeg_with_gps())},
     )
     assert "“body”" in _problem(response)
     assert not Message.objects.exists()
@@ -162,11 +162,14 @@ def test_accents_symbols_emoji_and_other_scripts_are_searched_as_typed(client):
     assert f'name="q" value="{TYPED}"' in response.content.decode()
 
 
-def test_a_message_with_tabs_line_breaks_and_emoji_is_stored_as_written(shop):  # noqa: F811
+def test_a_message_with_tabs_line_breaks_and_emoji_is_stored_as_written(
+    shop_with_two_sellers,
+):
     body = f"Bonjour,\r\n\tl'écran a une rayure 😕\n{TYPED}"
-    client = shopper(user=shop.buyer)
+    client = shopper(user=shop_with_two_sellers.buyer)
     response = client.post(
-        shop.thread_url, {"body": body, "image": upload(jpeg_with_gps())}
+        shop_with_two_sellers.thread_url,
+        {"body": body, "image": upload(jpeg_with_gps())},
     )
     assert response.status_code == 302, response.content[:500]
     message = Message.objects.get()

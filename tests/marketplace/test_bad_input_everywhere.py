@@ -70,17 +70,17 @@ from orders.services.claims import claim_file
 from orders.services.messages import message_send
 from refurbishers.models import ApplicationDocument, Membership
 from refurbishers.services.members import invitation_accept, invitation_create
-from tests.api.conftest import seller_key_make
-from tests.images import jpeg_with_gps, png_bomb, upload
-from tests.marketplace.sweep import (
+from tests.support.api import seller_key_make
+from tests.support.images import jpeg_with_gps, png_bomb, upload
+from tests.support.refurbisher_builders import user_make
+from tests.support.second_factor import sign_in_verified
+from tests.support.sweep import (
     Route,
     page_forms,
     schema_body,
     schema_operations,
     url_routes,
 )
-from tests.refurbishers.builders import user_make
-from tests.second_factor import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -438,7 +438,6 @@ REACHED_AT_LEAST = {
 
 @pytest.fixture
 def sweep_settings(settings, tmp_path, monkeypatch, caplog):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path
     settings.STRIPE_SECRET_KEY = ""  # the offline test gateway
     settings.HEALTHZ_CELERY_TIMEOUT = 0.05  # no worker here: Celery is "down"

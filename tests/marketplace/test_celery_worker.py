@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from marketplace.tasks import ping
-from tests.celery_probe import database_probe
-from tests.factories import make_listing
+from tests.support.celery_probe import database_probe
+from tests.support.factories import make_listing
 
 
 def test_a_task_goes_through_the_broker_to_the_worker_and_back(celery_worker):

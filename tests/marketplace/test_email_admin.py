@@ -11,9 +11,9 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from marketplace.models import EmailStatus, OutgoingEmail
-from tests.marketplace.test_emails import address, pending
-from tests.refurbishers.builders import user_make
-from tests.second_factor import staff_sign_in
+from tests.support.emails import address, pending
+from tests.support.refurbisher_builders import user_make
+from tests.support.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/marketplace/outgoingemail/"

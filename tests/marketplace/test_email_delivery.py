@@ -1,7 +1,7 @@
 """Emails sent by the real Celery worker to a real SMTP server that refuses tries.
 
 The session's worker sends to ``smtp_server`` with a first retry after 1 s
-(then 2 s, 4 s) and fails an email after 4 tries (``tests/conftest.py``).
+(then 2 s, 4 s) and fails an email after 4 tries (``tests/support/processes.py``).
 These tests commit for real and hand their emails to it, as in production.
 """
 
@@ -16,10 +16,9 @@ import pytest
 from marketplace.accounts.models import PendingSignup
 from marketplace.emails import email_send_again
 from marketplace.models import EmailStatus, OutgoingEmail
-from marketplace.tasks import ping
-from tests.conftest import CHILD_EMAIL_MAX_ATTEMPTS
-from tests.marketplace.test_emails import address, sign_up
-from tests.refurbishers.builders import qa_user_make
+from tests.support.emails import address, sign_up, worker_caught_up
+from tests.support.processes import CHILD_EMAIL_MAX_ATTEMPTS
+from tests.support.refurbisher_builders import qa_user_make
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,15 +28,6 @@ def through_celery(settings, celery_worker):
     """Emails committed by this test are handed to the worker, not sent here."""
     settings.EMAIL_SEND_INLINE = False
     return celery_worker
-
-
-def worker_caught_up() -> None:
-    """Wait until the worker took every task sent before this call.
-
-    One process takes the queue in order: once a ping sent now comes back,
-    the tasks before it have run (retries waiting for their time excepted).
-    """
-    assert ping.delay().get(timeout=30) == "pong"
 
 
 def wait_until(check: Callable[[], bool], *, timeout: float = 30) -> None:

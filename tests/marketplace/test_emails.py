@@ -9,14 +9,12 @@ hand-over to Celery was lost.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
 import pytest
 from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
 from django.db import connection, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.accounts.models import PendingSignup
@@ -33,30 +31,12 @@ from marketplace.emails import (
     emails_requeue_due,
 )
 from marketplace.models import EmailStatus, OutgoingEmail
-from tests.refurbishers.builders import qa_user_make, user_make
-from tests.smtp_server import free_port
+from tests.support.emails import address, pending, sign_up
+from tests.support.refurbisher_builders import qa_user_make, user_make
+from tests.support.smtp_server import free_port
 
 pytestmark = pytest.mark.django_db
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-
-
-def address() -> str:
-    """An address no other test of the session writes to (one SMTP server)."""
-    return f"to-{uuid.uuid4().hex[:12]}@example.com"
-
-
-def pending(**fields) -> OutgoingEmail:
-    """A pending email as the outbox writes it, handed over to nobody."""
-    return OutgoingEmail.objects.create(
-        **{
-            "from_email": "ReMarket <hello@remarket.local>",
-            "to": [address()],
-            "subject": "Your order is confirmed",
-            "body_text": "Thank you for your order.",
-            "headers": {"Message-ID": f"<{uuid.uuid4().hex}@remarket.test>"},
-            **fields,
-        }
-    )
 
 
 def due_now(email: OutgoingEmail) -> None:
@@ -416,13 +396,6 @@ class TestSendAgain:
 
 
 # --- Requests ------------------------------------------------------------------
-
-
-def sign_up(client, email: str):
-    return client.post(
-        reverse("accounts:signup"),
-        {"email": email, "password": "plum-orchard-kettle-93", "next": "/"},
-    )
 
 
 class TestRequests:

@@ -9,7 +9,7 @@ import pytest
 from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 
 from marketplace.images import ImageRefused, image_reencode
-from tests.images import exif_of, image_bytes, jpeg_with_gps, png_bomb, upload
+from tests.support.images import exif_of, image_bytes, jpeg_with_gps, png_bomb, upload
 
 SECRET = "Home, 12 rue des Lilas"
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from marketplace.accounts.models import SecurityEvent, SecurityEventKind
-from tests.refurbishers.builders import PASSWORD, user_make
+from tests.support.refurbisher_builders import PASSWORD, user_make
 
 pytestmark = pytest.mark.django_db
 RESET = reverse("accounts:password-reset")

@@ -1,7 +1,7 @@
 """Two-factor authentication: set-up, the sign-in code step, recovery codes, admin.
 
 Codes are computed from the device's key as an authenticator app would
-(tests/second_factor.py) and typed into the real pages.
+(tests/support/second_factor.py) and typed into the real pages.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from marketplace.accounts.models import SecurityEvent, SecurityEventKind
-from tests.refurbishers.builders import PASSWORD, user_make
-from tests.second_factor import second_factor_give, totp_code
+from tests.support.refurbisher_builders import PASSWORD, user_make
+from tests.support.second_factor import second_factor_give, totp_code
 
 pytestmark = pytest.mark.django_db
 SIGN_IN = reverse("accounts:login")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import stripe
 
-from tests.fake_stripe import FakeStripe, running
+from tests.support.fake_stripe import FakeStripe, running
 
 
 @pytest.fixture
@@ -22,3 +23,10 @@ def fake_stripe(settings) -> Iterator[FakeStripe]:
         settings.STRIPE_API_BASE = fake.url
         settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
         yield fake
+
+
+@pytest.fixture
+def stripe_quick_retries(monkeypatch) -> None:
+    """The library waits 0.5 s or more between network retries; not in tests."""
+    monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.01)
+    monkeypatch.setattr(stripe.HTTPClient, "MAX_DELAY", 0.02)

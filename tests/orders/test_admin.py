@@ -6,10 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.orders.test_checkout import fr_listing
-from tests.orders.test_order_pages import paid_order
-from tests.refurbishers.builders import user_make
-from tests.second_factor import staff_sign_in
+from tests.support.order_builders import fr_listing, paid_order
+from tests.support.refurbisher_builders import user_make
+from tests.support.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 

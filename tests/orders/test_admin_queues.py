@@ -12,10 +12,10 @@ from django.utils import timezone
 from orders.models import Refund, RefundReason, RefundStatus, Warranty
 from orders.services.claims import claim_answer, claim_escalate, claim_file
 from orders.services.refunds import refund_issue, refund_send
-from tests.orders.builders import seller_order_delivered, seller_order_paid
-from tests.orders.test_qa_permissions import ORDERS_QA_PERMISSIONS
-from tests.refurbishers.builders import qa_user_make, trial_refurbisher_make
-from tests.second_factor import staff_sign_in
+from tests.support.order_builders import seller_order_delivered, seller_order_paid
+from tests.support.qa_permissions import ORDERS_QA_PERMISSIONS
+from tests.support.refurbisher_builders import qa_user_make, trial_refurbisher_make
+from tests.support.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 

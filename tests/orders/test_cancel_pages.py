@@ -23,25 +23,20 @@ from orders.services.fulfilment import seller_order_accept, seller_order_ship
 from orders.services.payment import orders_expire_due
 from orders.services.payment_events import payment_event_receive
 from refurbishers.models import MemberRole, Membership
-from tests.orders.builders import (
+from tests.support.order_builders import (
     SITE,
+    fr_listing,
     order_paid_offline,
     seller_order_paid,
     seller_order_shipped,
     serials,
+    start,
 )
-from tests.orders.test_checkout import fr_listing, start
-from tests.orders.test_checkout_pages import shopper as shopper_client
-from tests.refurbishers.builders import trial_refurbisher_make, user_make
+from tests.support.refurbisher_builders import trial_refurbisher_make, user_make
+from tests.support.shopping import shopper as shopper_client
 
 pytestmark = pytest.mark.django_db
 Status = SellerOrderStatus
-
-
-@pytest.fixture
-def shop():
-    """(owner, refurbisher) of a trial seller with room for many sales a day."""
-    return trial_refurbisher_make(daily_sales_cap=50)
 
 
 @pytest.fixture

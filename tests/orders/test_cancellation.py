@@ -36,24 +36,18 @@ from orders.services.cancellation import (
 from orders.services.fulfilment import seller_order_accept, seller_order_ship
 from orders.services.refunds import refund_issue
 from refurbishers.models import SaleDay, SaleSlot, SaleSlotStatus
-from tests.orders.builders import (
+from tests.support.order_builders import (
+    fr_listing,
     order_paid_offline,
     seller_order_delivered,
     seller_order_paid,
     seller_order_shipped,
     serials,
 )
-from tests.orders.test_checkout import fr_listing
-from tests.refurbishers.builders import trial_refurbisher_make, user_make
+from tests.support.refurbisher_builders import trial_refurbisher_make, user_make
 
 Status = SellerOrderStatus
 Reason = SellerCancelReason
-
-
-@pytest.fixture
-def shop(db):
-    """(owner, a trial refurbisher with room for many sales a day)."""
-    return trial_refurbisher_make(daily_sales_cap=50)
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from refurbishers.services import (
     sale_slot_reserve,
 )
 from refurbishers.services.sales import local_date
-from tests.factories import RefurbisherFactory, VariantFactory, make_listing
-from tests.refurbishers.builders import (
+from tests.support.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.support.refurbisher_builders import (
     PASSWORD,
     qa_user_make,
     trial_refurbisher_make,
@@ -35,7 +35,7 @@ ADD = "/cart/add/"
 
 
 @pytest.fixture
-def shop(client):
+def shop_with_two_listings(client):
     """Two sellers in France, one offer each; the client shops in France."""
     client.cookies["market"] = "FR"
     lyon = RefurbisherFactory(name="Lyon Refurb", country="FR")
@@ -82,58 +82,72 @@ def lines(client) -> list[tuple[int, int, Decimal]]:
     )
 
 
-def test_a_guest_adds_offers_and_the_header_counts_the_items(client, shop):
-    response = add(client, shop["phone_fr"].pk, 2)
+def test_a_guest_adds_offers_and_the_header_counts_the_items(
+    client, shop_with_two_listings
+):
+    response = add(client, shop_with_two_listings["phone_fr"].pk, 2)
     assert response.status_code == 302
     assert response["Location"] == reverse("cart")
-    add(client, shop["tablet_fr"].pk)
+    add(client, shop_with_two_listings["tablet_fr"].pk)
     assert lines(client) == [
-        (shop["phone_fr"].pk, 2, Decimal("549.00")),
-        (shop["tablet_fr"].pk, 1, Decimal("329.00")),
+        (shop_with_two_listings["phone_fr"].pk, 2, Decimal("549.00")),
+        (shop_with_two_listings["tablet_fr"].pk, 1, Decimal("329.00")),
     ]
-    line = CartLine.objects.get(offer=shop["phone_fr"])
+    line = CartLine.objects.get(offer=shop_with_two_listings["phone_fr"])
     assert (line.currency, line.market) == ("EUR", "FR")
     page = client.get("/").content.decode()
     assert 'aria-label="Cart: 3 items"' in page
 
 
-def test_adding_an_offer_already_in_the_cart_adds_to_its_quantity(client, shop):
-    add(client, shop["phone_fr"].pk, 1)
-    add(client, shop["phone_fr"].pk, 2)
-    assert lines(client) == [(shop["phone_fr"].pk, 3, Decimal("549.00"))]
+def test_adding_an_offer_already_in_the_cart_adds_to_its_quantity(
+    client, shop_with_two_listings
+):
+    add(client, shop_with_two_listings["phone_fr"].pk, 1)
+    add(client, shop_with_two_listings["phone_fr"].pk, 2)
+    assert lines(client) == [
+        (shop_with_two_listings["phone_fr"].pk, 3, Decimal("549.00"))
+    ]
 
 
-def test_adding_goes_back_to_the_page_it_came_from_with_a_message(client, shop):
-    slug = shop["phone"].variant.device_model.slug
+def test_adding_goes_back_to_the_page_it_came_from_with_a_message(
+    client, shop_with_two_listings
+):
+    slug = shop_with_two_listings["phone"].variant.device_model.slug
     device = f"/d/{slug}/?grade=A"
-    response = add(client, shop["phone_fr"].pk, next=device)
+    response = add(client, shop_with_two_listings["phone_fr"].pk, next=device)
     assert response["Location"] == device
     page = client.get(device).content.decode()
     assert "Added to your cart" in page
     # A next pointing elsewhere is ignored: the cart it is.
-    response = add(client, shop["tablet_fr"].pk, next="https://evil.example/")
+    response = add(
+        client, shop_with_two_listings["tablet_fr"].pk, next="https://evil.example/"
+    )
     assert response["Location"] == reverse("cart")
 
 
-def test_the_device_page_posts_real_add_to_cart_forms(client, shop):
-    slug = shop["phone"].variant.device_model.slug
+def test_the_device_page_posts_real_add_to_cart_forms(client, shop_with_two_listings):
+    slug = shop_with_two_listings["phone"].variant.device_model.slug
     page = client.get(f"/d/{slug}/").content.decode()
     assert 'action="/cart/add/"' in page
-    assert f'name="offer_id" value="{shop["phone_fr"].pk}"' in page
+    assert f'name="offer_id" value="{shop_with_two_listings["phone_fr"].pk}"' in page
     assert "Cart opens in the next release" not in page
 
 
-def test_a_shopper_changes_a_quantity_and_removes_a_line(client, shop):
-    add(client, shop["phone_fr"].pk)
-    add(client, shop["tablet_fr"].pk)
-    line = CartLine.objects.get(offer=shop["phone_fr"])
+def test_a_shopper_changes_a_quantity_and_removes_a_line(
+    client, shop_with_two_listings
+):
+    add(client, shop_with_two_listings["phone_fr"].pk)
+    add(client, shop_with_two_listings["tablet_fr"].pk)
+    line = CartLine.objects.get(offer=shop_with_two_listings["phone_fr"])
     response = client.post(f"/cart/lines/{line.pk}/quantity/", {"quantity": 4})
     assert response.status_code == 302
     line.refresh_from_db()
     assert line.quantity == 4
     response = client.post(f"/cart/lines/{line.pk}/remove/")
     assert response.status_code == 302
-    assert lines(client) == [(shop["tablet_fr"].pk, 1, Decimal("329.00"))]
+    assert lines(client) == [
+        (shop_with_two_listings["tablet_fr"].pk, 1, Decimal("329.00"))
+    ]
     assert client.session["cart_count"] == 1
 
 
@@ -153,45 +167,53 @@ def test_a_shopper_changes_a_quantity_and_removes_a_line(client, shop):
     ],
 )
 def test_refused_additions_say_why_and_change_nothing(
-    client, shop, offer, quantity, message
+    client, shop_with_two_listings, offer, quantity, message
 ):
-    add(client, shop["tablet_fr"].pk, 2)
+    add(client, shop_with_two_listings["tablet_fr"].pk, 2)
     before = lines(client)
     offer_id = {"unknown": 987654321, "text": "abc", "huge": "9" * 30}.get(offer)
     if offer_id is None:
-        offer_id = shop[offer].pk
+        offer_id = shop_with_two_listings[offer].pk
     response = add(client, offer_id, quantity)
     assert response.status_code == 400
     assert message in response.content.decode()
     assert lines(client) == before
 
 
-def test_adding_past_the_stock_counts_what_is_already_in_the_cart(client, shop):
-    add(client, shop["phone_fr"].pk, 3)
-    response = add(client, shop["phone_fr"].pk, 2)
+def test_adding_past_the_stock_counts_what_is_already_in_the_cart(
+    client, shop_with_two_listings
+):
+    add(client, shop_with_two_listings["phone_fr"].pk, 3)
+    response = add(client, shop_with_two_listings["phone_fr"].pk, 2)
     assert response.status_code == 400
     assert "Only 4 left: you already have 3 in your cart." in response.content.decode()
-    assert lines(client) == [(shop["phone_fr"].pk, 3, Decimal("549.00"))]
+    assert lines(client) == [
+        (shop_with_two_listings["phone_fr"].pk, 3, Decimal("549.00"))
+    ]
 
 
-def test_a_posted_price_is_ignored(client, shop):
+def test_a_posted_price_is_ignored(client, shop_with_two_listings):
     add(
         client,
-        shop["phone_fr"].pk,
+        shop_with_two_listings["phone_fr"].pk,
         1,
         price_seen="1.00",
         price="1.00",
         currency="USD",
         market="US",
     )
-    assert lines(client) == [(shop["phone_fr"].pk, 1, Decimal("549.00"))]
+    assert lines(client) == [
+        (shop_with_two_listings["phone_fr"].pk, 1, Decimal("549.00"))
+    ]
     line = CartLine.objects.get()
     assert (line.currency, line.market) == ("EUR", "FR")
 
 
 @pytest.mark.parametrize("quantity", [0, 11, -1, "abc", 5])
-def test_refused_quantities_say_why_and_change_nothing(client, shop, quantity):
-    add(client, shop["phone_fr"].pk, 2)
+def test_refused_quantities_say_why_and_change_nothing(
+    client, shop_with_two_listings, quantity
+):
+    add(client, shop_with_two_listings["phone_fr"].pk, 2)
     line = CartLine.objects.get()
     response = client.post(f"/cart/lines/{line.pk}/quantity/", {"quantity": quantity})
     assert response.status_code == 400
@@ -200,14 +222,16 @@ def test_refused_quantities_say_why_and_change_nothing(client, shop, quantity):
     assert line.quantity == 2
 
 
-def test_another_carts_line_is_a_404_and_stays_as_it_was(client, shop):
+def test_another_carts_line_is_a_404_and_stays_as_it_was(
+    client, shop_with_two_listings
+):
     from django.test import Client
 
     other = Client()
     other.cookies["market"] = "FR"
-    add(other, shop["phone_fr"].pk, 2)
+    add(other, shop_with_two_listings["phone_fr"].pk, 2)
     theirs = CartLine.objects.get()
-    add(client, shop["tablet_fr"].pk)
+    add(client, shop_with_two_listings["tablet_fr"].pk)
     for action, data in [("quantity", {"quantity": 1}), ("remove", {})]:
         response = client.post(f"/cart/lines/{theirs.pk}/{action}/", data)
         assert response.status_code == 404
@@ -219,11 +243,13 @@ def test_another_carts_line_is_a_404_and_stays_as_it_was(client, shop):
     assert theirs.quantity == 2
 
 
-def test_the_cart_groups_lines_by_seller_with_each_sellers_shipping(client, shop):
-    add(client, shop["phone_fr"].pk, 2)
-    add(client, shop["tablet_fr"].pk)
+def test_the_cart_groups_lines_by_seller_with_each_sellers_shipping(
+    client, shop_with_two_listings
+):
+    add(client, shop_with_two_listings["phone_fr"].pk, 2)
+    add(client, shop_with_two_listings["tablet_fr"].pk)
     second_tablet = make_listing(
-        refurbisher=shop["berlin"],
+        refurbisher=shop_with_two_listings["berlin"],
         variant=VariantFactory(),
         prices={"FR": MarketPrice(Decimal("100.00"), Decimal("5.00"))},
     ).offers.get()
@@ -252,11 +278,15 @@ def notices(client) -> dict[int, list[str]]:
     return {line.offer.pk: line.notices for line in view.all_lines}
 
 
-def test_a_changed_price_is_said_once_and_the_line_shows_the_new_price(client, shop):
-    add(client, shop["phone_fr"].pk)
+def test_a_changed_price_is_said_once_and_the_line_shows_the_new_price(
+    client, shop_with_two_listings
+):
+    add(client, shop_with_two_listings["phone_fr"].pk)
     # No price-editing service exists yet (the seller's listing pages come
     # later), so the seller's new price is written as that service would.
-    Offer.objects.filter(pk=shop["phone_fr"].pk).update(price_amount="529.00")
+    Offer.objects.filter(pk=shop_with_two_listings["phone_fr"].pk).update(
+        price_amount="529.00"
+    )
     view = cart_view(cart=guest_cart(client), market=FR)
     (line,) = view.all_lines
     assert line.notices == [
@@ -267,46 +297,52 @@ def test_a_changed_price_is_said_once_and_the_line_shows_the_new_price(client, s
     page = client.get("/cart/").content.decode()
     assert "549,00\xa0€ → 529,00\xa0€" in page
     # Seen once: the next view starts from the new price.
-    assert notices(client) == {shop["phone_fr"].pk: []}
+    assert notices(client) == {shop_with_two_listings["phone_fr"].pk: []}
     assert "Price changed" not in client.get("/cart/").content.decode()
 
 
-def test_less_stock_lowers_the_quantity_to_what_is_left(client, shop):
-    add(client, shop["phone_fr"].pk, 4)
-    listing_stock_set(listing=shop["phone"], stock=2)
+def test_less_stock_lowers_the_quantity_to_what_is_left(client, shop_with_two_listings):
+    add(client, shop_with_two_listings["phone_fr"].pk, 4)
+    listing_stock_set(listing=shop_with_two_listings["phone"], stock=2)
     view = cart_view(cart=guest_cart(client), market=FR)
     (line,) = view.all_lines
     assert line.notices == ["Only 2 left: we lowered the quantity from 4 to 2."]
     assert (line.quantity, line.buyable) == (2, True)
     assert view.subtotal == Decimal("1098.00")
     client.get("/cart/")
-    assert lines(client) == [(shop["phone_fr"].pk, 2, Decimal("549.00"))]
+    assert lines(client) == [
+        (shop_with_two_listings["phone_fr"].pk, 2, Decimal("549.00"))
+    ]
     assert client.session["cart_count"] == 2
 
 
-def test_a_sold_out_line_stays_but_is_not_counted(client, shop):
-    add(client, shop["phone_fr"].pk, 2)
-    add(client, shop["tablet_fr"].pk)
-    listing_stock_set(listing=shop["phone"], stock=0)
+def test_a_sold_out_line_stays_but_is_not_counted(client, shop_with_two_listings):
+    add(client, shop_with_two_listings["phone_fr"].pk, 2)
+    add(client, shop_with_two_listings["tablet_fr"].pk)
+    listing_stock_set(listing=shop_with_two_listings["phone"], stock=0)
     view = cart_view(cart=guest_cart(client), market=FR)
-    assert notices(client)[shop["phone_fr"].pk] == [
+    assert notices(client)[shop_with_two_listings["phone_fr"].pk] == [
         "Sold out: Lyon Refurb has none left."
     ]
     assert view.subtotal == Decimal("329.00")
     assert view.total == Decimal("338.90")
     assert view.can_checkout
-    listing_stock_set(listing=shop["tablet"], stock=0)
+    listing_stock_set(listing=shop_with_two_listings["tablet"], stock=0)
     assert not cart_view(cart=guest_cart(client), market=FR).can_checkout
     page = client.get("/cart/").content.decode()
     assert "Nothing in your cart can be bought right now." in page
 
 
-def test_a_suspended_seller_is_said_and_its_lines_not_counted(client, shop):
-    add(client, shop["phone_fr"].pk)
-    add(client, shop["tablet_fr"].pk)
-    refurbisher_suspend(refurbisher=shop["lyon"], actor=qa_user_make(), reason="QA")
+def test_a_suspended_seller_is_said_and_its_lines_not_counted(
+    client, shop_with_two_listings
+):
+    add(client, shop_with_two_listings["phone_fr"].pk)
+    add(client, shop_with_two_listings["tablet_fr"].pk)
+    refurbisher_suspend(
+        refurbisher=shop_with_two_listings["lyon"], actor=qa_user_make(), reason="QA"
+    )
     view = cart_view(cart=guest_cart(client), market=FR)
-    assert notices(client)[shop["phone_fr"].pk] == [
+    assert notices(client)[shop_with_two_listings["phone_fr"].pk] == [
         "Lyon Refurb is not selling on ReMarket at the moment."
     ]
     assert view.subtotal == Decimal("329.00")
@@ -351,9 +387,11 @@ def test_a_full_day_of_yesterday_does_not_block_today(client, trial_offer):
     assert notices(client) == {offer.pk: []}
 
 
-def test_a_line_of_another_market_offers_the_same_item_here(client, shop):
+def test_a_line_of_another_market_offers_the_same_item_here(
+    client, shop_with_two_listings
+):
     client.cookies["market"] = "DE"
-    add(client, shop["tablet_de"].pk, 2)
+    add(client, shop_with_two_listings["tablet_de"].pk, 2)
     client.cookies["market"] = "FR"
     view = cart_view(cart=guest_cart(client), market=FR)
     (line,) = view.all_lines
@@ -361,21 +399,24 @@ def test_a_line_of_another_market_offers_the_same_item_here(client, shop):
         "Not sold in France at this price (you added it in Germany). "
         "The same item is sold in France at 329,00\xa0€."
     ]
-    assert not line.buyable and line.alternative == shop["tablet_fr"]
+    assert not line.buyable and line.alternative == shop_with_two_listings["tablet_fr"]
     assert not view.can_checkout
     page = client.get("/cart/").content.decode()
     assert "Switch to the France offer" in page
 
     response = client.post(
-        f"/cart/lines/{line.line_id}/swap/", {"offer_id": shop["tablet_fr"].pk}
+        f"/cart/lines/{line.line_id}/swap/",
+        {"offer_id": shop_with_two_listings["tablet_fr"].pk},
     )
     assert response.status_code == 302
-    assert lines(client) == [(shop["tablet_fr"].pk, 2, Decimal("329.00"))]
+    assert lines(client) == [
+        (shop_with_two_listings["tablet_fr"].pk, 2, Decimal("329.00"))
+    ]
     assert cart_view(cart=guest_cart(client), market=FR).can_checkout
 
 
-def test_a_line_of_a_market_with_no_offer_here_says_so(client, shop):
-    add(client, shop["phone_fr"].pk)
+def test_a_line_of_a_market_with_no_offer_here_says_so(client, shop_with_two_listings):
+    add(client, shop_with_two_listings["phone_fr"].pk)
     view = cart_view(cart=guest_cart(client), market=MARKETS["DE"])
     assert view.all_lines[0].notices == [
         "Not sold in Germany (you added it in France): remove it, or switch back "
@@ -384,12 +425,19 @@ def test_a_line_of_a_market_with_no_offer_here_says_so(client, shop):
     assert view.total == 0
 
 
-def test_signing_in_merges_the_guest_cart_into_the_persons_cart(client, shop):
+def test_signing_in_merges_the_guest_cart_into_the_persons_cart(
+    client, shop_with_two_listings
+):
     person = user_make()
     theirs = Cart.objects.create(user=person)
-    cart_line_add(cart=theirs, offer_id=shop["phone_fr"].pk, quantity=3, market=FR)
-    add(client, shop["phone_fr"].pk, 3)
-    add(client, shop["tablet_fr"].pk, 2)
+    cart_line_add(
+        cart=theirs,
+        offer_id=shop_with_two_listings["phone_fr"].pk,
+        quantity=3,
+        market=FR,
+    )
+    add(client, shop_with_two_listings["phone_fr"].pk, 3)
+    add(client, shop_with_two_listings["tablet_fr"].pk, 2)
     guest = guest_cart(client)
 
     response = client.post(
@@ -401,27 +449,42 @@ def test_signing_in_merges_the_guest_cart_into_the_persons_cart(client, shop):
         CartLine.objects.filter(cart=theirs).values_list("offer_id", "quantity")
     )
     # 3 + 3 capped by the 4 in stock.
-    assert merged == {shop["phone_fr"].pk: 4, shop["tablet_fr"].pk: 2}
+    assert merged == {
+        shop_with_two_listings["phone_fr"].pk: 4,
+        shop_with_two_listings["tablet_fr"].pk: 2,
+    }
     assert client.session["cart_count"] == 6
     assert 'aria-label="Cart: 6 items"' in client.get("/cart/").content.decode()
 
 
-def test_signing_in_without_a_guest_cart_shows_the_persons_count(client, shop):
+def test_signing_in_without_a_guest_cart_shows_the_persons_count(
+    client, shop_with_two_listings
+):
     person = user_make()
     theirs = Cart.objects.create(user=person)
-    cart_line_add(cart=theirs, offer_id=shop["phone_fr"].pk, quantity=2, market=FR)
+    cart_line_add(
+        cart=theirs,
+        offer_id=shop_with_two_listings["phone_fr"].pk,
+        quantity=2,
+        market=FR,
+    )
     client.force_login(person)
     assert client.session["cart_count"] == 2
-    add(client, shop["tablet_fr"].pk)
+    add(client, shop_with_two_listings["tablet_fr"].pk)
     assert CartLine.objects.filter(cart=theirs).count() == 2
 
 
-def test_merge_caps_quantities_at_ten(shop):
-    listing_stock_set(listing=shop["tablet"], stock=50)
+def test_merge_caps_quantities_at_ten(shop_with_two_listings):
+    listing_stock_set(listing=shop_with_two_listings["tablet"], stock=50)
     guest = Cart.objects.create(session_key="guest")
     mine = Cart.objects.create(user=user_make())
     for cart in (guest, mine):
-        cart_line_add(cart=cart, offer_id=shop["tablet_fr"].pk, quantity=7, market=FR)
+        cart_line_add(
+            cart=cart,
+            offer_id=shop_with_two_listings["tablet_fr"].pk,
+            quantity=7,
+            market=FR,
+        )
     cart_merge(guest_cart=guest, user_cart=mine)
     assert mine.lines.get().quantity == 10
 
@@ -432,11 +495,11 @@ QUERIES = 5
 
 
 def test_the_cart_page_costs_a_fixed_number_of_queries(
-    client, shop, django_assert_max_num_queries
+    client, shop_with_two_listings, django_assert_max_num_queries
 ):
-    add(client, shop["phone_fr"].pk)
+    add(client, shop_with_two_listings["phone_fr"].pk)
     client.cookies["market"] = "DE"
-    add(client, shop["tablet_de"].pk)
+    add(client, shop_with_two_listings["tablet_de"].pk)
     client.cookies["market"] = "FR"
     _, seller = trial_refurbisher_make()
     add(
@@ -472,8 +535,10 @@ def _without_checkout():
 urlpatterns = _without_checkout()
 
 
-def test_the_checkout_button_waits_for_the_checkout(client, shop, settings):
-    add(client, shop["phone_fr"].pk)
+def test_the_checkout_button_waits_for_the_checkout(
+    client, shop_with_two_listings, settings
+):
+    add(client, shop_with_two_listings["phone_fr"].pk)
     settings.ROOT_URLCONF = __name__
     page = client.get("/cart/").content.decode()
     assert "Checkout opens in the next release." in page
@@ -481,11 +546,11 @@ def test_the_checkout_button_waits_for_the_checkout(client, shop, settings):
 
 
 def test_the_checkout_button_links_to_the_checkout_once_it_exists(
-    client, shop, settings
+    client, shop_with_two_listings, settings
 ):
     from django.urls import path
 
-    add(client, shop["phone_fr"].pk)
+    add(client, shop_with_two_listings["phone_fr"].pk)
 
     class SiteWithCheckout:
         urlpatterns = [

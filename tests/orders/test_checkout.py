@@ -11,7 +11,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from listings.models import Listing, Offer
-from listings.services import MarketPrice
 from marketplace.models import EmailStatus, OutgoingEmail
 from orders.exceptions import CheckoutRefused
 from orders.models import (
@@ -30,32 +29,9 @@ from orders.services.payment import (
     orders_expire_due,
 )
 from refurbishers.models import SaleDay, SaleSlot
-from tests.factories import RefurbisherFactory, VariantFactory, make_listing
-from tests.refurbishers.builders import trial_refurbisher_make
-
-PARIS = ShippingAddress(
-    name="Camille Martin", line1="8 rue Oberkampf", postal_code="75011",
-    city="Paris", country="FR",
-)  # fmt: skip
-
-
-def offer_of(listing, market="FR") -> Offer:
-    return listing.offers.get(market=market)
-
-
-def fr_listing(refurbisher=None, *, price="400.00", shipping="0", stock=5, **kwargs):
-    refurbisher = refurbisher or RefurbisherFactory(country="FR", ships_to=["FR"])
-    return make_listing(
-        refurbisher=refurbisher, stock=stock,
-        prices={"FR": MarketPrice(Decimal(price), Decimal(shipping))}, **kwargs,
-    )  # fmt: skip
-
-
-def start(*pairs, email="camille@example.com", address=PARIS, market="FR"):
-    lines = [
-        CheckoutLine(offer_of(listing).pk, quantity) for listing, quantity in pairs
-    ]
-    return checkout_start(lines=lines, email=email, address=address, market=market)
+from tests.support.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.support.order_builders import PARIS, fr_listing, offer_of, start
+from tests.support.refurbisher_builders import trial_refurbisher_make
 
 
 @pytest.mark.django_db

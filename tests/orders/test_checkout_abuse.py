@@ -22,9 +22,9 @@ from orders.services.checkout import CheckoutLine, checkout_start
 from orders.services.checkout_limits import checkout_holder
 from orders.services.payment import order_payment_failed
 from refurbishers.models import SaleDay
-from tests.orders.test_checkout import PARIS, fr_listing
-from tests.orders.test_checkout_pages import add, checkout_to_review, pay, shopper
-from tests.refurbishers.builders import trial_refurbisher_make
+from tests.support.order_builders import PARIS, fr_listing
+from tests.support.refurbisher_builders import trial_refurbisher_make
+from tests.support.shopping import add, checkout_to_review, pay, shopper
 
 
 def _copy(client: Client, **request_defaults) -> Client:

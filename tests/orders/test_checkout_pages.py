@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 
 from listings.models import Listing
-from listings.services import MarketPrice
 from orders.exceptions import CheckoutRefused, PaymentProviderError
 from orders.models import (
     CartLine,
@@ -19,15 +18,10 @@ from orders.models import (
     SellerOrderStatus,
     StockReservation,
 )
-from refurbishers.models import MemberRole, Membership
-from tests.factories import RefurbisherFactory, make_listing
-from tests.refurbishers.builders import user_make
+from tests.support.order_builders import listing_in, seller
+from tests.support.refurbisher_builders import user_make
+from tests.support.shopping import PARIS_DETAILS, add, checkout_to_review, pay, shopper
 
-PARIS = {
-    "email": "camille@example.com", "name": "Camille Martin",
-    "line1": "8 rue Oberkampf", "line2": "", "postal_code": "75011",
-    "city": "Paris", "phone": "",
-}  # fmt: skip
 AUSTIN = {
     "email": "sam@example.com", "name": "Sam Lee", "line1": "500 Congress Ave",
     "line2": "Suite 2", "postal_code": "78701", "city": "Austin", "state": "TX",
@@ -39,40 +33,6 @@ BRUSSELS = {
 }  # fmt: skip
 
 
-def seller(name: str, country: str = "FR", *, owner_email: str | None = None):
-    refurbisher = RefurbisherFactory(name=name, country=country)
-    if owner_email:
-        Membership.objects.create(
-            user=user_make(email=owner_email),
-            refurbisher=refurbisher,
-            role=MemberRole.OWNER,
-        )
-    return refurbisher
-
-
-def listing_in(market: str, refurbisher, *, price="400.00", shipping="0", **kw):
-    return make_listing(
-        refurbisher=refurbisher,
-        prices={market: MarketPrice(Decimal(price), Decimal(shipping))},
-        **kw,
-    )
-
-
-def shopper(market: str = "FR", user=None) -> Client:
-    client = Client()
-    client.cookies["market"] = market
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def add(client: Client, listing: Listing, quantity: int = 1, market: str = "FR"):
-    offer = listing.offers.get(market=market)
-    response = client.post("/cart/add/", {"offer_id": offer.pk, "quantity": quantity})
-    assert response.status_code == 302, response.content.decode()[:500]
-    return offer
-
-
 @pytest.fixture
 def two_sellers(db):
     """Two French refurbishers with one listing each, their owners' emails known."""
@@ -81,20 +41,6 @@ def two_sellers(db):
     first = listing_in("FR", lyon, price="400.00", shipping="9.90", dispatch_days=2)
     second = listing_in("FR", berlin, price="250.50", shipping="0", dispatch_days=1)
     return first, second
-
-
-def checkout_to_review(client: Client, details=PARIS):
-    response = client.post("/checkout/", details)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    assert response["Location"] == "/checkout/review/"
-    return client.get("/checkout/review/")
-
-
-def pay(client: Client, **extra):
-    review = client.get("/checkout/review/")
-    total = re.search(r'name="total_seen" value="([^"]+)"', review.content.decode())
-    assert total, review.content.decode()[:2000]
-    return client.post("/checkout/pay/", {"total_seen": total.group(1), **extra})
 
 
 @pytest.mark.django_db
@@ -129,7 +75,9 @@ class TestDetails:
     def test_a_french_postal_code_has_five_digits(self, two_sellers, postal_code):
         client = shopper()
         add(client, two_sellers[0])
-        response = client.post("/checkout/", {**PARIS, "postal_code": postal_code})
+        response = client.post(
+            "/checkout/", {**PARIS_DETAILS, "postal_code": postal_code}
+        )
         assert response.status_code == 200
         page = response.content.decode()
         assert "form-alert" in page
@@ -140,13 +88,13 @@ class TestDetails:
     def test_a_french_postal_code_with_a_space_is_tidied(self, two_sellers):
         client = shopper()
         add(client, two_sellers[0])
-        checkout_to_review(client, {**PARIS, "postal_code": "75 011"})
+        checkout_to_review(client, {**PARIS_DETAILS, "postal_code": "75 011"})
         assert client.session["checkout_details"]["postal_code"] == "75011"
 
     def test_required_fields_are_named_and_the_rest_kept(self, two_sellers):
         client = shopper()
         add(client, two_sellers[0])
-        response = client.post("/checkout/", {**PARIS, "name": "", "city": ""})
+        response = client.post("/checkout/", {**PARIS_DETAILS, "name": "", "city": ""})
         page = response.content.decode()
         assert page.count("This field is required.") == 2
         assert 'value="75011"' in page
@@ -200,7 +148,7 @@ class TestDetails:
     def test_a_phone_is_optional_but_must_look_like_one(self, two_sellers):
         client = shopper()
         add(client, two_sellers[0])
-        response = client.post("/checkout/", {**PARIS, "phone": "call me"})
+        response = client.post("/checkout/", {**PARIS_DETAILS, "phone": "call me"})
         assert "Enter a phone number" in response.content.decode()
 
 
@@ -264,7 +212,7 @@ class TestPay:
         first, second = two_sellers
         stranger = shopper()
         add(stranger, second)
-        checkout_to_review(stranger, {**PARIS, "email": "other@example.com"})
+        checkout_to_review(stranger, {**PARIS_DETAILS, "email": "other@example.com"})
         pay(stranger)
         theirs = Order.objects.get()
 

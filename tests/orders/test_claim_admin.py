@@ -23,7 +23,7 @@ from orders.models import (
     WarrantyClaim,
 )
 from orders.services.claims import claim_answer, claim_escalate
-from tests.orders.test_claims import (
+from tests.support.claim_builders import (
     delivered,
     file,
     photo,
@@ -31,8 +31,8 @@ from tests.orders.test_claims import (
     seller_make,
     warranty_of,
 )
-from tests.refurbishers.builders import user_make
-from tests.second_factor import staff_sign_in
+from tests.support.refurbisher_builders import user_make
+from tests.support.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 Status = ClaimStatus
@@ -40,9 +40,8 @@ CHANGELIST = "/admin/orders/warrantyclaim/"
 
 
 @pytest.fixture(autouse=True)
-def _media_and_fast_passwords(settings, tmp_path):
+def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

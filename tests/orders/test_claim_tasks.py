@@ -10,15 +10,10 @@ from django.utils import timezone
 from orders.models import ClaimStatus, ClaimStatusChange, WarrantyClaim
 from orders.services.claims import claim_answer
 from orders.tasks.claims import claims_remind_and_escalate
-from tests.orders.test_claims import delivered, file, seller_make, warranty_of
+from tests.support.claim_builders import delivered, file, seller_make, warranty_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = ClaimStatus
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _due_in(claim: WarrantyClaim, delta: dt.timedelta) -> None:

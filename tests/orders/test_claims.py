@@ -22,7 +22,6 @@ from orders.models import (
     Refund,
     RefundReason,
     RefundStatus,
-    SellerOrder,
     Warranty,
     WarrantyClaim,
 )
@@ -32,71 +31,29 @@ from orders.services.claims import (
     claim_answer,
     claim_decide,
     claim_escalate,
-    claim_file,
     claims_remind_and_escalate,
 )
 from refurbishers.models import MemberRole, Membership
-from tests.factories import RefurbisherFactory
-from tests.images import exif_of, image_bytes, jpeg_with_gps, png_bomb
-from tests.orders.builders import seller_order_delivered, seller_order_paid
-from tests.refurbishers.builders import user_make
+from tests.support.claim_builders import (
+    delivered,
+    file,
+    photo,
+    qa_make,
+    seller_make,
+    warranty_of,
+)
+from tests.support.images import exif_of, image_bytes, jpeg_with_gps, png_bomb
+from tests.support.refurbisher_builders import user_make
 
 Status = ClaimStatus
 PARIS = ZoneInfo("Europe/Paris")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 PNG, JPEG, WEBP = (image_bytes(kind) for kind in ("PNG", "JPEG", "WEBP"))
-DESCRIPTION = "The screen flickers and goes black after a few minutes of use."
-CLAIM_PERMISSIONS = [
-    "view_warrantyclaim", "change_warrantyclaim", "view_claimphoto",
-    "view_claimstatuschange",
-]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
-def _media_and_fast_passwords(settings, tmp_path):
+def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def photo(content: bytes = PNG, name: str = "screen.png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="image/png")
-
-
-def seller_make(time_zone: str = "Europe/Paris"):
-    """(owner, refurbisher): an active refurbisher and its owner."""
-    refurbisher = RefurbisherFactory(time_zone=time_zone)
-    owner = user_make(email=f"owner-{refurbisher.slug}@example.com")
-    Membership.objects.create(
-        user=owner, refurbisher=refurbisher, role=MemberRole.OWNER
-    )
-    return owner, refurbisher
-
-
-def qa_make():
-    from django.contrib.auth.models import Permission
-
-    qa = user_make(is_staff=True)
-    qa.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="orders", codename__in=CLAIM_PERMISSIONS
-        )
-    )
-    return qa
-
-
-def delivered(refurbisher=None, *, price: str = "400.00", user=None) -> SellerOrder:
-    seller_order = seller_order_paid(refurbisher=refurbisher, price=price, user=user)
-    return seller_order_delivered(seller_order)
-
-
-def warranty_of(seller_order: SellerOrder) -> Warranty:
-    return Warranty.objects.get(line__seller_order=seller_order)
-
-
-def file(warranty: Warranty, actor=None, **kwargs) -> WarrantyClaim:
-    fields = {"problem": "screen", "description": DESCRIPTION, "photos": []}
-    fields.update(kwargs)
-    return claim_file(warranty=warranty, actor=actor, **fields)
 
 
 def history(claim) -> list[tuple[str, str]]:
@@ -112,16 +69,16 @@ def last_change(claim) -> ClaimStatusChange:
 
 
 @pytest.fixture
-def shop(db):
+def shop_with_warranty(db):
     """(owner, refurbisher, a delivered seller order's warranty)."""
     owner, refurbisher = seller_make()
     return owner, refurbisher, warranty_of(delivered(refurbisher))
 
 
 @pytest.fixture
-def answered(shop):
+def answered(shop_with_warranty):
     """A claim the seller answered with a refund of 150.00 (price 400.00)."""
-    owner, _, warranty = shop
+    owner, _, warranty = shop_with_warranty
     claim = file(warranty)
     return claim_answer(
         claim=claim, actor=owner, remedy="refund", message="Sorry about that.",
@@ -141,9 +98,9 @@ def _overdue(claim, hours: int = 1) -> None:
 @pytest.mark.django_db
 class TestFiling:
     def test_filing_opens_a_claim_with_its_audit_row_and_emails_the_owners(
-        self, shop, mailoutbox, django_capture_on_commit_callbacks
+        self, shop_with_warranty, mailoutbox, django_capture_on_commit_callbacks
     ):
-        owner, refurbisher, warranty = shop
+        owner, refurbisher, warranty = shop_with_warranty
         shopper = user_make(email="camille@example.com")
         with django_capture_on_commit_callbacks(execute=True):
             claim = file(warranty, shopper)
@@ -163,9 +120,9 @@ class TestFiling:
         assert f"/seller/claims/{claim.pk}/" in message.alternatives[0][0]
 
     def test_on_the_last_day_of_the_warranty_a_claim_can_be_filed(
-        self, shop, monkeypatch
+        self, shop_with_warranty, monkeypatch
     ):
-        _, _, warranty = shop
+        _, _, warranty = shop_with_warranty
         last_day = warranty.ends_at - dt.timedelta(hours=1)
         monkeypatch.setattr(timezone, "now", lambda: last_day)
         claim = file(warranty)
@@ -173,17 +130,19 @@ class TestFiling:
 
     @pytest.mark.parametrize("after", [dt.timedelta(0), dt.timedelta(days=1)])
     def test_once_the_warranty_ended_filing_is_refused_and_writes_nothing(
-        self, shop, monkeypatch, after
+        self, shop_with_warranty, monkeypatch, after
     ):
-        _, _, warranty = shop
+        _, _, warranty = shop_with_warranty
         monkeypatch.setattr(timezone, "now", lambda: warranty.ends_at + after)
         with pytest.raises(ClaimRefused, match="This warranty ended on"):
             file(warranty, photos=[photo()])
         assert not WarrantyClaim.objects.exists()
         assert not ClaimPhoto.objects.exists()
 
-    def test_one_open_claim_per_device_and_another_once_it_is_closed(self, shop):
-        owner, _, warranty = shop
+    def test_one_open_claim_per_device_and_another_once_it_is_closed(
+        self, shop_with_warranty
+    ):
+        owner, _, warranty = shop_with_warranty
         claim = file(warranty)
         with pytest.raises(ClaimRefused, match="already an open claim"):
             file(warranty)
@@ -210,16 +169,16 @@ class TestFiling:
         ],
     )
     def test_a_description_of_20_characters_is_required(
-        self, shop, description, message
+        self, shop_with_warranty, description, message
     ):
-        _, _, warranty = shop
+        _, _, warranty = shop_with_warranty
         with pytest.raises(ClaimRefused, match=message) as refused:
             file(warranty, description=description)
         assert refused.value.field == "description"
         assert not WarrantyClaim.objects.exists()
 
-    def test_the_problem_must_be_one_of_the_list(self, shop):
-        _, _, warranty = shop
+    def test_the_problem_must_be_one_of_the_list(self, shop_with_warranty):
+        _, _, warranty = shop_with_warranty
         with pytest.raises(ClaimRefused) as refused:
             file(warranty, problem="dropped it")
         assert refused.value.field == "problem"
@@ -232,9 +191,9 @@ class TestPhotos:
         [(PNG, "image/png"), (JPEG, "image/jpeg"), (WEBP, "image/webp")],
     )
     def test_an_image_is_stored_under_a_random_name_with_its_real_type(
-        self, shop, content, content_type
+        self, shop_with_warranty, content, content_type
     ):
-        _, _, warranty = shop
+        _, _, warranty = shop_with_warranty
         claim = file(warranty, photos=[photo(content, name="../../etc/passwd.png")])
         stored = claim.photos.get()
         assert stored.content_type == content_type
@@ -244,9 +203,9 @@ class TestPhotos:
             assert (Image.MIME[image.format], image.size) == (content_type, (32, 24))
 
     def test_the_seller_gets_the_photo_upright_without_the_shoppers_gps_position(
-        self, shop
+        self, shop_with_warranty
     ):
-        _, _, warranty = shop
+        _, _, warranty = shop_with_warranty
         sent = jpeg_with_gps((64, 48), orientation=6)
         assert exif_of(sent)["GPSInfo"]
         claim = file(warranty, photos=[photo(sent, name="IMG_0042.jpg")])
@@ -256,15 +215,15 @@ class TestPhotos:
         with Image.open(io.BytesIO(data)) as image:
             assert image.size == (48, 64)
 
-    def test_a_decompression_bomb_is_refused_before_decoding(self, shop):
-        _, _, warranty = shop
+    def test_a_decompression_bomb_is_refused_before_decoding(self, shop_with_warranty):
+        _, _, warranty = shop_with_warranty
         with pytest.raises(ClaimRefused, match="too many pixels") as refused:
             file(warranty, photos=[photo(png_bomb(), name="bomb.png")])
         assert refused.value.field == "photos"
         assert not WarrantyClaim.objects.exists()
 
-    def test_five_photos_are_kept_in_order(self, shop):
-        _, _, warranty = shop
+    def test_five_photos_are_kept_in_order(self, shop_with_warranty):
+        _, _, warranty = shop_with_warranty
         sizes = [(10 + n, 10) for n in range(5)]
         claim = file(warranty, photos=[photo(image_bytes("PNG", s)) for s in sizes])
         kept = []
@@ -273,8 +232,10 @@ class TestPhotos:
                 kept.append(image.size)
         assert kept == sizes
 
-    def test_a_text_file_renamed_jpg_is_refused_and_nothing_is_written(self, shop):
-        _, _, warranty = shop
+    def test_a_text_file_renamed_jpg_is_refused_and_nothing_is_written(
+        self, shop_with_warranty
+    ):
+        _, _, warranty = shop_with_warranty
         fake = SimpleUploadedFile(
             "photo.jpg", b"just some text, not a photo", content_type="image/jpeg"
         )
@@ -285,13 +246,13 @@ class TestPhotos:
         assert not WarrantyClaim.objects.exists()
         assert not ClaimPhoto.objects.exists()
 
-    def test_six_photos_are_refused(self, shop):
-        _, _, warranty = shop
+    def test_six_photos_are_refused(self, shop_with_warranty):
+        _, _, warranty = shop_with_warranty
         with pytest.raises(ClaimRefused, match="at most 5 photos"):
             file(warranty, photos=[photo() for _ in range(6)])
 
-    def test_a_photo_over_10_mb_or_empty_is_refused(self, shop):
-        _, _, warranty = shop
+    def test_a_photo_over_10_mb_or_empty_is_refused(self, shop_with_warranty):
+        _, _, warranty = shop_with_warranty
         big = photo(PNG + b"\x00" * (10 * 1024 * 1024))
         with pytest.raises(ClaimRefused, match="10 MB at most"):
             file(warranty, photos=[big])
@@ -375,9 +336,14 @@ class TestAnswer:
         ],
     )
     def test_the_seller_offers_a_repair_or_a_replacement(
-        self, shop, mailoutbox, django_capture_on_commit_callbacks, remedy, reason
+        self,
+        shop_with_warranty,
+        mailoutbox,
+        django_capture_on_commit_callbacks,
+        remedy,
+        reason,
     ):
-        owner, _, warranty = shop
+        owner, _, warranty = shop_with_warranty
         claim = file(warranty)
         with django_capture_on_commit_callbacks(execute=True):
             claim_answer(
@@ -419,9 +385,9 @@ class TestAnswer:
         ],
     )
     def test_a_refund_is_more_than_zero_and_at_most_the_units_price(
-        self, shop, amount, message
+        self, shop_with_warranty, amount, message
     ):
-        owner, _, warranty = shop
+        owner, _, warranty = shop_with_warranty
         claim = file(warranty)
         with pytest.raises(ClaimRefused, match=message) as refused:
             claim_answer(
@@ -432,16 +398,16 @@ class TestAnswer:
         claim.refresh_from_db()
         assert claim.status == Status.OPEN and history(claim) == [("", "open")]
 
-    def test_the_whole_price_may_be_refunded(self, shop):
-        owner, _, warranty = shop
+    def test_the_whole_price_may_be_refunded(self, shop_with_warranty):
+        owner, _, warranty = shop_with_warranty
         claim = claim_answer(
             claim=file(warranty), actor=owner, remedy="refund", message="",
             refund_amount="400.00",
         )  # fmt: skip
         assert claim.refund_amount == Decimal("400.00")
 
-    def test_declining_needs_a_reason(self, shop):
-        owner, _, warranty = shop
+    def test_declining_needs_a_reason(self, shop_with_warranty):
+        owner, _, warranty = shop_with_warranty
         claim = file(warranty)
         with pytest.raises(ClaimRefused, match="why you decline") as refused:
             claim_answer(claim=claim, actor=owner, remedy="decline", message="  ")
@@ -454,14 +420,14 @@ class TestAnswer:
             "Declined: The photos show a cracked screen: accidental damage."
         )
 
-    def test_an_unknown_remedy_is_refused(self, shop):
-        owner, _, warranty = shop
+    def test_an_unknown_remedy_is_refused(self, shop_with_warranty):
+        owner, _, warranty = shop_with_warranty
         with pytest.raises(ClaimRefused) as refused:
             claim_answer(claim=file(warranty), actor=owner, remedy="cash", message="")
         assert refused.value.field == "remedy"
 
-    def test_only_the_sellers_team_may_answer(self, shop):
-        _, _, warranty = shop
+    def test_only_the_sellers_team_may_answer(self, shop_with_warranty):
+        _, _, warranty = shop_with_warranty
         claim = file(warranty)
         other_owner, _ = seller_make()
         for stranger in (other_owner, user_make(), None):
@@ -470,8 +436,8 @@ class TestAnswer:
         claim.refresh_from_db()
         assert claim.status == Status.OPEN
 
-    def test_staff_members_answer_too(self, shop):
-        _, refurbisher, warranty = shop
+    def test_staff_members_answer_too(self, shop_with_warranty):
+        _, refurbisher, warranty = shop_with_warranty
         staff = user_make()
         Membership.objects.create(
             user=staff, refurbisher=refurbisher, role=MemberRole.STAFF
@@ -501,9 +467,9 @@ class TestAnswer:
 @pytest.mark.django_db
 class TestAccept:
     def test_accepting_a_repair_closes_the_claim_and_tells_the_seller(
-        self, shop, mailoutbox, django_capture_on_commit_callbacks
+        self, shop_with_warranty, mailoutbox, django_capture_on_commit_callbacks
     ):
-        owner, _, warranty = shop
+        owner, _, warranty = shop_with_warranty
         claim = file(warranty)
         claim_answer(claim=claim, actor=owner, remedy="repair", message="")
         shopper = user_make()
@@ -535,8 +501,8 @@ class TestAccept:
             claim_accept(claim=answered, actor=None)
         assert Refund.objects.filter(order=answered.seller_order.order).count() == 1
 
-    def test_accepting_a_decline_closes_the_claim(self, shop):
-        owner, _, warranty = shop
+    def test_accepting_a_decline_closes_the_claim(self, shop_with_warranty):
+        owner, _, warranty = shop_with_warranty
         claim = file(warranty)
         claim_answer(
             claim=claim, actor=owner, remedy="decline", message="Liquid damage."
@@ -548,8 +514,8 @@ class TestAccept:
             "Closed by the shopper: the seller's decline accepted"
         )
 
-    def test_an_open_claim_has_nothing_to_accept(self, shop):
-        _, _, warranty = shop
+    def test_an_open_claim_has_nothing_to_accept(self, shop_with_warranty):
+        _, _, warranty = shop_with_warranty
         claim = file(warranty)
         with pytest.raises(ClaimRefused, match="no answer from the seller"):
             claim_accept(claim=claim, actor=None)
@@ -651,8 +617,8 @@ class TestEscalate:
         answered.refresh_from_db()
         assert answered.status == Status.ANSWERED
 
-    def test_an_open_claim_waits_for_its_answer_time(self, shop):
-        _, _, warranty = shop
+    def test_an_open_claim_waits_for_its_answer_time(self, shop_with_warranty):
+        _, _, warranty = shop_with_warranty
         claim = file(warranty)
         with pytest.raises(ClaimRefused, match="The seller has until"):
             claim_escalate(claim=claim, actor=None, reason="No news.")
@@ -772,9 +738,9 @@ class TestDecide:
 @pytest.mark.django_db
 class TestRemindAndEscalate:
     def test_a_claim_due_soon_is_reminded_once_and_an_overdue_one_escalated(
-        self, shop, mailoutbox, django_capture_on_commit_callbacks
+        self, shop_with_warranty, mailoutbox, django_capture_on_commit_callbacks
     ):
-        owner, refurbisher, warranty = shop
+        owner, refurbisher, warranty = shop_with_warranty
         soon = file(warranty)
         WarrantyClaim.objects.filter(pk=soon.pk).update(
             answer_due_at=timezone.now() + dt.timedelta(hours=5)
@@ -813,8 +779,8 @@ class TestRemindAndEscalate:
         assert answered.status == Status.ANSWERED
 
     @override_settings(CLAIM_REMINDER_HOURS=48)
-    def test_the_reminder_time_is_a_setting(self, shop):
-        _, _, warranty = shop
+    def test_the_reminder_time_is_a_setting(self, shop_with_warranty):
+        _, _, warranty = shop_with_warranty
         claim = file(warranty)
         WarrantyClaim.objects.filter(pk=claim.pk).update(
             answer_due_at=timezone.now() + dt.timedelta(hours=40)

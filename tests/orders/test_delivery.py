@@ -32,18 +32,12 @@ from orders.services.delivery import (
 from orders.services.fulfilment import seller_order_deliver, seller_orders_deliver_due
 from orders.services.payouts import payouts_run
 from orders.services.returns import ReturnRefused, return_request
-from tests.api.conftest import seller_key_make
-from tests.orders.builders import seller_order_paid, seller_order_shipped
-from tests.refurbishers.builders import trial_refurbisher_make
+from tests.support.api import seller_key_make
+from tests.support.order_builders import seller_order_paid, seller_order_shipped
 
 pytestmark = pytest.mark.django_db
 Status = SellerOrderStatus
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture
-def shop():
-    return trial_refurbisher_make(daily_sales_cap=50)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from marketplace.money import to_minor_units
 from orders.business_days import business_days_after
 from orders.exceptions import FulfilmentRefused
 from orders.models import (
@@ -29,31 +28,19 @@ from orders.services.fulfilment import (
     seller_orders_deliver_due,
     seller_orders_flag_late,
 )
-from orders.services.payment import order_payment_succeeded
 from orders.tasks import deliveries_auto_confirm, late_shipments_flag
-from tests.factories import RefurbisherFactory
-from tests.orders.test_checkout import fr_listing, start
-from tests.refurbishers.builders import user_make
+from tests.support.factories import RefurbisherFactory
+from tests.support.order_builders import (
+    IMEI,
+    fr_listing,
+    paid_seller_order,
+    serials_for,
+    start,
+)
+from tests.support.refurbisher_builders import user_make
 
 Status = SellerOrderStatus
 PARIS = ZoneInfo("Europe/Paris")
-IMEI = "490154203237518"  # a valid IMEI (Luhn check digit 8)
-
-
-def paid_seller_order(*, quantity: int = 1, refurbisher=None, **listing) -> SellerOrder:
-    """A seller order for ``quantity`` units of a new listing, paid."""
-    order = start((fr_listing(refurbisher, **listing), quantity))
-    order_payment_succeeded(
-        order_id=order.pk,
-        amount_minor=to_minor_units(order.total_amount, order.currency),
-        currency=order.currency,
-    )
-    return order.seller_orders.get()
-
-
-def serials_for(seller_order: SellerOrder, *serials: str) -> dict[int, list[str]]:
-    line = seller_order.lines.get()
-    return {line.pk: list(serials)}
 
 
 def ship(seller_order, actor=None, *, serials=None, **kwargs) -> SellerOrder:

@@ -22,18 +22,22 @@ from orders.services.fulfilment import (
     seller_order_ship,
 )
 from refurbishers.models import MemberRole, Membership
-from tests.orders.test_checkout import fr_listing
-from tests.orders.test_checkout_pages import shopper
-from tests.orders.test_fulfilment import IMEI, paid_seller_order, serials_for
-from tests.orders.test_order_pages import paid_order
-from tests.refurbishers.builders import trial_refurbisher_make, user_make
+from tests.support.order_builders import (
+    IMEI,
+    fr_listing,
+    paid_order,
+    paid_seller_order,
+    serials_for,
+)
+from tests.support.refurbisher_builders import trial_refurbisher_make, user_make
+from tests.support.shopping import shopper
 
 pytestmark = pytest.mark.django_db
 Status = SellerOrderStatus
 
 
 @pytest.fixture
-def shop():
+def shop_with_paid_order():
     """(owner, refurbisher, a paid seller order of 2 units of one listing)."""
     owner, refurbisher = trial_refurbisher_make(daily_sales_cap=50)
     return owner, refurbisher, paid_seller_order(refurbisher=refurbisher, quantity=2)
@@ -46,9 +50,9 @@ def _url(seller_order, action: str = "") -> str:
 
 class TestSellerOrderPage:
     def test_the_page_shows_items_ship_to_ship_by_and_the_accept_button(
-        self, client, shop
+        self, client, shop_with_paid_order
     ):
-        owner, _, seller_order = shop
+        owner, _, seller_order = shop_with_paid_order
         client.force_login(owner)
         page = client.get(_url(seller_order)).content.decode()
         assert seller_order.order.reference in page
@@ -59,8 +63,10 @@ class TestSellerOrderPage:
         reference = seller_order.order.reference
         assert f'href="/seller/messages/{reference}/"' in page
 
-    def test_the_orders_list_links_to_it_and_shows_a_late_badge(self, client, shop):
-        owner, _, seller_order = shop
+    def test_the_orders_list_links_to_it_and_shows_a_late_badge(
+        self, client, shop_with_paid_order
+    ):
+        owner, _, seller_order = shop_with_paid_order
         SellerOrder.objects.filter(pk=seller_order.pk).update(late_shipment=True)
         client.force_login(owner)
         page = client.get("/seller/orders/").content.decode()
@@ -68,8 +74,10 @@ class TestSellerOrderPage:
         assert ">Late</span>" in page
         assert "Late" in client.get(_url(seller_order)).content.decode()
 
-    def test_another_sellers_order_is_a_404_and_cannot_be_moved(self, client, shop):
-        _, _, seller_order = shop
+    def test_another_sellers_order_is_a_404_and_cannot_be_moved(
+        self, client, shop_with_paid_order
+    ):
+        _, _, seller_order = shop_with_paid_order
         stranger, _ = trial_refurbisher_make()
         client.force_login(stranger)
         assert client.get(_url(seller_order)).status_code == 404
@@ -77,24 +85,26 @@ class TestSellerOrderPage:
         seller_order.refresh_from_db()
         assert seller_order.status == Status.PAID
 
-    def test_an_unpaid_order_or_unknown_reference_is_a_404(self, client, shop):
-        owner, refurbisher, _ = shop
-        from tests.orders.test_checkout import start
+    def test_an_unpaid_order_or_unknown_reference_is_a_404(
+        self, client, shop_with_paid_order
+    ):
+        owner, refurbisher, _ = shop_with_paid_order
+        from tests.support.order_builders import start
 
         unpaid = start((fr_listing(refurbisher), 1))
         client.force_login(owner)
         assert client.get(f"/seller/orders/{unpaid.reference}/").status_code == 404
         assert client.get("/seller/orders/RM-NOPE/").status_code == 404
 
-    def test_signed_out_people_go_to_sign_in(self, client, shop):
-        _, _, seller_order = shop
+    def test_signed_out_people_go_to_sign_in(self, client, shop_with_paid_order):
+        _, _, seller_order = shop_with_paid_order
         response = client.post(_url(seller_order, "accept"))
         assert response["Location"].startswith("/accounts/sign-in/")
 
     def test_staff_accept_ship_and_report_delivered_through_the_page(
-        self, client, shop
+        self, client, shop_with_paid_order
     ):
-        _, refurbisher, seller_order = shop
+        _, refurbisher, seller_order = shop_with_paid_order
         staff = user_make(email="staff@lyon.example")
         Membership.objects.create(
             user=staff, refurbisher=refurbisher, role=MemberRole.STAFF
@@ -133,9 +143,9 @@ class TestSellerOrderPage:
         assert changes == 3
 
     def test_a_refused_shipment_keeps_what_was_typed_and_marks_the_field(
-        self, client, shop
+        self, client, shop_with_paid_order
     ):
-        owner, _, seller_order = shop
+        owner, _, seller_order = shop_with_paid_order
         seller_order_accept(seller_order=seller_order, actor=owner)
         line = seller_order.lines.get()
         client.force_login(owner)
@@ -158,8 +168,10 @@ class TestSellerOrderPage:
         assert seller_order.status == Status.ACCEPTED
         assert not ShippedUnit.objects.exists()
 
-    def test_a_move_out_of_turn_is_a_409_with_the_reason(self, client, shop):
-        owner, _, seller_order = shop
+    def test_a_move_out_of_turn_is_a_409_with_the_reason(
+        self, client, shop_with_paid_order
+    ):
+        owner, _, seller_order = shop_with_paid_order
         client.force_login(owner)
         response = client.post(_url(seller_order, "deliver"))
         assert response.status_code == 409

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-import stripe
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -31,23 +30,19 @@ from orders.services.installation import installation_prefix, provider_key
 from orders.services.payment_events import payment_event_receive
 from orders.services.payouts import payout_send, payouts_run
 from orders.services.refunds import refund_issue, refund_send
-from tests.orders.builders import (
+from tests.support.order_builders import (
     SITE,
+    fr_listing,
+    later,
     order_paid_offline,
     seller_order_delivered,
     seller_order_paid,
+    start,
+    stripe_account_connect,
 )
-from tests.orders.test_checkout import fr_listing, start
-from tests.orders.test_payouts import _account, later
-from tests.refurbishers.builders import trial_refurbisher_make
+from tests.support.refurbisher_builders import trial_refurbisher_make
 
 BEFORE_THE_PREFIX = ("orders", "0008_qa_group_orders")
-
-
-@pytest.fixture
-def _quick_retries(monkeypatch):
-    monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.01)
-    monkeypatch.setattr(stripe.HTTPClient, "MAX_DELAY", 0.02)
 
 
 @pytest.mark.django_db
@@ -140,7 +135,7 @@ def _upgrade_from_before_the_prefix() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_upgrade_keeps_the_keys_that_earlier_requests_were_sent_with(
-    settings, _quick_retries
+    settings, stripe_quick_retries
 ):
     """A refund and a payout that reached Stripe before the upgrade, their answer
     never saved: after it, each is retried with its old key (or found by its
@@ -152,7 +147,7 @@ def test_the_upgrade_keeps_the_keys_that_earlier_requests_were_sent_with(
     pending_order = start((fr_listing(price="120.00"), 1))
     with stripe_fake(settings) as fake:
         paid = _paid_on_stripe(fake)
-        account = _account(fake, owner, refurbisher)
+        account = stripe_account_connect(fake, owner, refurbisher)
         # Both first tries fail at Stripe (three 503s: the library retries twice).
         fake.fail_next(503, count=3)
         refund = refund_issue(
@@ -249,7 +244,7 @@ class stripe_fake:
         self.settings = settings
 
     def __enter__(self):
-        from tests.fake_stripe import FakeStripe
+        from tests.support.fake_stripe import FakeStripe
 
         self.fake = FakeStripe().start()
         self.settings.STRIPE_SECRET_KEY = self.fake.api_key

@@ -6,38 +6,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from marketplace.money import to_minor_units
 from orders.models import Order
 from orders.services.checkout import CheckoutLine, checkout_start
-from orders.services.payment import order_payment_succeeded
-from tests.orders.test_checkout import PARIS
-from tests.orders.test_checkout_pages import (
-    add,
-    checkout_to_review,
-    listing_in,
-    pay,
-    seller,
-    shopper,
-)
-from tests.refurbishers.builders import user_make
-
-
-def paid_order(*listings, user=None, email="camille@example.com") -> Order:
-    """An order for one of each listing, paid (through the services)."""
-    order = checkout_start(
-        lines=[CheckoutLine(listing.offers.get().pk, 1) for listing in listings],
-        email=email,
-        address=PARIS,
-        market="FR",
-        user=user,
-    )
-    order_payment_succeeded(
-        order_id=order.pk,
-        amount_minor=to_minor_units(order.total_amount, order.currency),
-        currency=order.currency,
-    )
-    order.refresh_from_db()
-    return order
+from tests.support.order_builders import PARIS, listing_in, paid_order, seller
+from tests.support.refurbisher_builders import user_make
+from tests.support.shopping import add, checkout_to_review, pay, shopper
 
 
 @pytest.fixture

@@ -21,12 +21,11 @@ from marketplace.tasks import emails_requeue_due
 from orders.models import Order, OrderStatus
 from orders.notifications import order_paid_key_prefix
 from orders.services.checkout_session import checkout_pay
-from tests.conftest import ROOT, child_process_environment
-from tests.marketplace.test_email_delivery import worker_caught_up
-from tests.marketplace.test_emails import address
-from tests.orders.test_checkout import fr_listing, start
-from tests.orders.test_webhook import deliver
-from tests.refurbishers.builders import trial_refurbisher_make
+from tests.support.emails import address, worker_caught_up
+from tests.support.fake_stripe import deliver
+from tests.support.order_builders import fr_listing, start
+from tests.support.processes import ROOT, child_process_environment
+from tests.support.refurbisher_builders import trial_refurbisher_make
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ import pytest
 
 from orders.models import OrderStatus, SellerOrderStatus
 from orders.services.payment_events import payment_event_process
-from tests.orders.test_checkout import fr_listing, start
+from tests.support.order_builders import fr_listing, start
 
 pytestmark = pytest.mark.django_db
 _ids = itertools.count(1)

@@ -24,15 +24,14 @@ from orders.models import (
     SellerOrderStatus,
 )
 from orders.services.checkout_session import checkout_pay
-from tests.orders.builders import SITE
-from tests.orders.test_checkout import fr_listing, start
-from tests.orders.test_qa_permissions import (
+from tests.support.fake_stripe import deliver
+from tests.support.order_builders import SITE, fr_listing, start
+from tests.support.qa_permissions import (
     ORDERS_QA_PERMISSIONS,
     PAYMENT_ISSUES_QA_PERMISSIONS,
 )
-from tests.orders.test_webhook import deliver
-from tests.refurbishers.builders import qa_user_make, trial_refurbisher_make
-from tests.second_factor import staff_sign_in
+from tests.support.refurbisher_builders import qa_user_make, trial_refurbisher_make
+from tests.support.second_factor import staff_sign_in
 
 REFUNDS = "/v1/refunds"
 

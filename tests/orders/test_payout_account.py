@@ -16,13 +16,16 @@ from django.utils import timezone
 from orders.models import Payout, PayoutAccountChange, PayoutStatus
 from orders.services.payouts import payouts_run
 from refurbishers.models import MemberRole, Membership
-from tests.orders.builders import (
+from tests.support.order_builders import (
     payout_account_connect,
     seller_order_delivered,
     seller_order_paid,
 )
-from tests.refurbishers.builders import PASSWORD, trial_refurbisher_make, user_make
-from tests.second_factor import second_factor_give, staff_sign_in, totp_code
+from tests.support.refurbisher_builders import (
+    PASSWORD,
+    user_make,
+)
+from tests.support.second_factor import second_factor_give, staff_sign_in, totp_code
 
 pytestmark = pytest.mark.django_db
 LIST = "/seller/payouts/"
@@ -33,11 +36,6 @@ NEW = "acct_1Nv0FGQ9RKHgCVdK"
 
 def later() -> dt.datetime:
     return timezone.now() + dt.timedelta(days=31)
-
-
-@pytest.fixture
-def shop():
-    return trial_refurbisher_make(daily_sales_cap=50)
 
 
 @pytest.fixture

@@ -20,9 +20,13 @@ from orders.models import (
 from orders.services.payouts import payouts_run
 from orders.services.refunds import refund_issue
 from refurbishers.models import MemberRole, Membership, RefurbisherStatusChange
-from tests.orders.builders import seller_order_delivered, seller_order_paid
-from tests.refurbishers.builders import PASSWORD, trial_refurbisher_make, user_make
-from tests.second_factor import second_factor_give, staff_sign_in, totp_code
+from tests.support.order_builders import seller_order_delivered, seller_order_paid
+from tests.support.refurbisher_builders import (
+    PASSWORD,
+    trial_refurbisher_make,
+    user_make,
+)
+from tests.support.second_factor import second_factor_give, staff_sign_in, totp_code
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -32,12 +36,6 @@ ACCOUNT = "/seller/payouts/account/"
 
 def later() -> dt.datetime:
     return timezone.now() + dt.timedelta(days=31)
-
-
-@pytest.fixture
-def shop():
-    """(owner, a trial refurbisher with room for many sales a day)."""
-    return trial_refurbisher_make(daily_sales_cap=50)
 
 
 @pytest.fixture

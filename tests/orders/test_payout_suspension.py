@@ -13,14 +13,14 @@ from django.utils import timezone
 from orders.models import Payout, PayoutStatus
 from orders.services.payouts import payout_send, payouts_run
 from refurbishers.services.status import refurbisher_reinstate, refurbisher_suspend
-from tests.orders.builders import (
+from tests.support.order_builders import (
     payout_account_connect,
     seller_order_delivered,
     seller_order_paid,
 )
-from tests.orders.test_qa_permissions import ORDERS_QA_PERMISSIONS
-from tests.refurbishers.builders import qa_user_make, trial_refurbisher_make
-from tests.second_factor import staff_sign_in
+from tests.support.qa_permissions import ORDERS_QA_PERMISSIONS
+from tests.support.refurbisher_builders import qa_user_make, trial_refurbisher_make
+from tests.support.second_factor import staff_sign_in
 
 REASON = "Devices sold as Excellent arrived with cracked screens."
 TRANSFERS = "/v1/transfers"
@@ -99,7 +99,7 @@ def test_a_suspension_being_written_holds_back_a_send_that_comes_meanwhile(
 ):
     """QA suspends while the payout is about to be sent: the send waits for the
     suspension to commit, sees it, and sends nothing (Stripe sees no transfer)."""
-    from tests.fake_stripe import FakeStripe
+    from tests.support.fake_stripe import FakeStripe
 
     owner, refurbisher = trial_refurbisher_make(daily_sales_cap=50)
     seller_order_delivered(seller_order_paid(refurbisher=refurbisher))

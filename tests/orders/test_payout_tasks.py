@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from orders.models import Payout, PayoutLine, PayoutStatus, SellerOrder
 from orders.tasks.payouts import payouts_run
-from tests.orders.builders import seller_order_delivered, seller_order_paid
-from tests.refurbishers.builders import trial_refurbisher_make
+from tests.support.order_builders import seller_order_delivered, seller_order_paid
+from tests.support.refurbisher_builders import trial_refurbisher_make
 
 
 @pytest.mark.django_db(transaction=True)

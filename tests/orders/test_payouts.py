@@ -14,7 +14,6 @@ import threading
 from decimal import Decimal
 
 import pytest
-import stripe
 from django.db import connection
 from django.utils import timezone
 
@@ -41,26 +40,17 @@ from orders.services.payouts import (
     payouts_run,
 )
 from orders.services.refunds import refund_issue, refund_send
-from tests.orders.builders import (
+from tests.support.order_builders import (
+    later,
     payout_account_connect,
     seller_order_delivered,
     seller_order_paid,
+    stripe_account_connect,
 )
-from tests.refurbishers.builders import trial_refurbisher_make
+from tests.support.refurbisher_builders import trial_refurbisher_make
 
 D = Decimal
 TRANSFERS = "/v1/transfers"
-
-
-def later() -> dt.datetime:
-    """A moment after a delivery made now has its 30-day return window closed."""
-    return timezone.now() + dt.timedelta(days=31)
-
-
-@pytest.fixture
-def shop(db):
-    """(owner, a trial refurbisher with room for many sales a day)."""
-    return trial_refurbisher_make(daily_sales_cap=50)
 
 
 @pytest.fixture
@@ -341,22 +331,9 @@ class TestRuns:
 
 
 @pytest.fixture
-def _quick_retries(monkeypatch):
-    """The library waits 0.5 s or more between network retries; not in tests."""
-    monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.01)
-    monkeypatch.setattr(stripe.HTTPClient, "MAX_DELAY", 0.02)
-
-
-@pytest.fixture
-def stripe_from_now(request, _quick_retries):
+def stripe_from_now(request, stripe_quick_retries):
     """Switch to the fake Stripe once orders are built (they pay offline)."""
     return lambda: request.getfixturevalue("fake_stripe")
-
-
-def _account(fake, owner, refurbisher) -> str:
-    account = fake.account_create()
-    payout_account_connect(owner, refurbisher, account)
-    return account
 
 
 @pytest.mark.django_db(transaction=True)
@@ -366,7 +343,7 @@ def test_two_runs_at_once_pay_once(stripe_from_now):
     delivered(refurbisher)
     delivered(refurbisher, price="100.00", shipping="0")
     fake = stripe_from_now()
-    account = _account(fake, owner, refurbisher)
+    account = stripe_account_connect(fake, owner, refurbisher)
     at = later()
     barrier = threading.Barrier(2)
     outcomes: list[object] = []
@@ -406,7 +383,7 @@ class TestStripeConnect:
         owner, refurbisher = shop
         delivered(refurbisher)
         fake = stripe_from_now()
-        account = _account(fake, owner, refurbisher)
+        account = stripe_account_connect(fake, owner, refurbisher)
 
         run()
 
@@ -435,7 +412,7 @@ class TestStripeConnect:
         owner, refurbisher = shop
         delivered(refurbisher)
         fake = stripe_from_now()
-        _account(fake, owner, refurbisher)
+        stripe_account_connect(fake, owner, refurbisher)
         # The library tries three times (two retries), all refused.
         fake.fail_next(503, count=3, message="Stripe is resting")
 
@@ -465,7 +442,7 @@ class TestStripeConnect:
         owner, refurbisher = shop
         delivered(refurbisher)
         fake = stripe_from_now()
-        account = _account(fake, owner, refurbisher)
+        account = stripe_account_connect(fake, owner, refurbisher)
         fake.fail_next(503, count=3)
         run()
         payout = Payout.objects.get()
@@ -505,7 +482,7 @@ class TestStripeConnect:
         assert Payout.objects.count() == 1
         assert PayoutLine.objects.count() == 1
 
-        account = _account(fake, owner, refurbisher)
+        account = stripe_account_connect(fake, owner, refurbisher)
         run(at=week_later)
 
         payouts = list(Payout.objects.order_by("pk"))

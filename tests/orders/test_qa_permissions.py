@@ -8,21 +8,13 @@ import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 
+from tests.support.qa_permissions import (
+    ORDERS_QA_PERMISSIONS,
+    PAYMENT_ISSUES_QA_PERMISSIONS,
+)
+
 pytestmark = pytest.mark.django_db
 
-ORDERS_QA_PERMISSIONS = [
-    "view_order", "view_sellerorder", "view_orderline", "view_orderstatuschange",
-    "view_shippedunit", "view_warranty", "view_message",
-    "view_refund", "add_refund", "change_refund",
-    "view_returnrequest", "view_returnstatuschange",
-    "view_warrantyclaim", "change_warrantyclaim", "view_claimphoto",
-    "view_claimstatuschange",
-    "view_payout", "change_payout", "view_payoutline",
-]  # fmt: skip
-# Granted by a later migration (0012): payments not matching, disputes.
-PAYMENT_ISSUES_QA_PERMISSIONS = [
-    "view_paymentmismatch", "change_paymentmismatch", "view_paymentdispute",
-]  # fmt: skip
 # Granted with payout account holds (0015).
 HOLD_QA_PERMISSIONS = ["view_payoutaccountchange", "release_payoutaccountchange"]
 ALL_QA_PERMISSIONS = set(

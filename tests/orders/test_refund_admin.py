@@ -19,10 +19,13 @@ from django.utils import timezone
 from orders.models import OrderStatusChange, Refund, RefundReason, RefundStatus
 from orders.services.cancellation import seller_order_cancel_by_shopper
 from orders.services.refunds import refund_issue
-from tests.orders.builders import order_paid_offline, seller_order_paid
-from tests.orders.test_checkout import fr_listing
-from tests.refurbishers.builders import user_make
-from tests.second_factor import staff_sign_in
+from tests.support.order_builders import (
+    fr_listing,
+    order_paid_offline,
+    seller_order_paid,
+)
+from tests.support.refurbisher_builders import user_make
+from tests.support.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/orders/refund/"

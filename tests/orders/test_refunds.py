@@ -38,8 +38,7 @@ from orders.services.refunds import (
     refunds_retry_due,
 )
 from orders.tasks import refunds_retry
-from tests.orders.builders import SITE, order_paid_offline
-from tests.orders.test_checkout import fr_listing, start
+from tests.support.order_builders import SITE, fr_listing, order_paid_offline, start
 
 pytestmark = pytest.mark.django_db
 GOODWILL = RefundReason.GOODWILL

@@ -25,10 +25,10 @@ from orders.services.returns import (
     return_request,
 )
 from refurbishers.models import MemberRole, Membership
-from tests.orders.builders import seller_order_delivered, seller_order_paid
-from tests.orders.test_checkout_pages import shopper
-from tests.refurbishers.builders import trial_refurbisher_make, user_make
-from tests.second_factor import staff_sign_in
+from tests.support.order_builders import seller_order_delivered, seller_order_paid
+from tests.support.refurbisher_builders import trial_refurbisher_make, user_make
+from tests.support.second_factor import staff_sign_in
+from tests.support.shopping import shopper
 
 pytestmark = pytest.mark.django_db
 Status = ReturnStatus
@@ -36,7 +36,7 @@ RETURN_ADDRESS = "12 rue de la Soie, 69003 Lyon"  # the application's return add
 
 
 @pytest.fixture
-def shop():
+def shop_with_delivered_order():
     """(owner, refurbisher, a delivered seller order of one 400 € device)."""
     owner, refurbisher = trial_refurbisher_make(daily_sales_cap=50)
     seller_order = seller_order_delivered(seller_order_paid(refurbisher=refurbisher))
@@ -71,9 +71,9 @@ def ask(seller_order: SellerOrder, **fields) -> ReturnRequest:
 
 class TestShopperPages:
     def test_a_guest_asks_sends_back_and_sees_the_refund_through_the_pages(
-        self, shop, django_capture_on_commit_callbacks
+        self, shop_with_delivered_order, django_capture_on_commit_callbacks
     ):
-        owner, _, seller_order = shop
+        owner, _, seller_order = shop_with_delivered_order
         client = guest(seller_order)
         page = client.get(order_url(seller_order)).content.decode()
         assert f'href="{new_url(seller_order)}"' in page
@@ -137,8 +137,8 @@ class TestShopperPages:
         page = client.get(return_url(made)).content.decode()
         assert "Refunded" in page and "400,00" in page
 
-    def test_the_shopper_withdraws_through_the_page(self, shop):
-        _, _, seller_order = shop
+    def test_the_shopper_withdraws_through_the_page(self, shop_with_delivered_order):
+        _, _, seller_order = shop_with_delivered_order
         made = ask(seller_order)
         client = guest(seller_order)
         response = client.post(f"{return_url(made)}withdraw/")
@@ -152,8 +152,10 @@ class TestShopperPages:
         assert response.status_code == 409
         assert "withdrawn" in response.content.decode()
 
-    def test_after_the_window_the_form_says_so_and_the_line_has_no_link(self, shop):
-        _, _, seller_order = shop
+    def test_after_the_window_the_form_says_so_and_the_line_has_no_link(
+        self, shop_with_delivered_order
+    ):
+        _, _, seller_order = shop_with_delivered_order
         SellerOrder.objects.filter(pk=seller_order.pk).update(
             delivered_at=timezone.now() - dt.timedelta(days=31)
         )
@@ -171,8 +173,10 @@ class TestShopperPages:
         assert response.status_code == 409
         assert not ReturnRequest.objects.exists()
 
-    def test_the_email_link_with_the_token_opens_the_return(self, shop):
-        _, _, seller_order = shop
+    def test_the_email_link_with_the_token_opens_the_return(
+        self, shop_with_delivered_order
+    ):
+        _, _, seller_order = shop_with_delivered_order
         made = ask(seller_order)
         token = seller_order.order.access_token
         client = shopper()
@@ -191,8 +195,8 @@ class TestShopperPages:
         assert made.requested_by == buyer
         assert client.get(return_url(made)).status_code == 200
 
-    def test_strangers_get_a_404_and_change_nothing(self, shop):
-        _, _, seller_order = shop
+    def test_strangers_get_a_404_and_change_nothing(self, shop_with_delivered_order):
+        _, _, seller_order = shop_with_delivered_order
         made = ask(seller_order)
         other = seller_order_delivered(seller_order_paid())
         for client in (shopper(), shopper(user=user_make())):
@@ -233,9 +237,9 @@ def _seller_client(user):
 
 class TestSellerPages:
     def test_the_seller_authorises_with_its_address_and_marks_received(
-        self, shop, mailoutbox, django_capture_on_commit_callbacks
+        self, shop_with_delivered_order, mailoutbox, django_capture_on_commit_callbacks
     ):
-        owner, _, seller_order = shop
+        owner, _, seller_order = shop_with_delivered_order
         made = ask(
             seller_order, reason=ReturnReason.NOT_AS_DESCRIBED, details="Blue, not red."
         )
@@ -282,8 +286,10 @@ class TestSellerPages:
         assert "already refunded" in response.content.decode()
         assert Refund.objects.count() == 1
 
-    def test_a_staff_member_may_act_and_the_order_page_links_the_return(self, shop):
-        _, refurbisher, seller_order = shop
+    def test_a_staff_member_may_act_and_the_order_page_links_the_return(
+        self, shop_with_delivered_order
+    ):
+        _, refurbisher, seller_order = shop_with_delivered_order
         staff = user_make(email="staff@lyon.example")
         Membership.objects.create(
             user=staff, refurbisher=refurbisher, role=MemberRole.STAFF
@@ -299,8 +305,10 @@ class TestSellerPages:
         )
         assert response.status_code == 302
 
-    def test_another_seller_gets_a_404_and_changes_nothing(self, shop):
-        _, _, seller_order = shop
+    def test_another_seller_gets_a_404_and_changes_nothing(
+        self, shop_with_delivered_order
+    ):
+        _, _, seller_order = shop_with_delivered_order
         made = ask(seller_order)
         stranger, _ = trial_refurbisher_make()
         client = _seller_client(stranger)
@@ -315,8 +323,10 @@ class TestSellerPages:
         made.refresh_from_db()
         assert made.status == Status.REQUESTED
 
-    def test_a_shopper_who_is_not_a_seller_cannot_open_the_sellers_pages(self, shop):
-        _, _, seller_order = shop
+    def test_a_shopper_who_is_not_a_seller_cannot_open_the_sellers_pages(
+        self, shop_with_delivered_order
+    ):
+        _, _, seller_order = shop_with_delivered_order
         made = ask(seller_order)
         client = _seller_client(user_make())
         for response in (
@@ -359,8 +369,10 @@ class TestSellerPages:
         assert len(five) == len(one), [q["sql"] for q in five.captured_queries]
         assert len(one) <= 7
 
-    def test_filters_show_their_counts_and_the_queue_oldest_first(self, shop):
-        owner, refurbisher, seller_order = shop
+    def test_filters_show_their_counts_and_the_queue_oldest_first(
+        self, shop_with_delivered_order
+    ):
+        owner, refurbisher, seller_order = shop_with_delivered_order
         waiting = ask(seller_order)
         second = seller_order_delivered(seller_order_paid(refurbisher=refurbisher))
         coming = ask(second)
@@ -380,8 +392,10 @@ class TestSellerPages:
 
 
 class TestAdmin:
-    def test_qa_finds_a_return_by_reference_and_reads_its_history(self, shop):
-        _, _, seller_order = shop
+    def test_qa_finds_a_return_by_reference_and_reads_its_history(
+        self, shop_with_delivered_order
+    ):
+        _, _, seller_order = shop_with_delivered_order
         made = ask(seller_order, reason=ReturnReason.DEFECTIVE, details="Dead pixel.")
         client = shopper()
         staff_sign_in(client, user_make(is_staff=True, is_superuser=True))

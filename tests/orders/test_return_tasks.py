@@ -15,7 +15,7 @@ from orders.services.returns import (
     return_request,
 )
 from orders.tasks.returns import returns_refund_overdue
-from tests.orders.builders import seller_order_delivered, seller_order_paid
+from tests.support.order_builders import seller_order_delivered, seller_order_paid
 
 
 def sent_back(days_ago: float) -> ReturnRequest:

@@ -34,15 +34,15 @@ from orders.services.returns import (
     return_withdraw,
     returns_refund_overdue,
 )
-from tests.factories import RefurbisherFactory
-from tests.orders.builders import (
+from tests.support.factories import RefurbisherFactory
+from tests.support.order_builders import (
+    fr_listing,
     order_paid_offline,
     seller_order_delivered,
     seller_order_paid,
     seller_order_shipped,
 )
-from tests.orders.test_checkout import fr_listing
-from tests.refurbishers.builders import user_make
+from tests.support.refurbisher_builders import user_make
 
 pytestmark = pytest.mark.django_db
 Status = ReturnStatus

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from orders.services.payment import order_payment_succeeded
-from tests.orders.test_checkout import fr_listing, start
-from tests.refurbishers.builders import trial_refurbisher_make
+from tests.support.order_builders import fr_listing, start
+from tests.support.refurbisher_builders import trial_refurbisher_make
 
 pytestmark = pytest.mark.django_db
 

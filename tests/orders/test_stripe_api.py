@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import stripe
 from django.utils import timezone
 
 from marketplace.money import to_minor_units
@@ -24,16 +23,10 @@ from orders.payment_gateway import (
     StripeGateway,
     payment_gateway,
 )
-from tests.fake_stripe import FakeStripe
+from tests.support.fake_stripe import FakeStripe
 
+pytestmark = pytest.mark.usefixtures("stripe_quick_retries")
 SESSIONS = "/v1/checkout/sessions"
-
-
-@pytest.fixture(autouse=True)
-def _quick_retries(monkeypatch):
-    """The library waits 0.5 s or more between network retries; not in tests."""
-    monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.01)
-    monkeypatch.setattr(stripe.HTTPClient, "MAX_DELAY", 0.02)
 
 
 def _lines() -> list[dict[str, Any]]:

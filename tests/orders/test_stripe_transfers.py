@@ -18,14 +18,8 @@ from orders import stripe_api
 from orders.exceptions import PaymentProviderError
 from orders.payment_gateway import OfflineGateway, StripeGateway, payment_gateway
 
+pytestmark = pytest.mark.usefixtures("stripe_quick_retries")
 TRANSFERS = "/v1/transfers"
-
-
-@pytest.fixture(autouse=True)
-def _quick_retries(monkeypatch):
-    """The library waits 0.5 s or more between network retries; not in tests."""
-    monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.01)
-    monkeypatch.setattr(stripe.HTTPClient, "MAX_DELAY", 0.02)
 
 
 def _args(destination: str, **overrides: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from orders.models import Order, OrderStatus
 from orders.tasks import orders_expire
-from tests.orders.test_checkout import fr_listing, start
+from tests.support.order_builders import fr_listing, start
 
 
 @pytest.mark.django_db(transaction=True)

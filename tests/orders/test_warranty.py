@@ -16,8 +16,8 @@ from orders.services.fulfilment import (
     seller_order_ship,
 )
 from orders.services.warranty import months_add, warranty_months_for
-from tests.orders.test_checkout_pages import shopper
-from tests.orders.test_fulfilment import IMEI, paid_seller_order, serials_for
+from tests.support.order_builders import IMEI, paid_seller_order, serials_for
+from tests.support.shopping import shopper
 
 UTC = dt.UTC
 

@@ -9,17 +9,10 @@ import pytest
 from orders.models import OrderStatus, PaymentEvent, SellerOrderStatus
 from orders.services.checkout_session import checkout_pay
 from orders.services.installation import installation_prefix
-from tests.orders.test_checkout import fr_listing, start
+from tests.support.fake_stripe import WEBHOOK, deliver
+from tests.support.order_builders import fr_listing, start
 
 pytestmark = pytest.mark.django_db
-WEBHOOK = "/webhooks/stripe/"
-
-
-def deliver(client, fake, event, **signing):
-    body, header = fake.event_signed(event, **signing)
-    return client.post(
-        WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
-    )
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from orders.models import PaymentEvent
 from orders.payment_gateway import OfflineGateway
 from orders.services.payment_events import event_mark_processed, event_record
 from orders.webhooks import verified_event
-from tests.fake_stripe import FakeStripe, event_signed
+from tests.support.fake_stripe import FakeStripe, event_signed
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from quality.models import SellerMetrics
 from quality.services.ranking import rank_scores_recompute
-from tests.factories import RefurbisherFactory, VariantFactory, make_listing
-from tests.refurbishers.builders import trial_refurbisher_make, user_make
+from tests.support.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.support.refurbisher_builders import trial_refurbisher_make, user_make
 
 pytestmark = pytest.mark.django_db
 PERFORMANCE = "/seller/performance/"

@@ -30,8 +30,8 @@ from quality.services.ranking import (
 )
 from refurbishers.models import RefurbisherStatus, SaleDay
 from refurbishers.services import refurbisher_suspend
-from tests.factories import RefurbisherFactory, VariantFactory, make_listing
-from tests.refurbishers.builders import qa_user_make
+from tests.support.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.support.refurbisher_builders import qa_user_make
 
 FR = MARKETS["FR"]
 

@@ -30,25 +30,20 @@ from quality.services.reviews import (
     review_write,
 )
 from refurbishers.models import Refurbisher
-from tests.orders.builders import (
+from tests.support.order_builders import (
+    fr_listing,
     order_paid_offline,
     seller_order_delivered,
     seller_order_paid,
     seller_order_shipped,
 )
-from tests.orders.test_checkout import fr_listing
-from tests.refurbishers.builders import (
+from tests.support.refurbisher_builders import (
     qa_user_make,
     trial_refurbisher_make,
     user_make,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

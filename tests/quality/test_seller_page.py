@@ -13,9 +13,9 @@ from quality.models import SellerMetrics, SellerReview
 from quality.selectors_metrics import duration, selling_for, share
 from quality.services.ranking import rank_scores_recompute
 from refurbishers.models import RefurbisherStatus
-from tests.factories import RefurbisherFactory, VariantFactory, make_listing
-from tests.quality.test_metrics import History
-from tests.refurbishers.builders import applicant_make
+from tests.support.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.support.history import History
+from tests.support.refurbisher_builders import applicant_make
 
 pytestmark = pytest.mark.django_db
 

@@ -20,9 +20,9 @@ from django.utils import timezone
 from quality.models import SellerReview, TrialSaleReview, TrialSaleVerdict
 from quality.services.reviews import review_write
 from quality.services.trial_reviews import trial_review_verdict
-from tests.orders.builders import seller_order_delivered, seller_order_paid
-from tests.refurbishers.builders import trial_refurbisher_make, user_make
-from tests.second_factor import staff_sign_in
+from tests.support.order_builders import seller_order_delivered, seller_order_paid
+from tests.support.refurbisher_builders import trial_refurbisher_make, user_make
+from tests.support.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -41,11 +41,6 @@ GRANTS = [
     ("orders.migrations.0008_qa_group_orders", "qa_group_grant"),
     ("quality.migrations.0002_qa_group_quality", "qa_group_grant"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def qa_group() -> Group:

@@ -44,20 +44,15 @@ from refurbishers.models import Refurbisher, RefurbisherStatus
 from refurbishers.services import sale_slot_confirm, sale_slot_reserve
 from refurbishers.services.trial import trials_review
 from refurbishers.tasks import trials_review as trials_review_task
-from tests.orders.builders import (
+from tests.support.order_builders import (
     seller_order_delivered,
     seller_order_paid,
     seller_order_shipped,
 )
-from tests.refurbishers.builders import qa_user_make, trial_refurbisher_make
+from tests.support.refurbisher_builders import qa_user_make, trial_refurbisher_make
 
 Verdict = TrialSaleVerdict
 TASK_TIMEOUT = 30
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def trial_sale(refurbisher: Refurbisher | None = None, **kwargs) -> SellerOrder:

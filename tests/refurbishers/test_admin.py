@@ -28,8 +28,8 @@ from refurbishers.models import (
     RefurbisherStatusChange,
 )
 from refurbishers.services import criterion_review_set
-from tests.factories import make_listing
-from tests.refurbishers.builders import (
+from tests.support.factories import make_listing
+from tests.support.refurbisher_builders import (
     QA_PERMISSIONS,
     applicant_make,
     criteria_pass,
@@ -37,7 +37,7 @@ from tests.refurbishers.builders import (
     trial_refurbisher_make,
     user_make,
 )
-from tests.second_factor import staff_sign_in
+from tests.support.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -47,12 +47,6 @@ CHANGELIST = "/admin/refurbishers/refurbisher/"
 
 def change_url(refurbisher: Refurbisher) -> str:
     return f"{CHANGELIST}{refurbisher.pk}/change/"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Every builder makes a user; the real hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

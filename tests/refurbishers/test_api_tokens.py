@@ -17,8 +17,8 @@ from refurbishers.services.api_tokens import (
     api_token_create,
     api_token_revoke,
 )
-from tests.factories import RefurbisherFactory
-from tests.refurbishers.builders import user_make
+from tests.support.factories import RefurbisherFactory
+from tests.support.refurbisher_builders import user_make
 
 THREADS = 8
 

@@ -22,9 +22,9 @@ from refurbishers.services.api_tokens import (
     api_token_create,
     api_token_revoke,
 )
-from tests.factories import RefurbisherFactory
-from tests.refurbishers.builders import PASSWORD, user_make
-from tests.second_factor import (
+from tests.support.factories import RefurbisherFactory
+from tests.support.refurbisher_builders import PASSWORD, user_make
+from tests.support.second_factor import (
     second_factor_give,
     session_verify,
     sign_in_verified,
@@ -47,7 +47,7 @@ def member_make(refurbisher, role=MemberRole.OWNER):
 
 
 @pytest.fixture
-def shop(client):
+def signed_in_shop(client):
     """An active refurbisher whose owner is signed in, second factor passed."""
     refurbisher = RefurbisherFactory(name="Lyon Renov")
     owner = member_make(refurbisher)
@@ -66,8 +66,10 @@ def api_status(key: str) -> int:
 # --- The list -------------------------------------------------------------------
 
 
-def test_the_page_lists_keys_by_prefix_with_who_made_and_revoked_them(client, shop):
-    refurbisher, owner = shop
+def test_the_page_lists_keys_by_prefix_with_who_made_and_revoked_them(
+    client, signed_in_shop
+):
+    refurbisher, owner = signed_in_shop
     colleague = member_make(refurbisher, role=MemberRole.STAFF)
     erp, erp_key = api_token_create(refurbisher=refurbisher, actor=owner, name="ERP")
     old, old_key = api_token_create(
@@ -97,12 +99,14 @@ def test_the_page_lists_keys_by_prefix_with_who_made_and_revoked_them(client, sh
     assert "1 of 20" in live
 
 
-def test_the_navigation_points_to_the_page_and_marks_it_current(client, shop):
+def test_the_navigation_points_to_the_page_and_marks_it_current(client, signed_in_shop):
     html = client.get(PAGE).content.decode()
     assert re.search(r'<a href="/seller/api-tokens/"[^>]*aria-current="page"', html)
 
 
-def test_the_page_explains_how_to_call_the_api_and_links_the_docs(client, shop):
+def test_the_page_explains_how_to_call_the_api_and_links_the_docs(
+    client, signed_in_shop
+):
     html = client.get(PAGE).content.decode()
     assert 'href="/api/docs/"' in html
     assert (
@@ -112,9 +116,9 @@ def test_the_page_explains_how_to_call_the_api_and_links_the_docs(client, shop):
 
 
 def test_the_page_costs_the_same_queries_for_3_or_20_keys(
-    client, shop, django_assert_max_num_queries
+    client, signed_in_shop, django_assert_max_num_queries
 ):
-    refurbisher, owner = shop
+    refurbisher, owner = signed_in_shop
 
     def page_queries(count: int) -> int:
         ApiToken.objects.filter(refurbisher=refurbisher).delete()
@@ -135,7 +139,7 @@ def test_the_page_costs_the_same_queries_for_3_or_20_keys(
         client.get(PAGE)
 
 
-def test_another_refurbishers_keys_are_not_listed(client, shop):
+def test_another_refurbishers_keys_are_not_listed(client, signed_in_shop):
     theirs, _ = api_token_create(
         refurbisher=RefurbisherFactory(), actor=user_make(), name="Their ERP"
     )
@@ -160,8 +164,8 @@ def test_people_outside_a_refurbisher_do_not_get_the_page(client, db):
 # --- Creating -------------------------------------------------------------------
 
 
-def test_a_new_key_is_shown_once_in_the_answer_to_the_post(client, shop):
-    refurbisher, owner = shop
+def test_a_new_key_is_shown_once_in_the_answer_to_the_post(client, signed_in_shop):
+    refurbisher, owner = signed_in_shop
 
     response = client.post(PAGE, {"name": "Stock system"})
 
@@ -224,7 +228,7 @@ def test_making_a_key_needs_a_session_that_passed_a_second_factor(client, db):
     ],
 )
 def test_a_bad_name_is_refused_with_a_message_and_nothing_is_made(
-    client, shop, name, error
+    client, signed_in_shop, name, error
 ):
     response = client.post(PAGE, {"name": name})
     assert response.status_code == 400
@@ -236,9 +240,9 @@ def test_a_bad_name_is_refused_with_a_message_and_nothing_is_made(
 
 
 def test_a_name_already_used_by_a_live_key_is_refused_and_kept_in_the_form(
-    client, shop
+    client, signed_in_shop
 ):
-    refurbisher, owner = shop
+    refurbisher, owner = signed_in_shop
     api_token_create(refurbisher=refurbisher, actor=owner, name="ERP")
 
     response = client.post(PAGE, {"name": "ERP"})
@@ -250,8 +254,8 @@ def test_a_name_already_used_by_a_live_key_is_refused_and_kept_in_the_form(
     assert ApiToken.objects.filter(refurbisher=refurbisher).count() == 1
 
 
-def test_at_20_live_keys_the_page_says_so_and_refuses_another(client, shop):
-    refurbisher, owner = shop
+def test_at_20_live_keys_the_page_says_so_and_refuses_another(client, signed_in_shop):
+    refurbisher, owner = signed_in_shop
     for n in range(LIVE_KEYS_MAX):
         api_token_create(refurbisher=refurbisher, actor=owner, name=f"Key {n}")
 
@@ -269,8 +273,8 @@ def test_at_20_live_keys_the_page_says_so_and_refuses_another(client, shop):
 # --- Revoking -------------------------------------------------------------------
 
 
-def test_revoking_asks_first_then_refuses_the_key_from_then_on(client, shop):
-    refurbisher, owner = shop
+def test_revoking_asks_first_then_refuses_the_key_from_then_on(client, signed_in_shop):
+    refurbisher, owner = signed_in_shop
     token, key = api_token_create(refurbisher=refurbisher, actor=owner, name="ERP")
 
     confirm = client.get(revoke_url(token))
@@ -290,8 +294,8 @@ def test_revoking_asks_first_then_refuses_the_key_from_then_on(client, shop):
     assert api_status(key) == 401
 
 
-def test_revoking_twice_keeps_the_first_revocation(client, shop):
-    refurbisher, owner = shop
+def test_revoking_twice_keeps_the_first_revocation(client, signed_in_shop):
+    refurbisher, owner = signed_in_shop
     token, _ = api_token_create(refurbisher=refurbisher, actor=owner, name="ERP")
     first = api_token_revoke(token=token, actor=owner).revoked_at
     client.force_login(member_make(refurbisher, role=MemberRole.STAFF))
@@ -305,7 +309,7 @@ def test_revoking_twice_keeps_the_first_revocation(client, shop):
     assert "already revoked" in client.get(revoke_url(token)).content.decode()
 
 
-def test_another_refurbishers_key_is_a_404_and_stays_live(client, shop):
+def test_another_refurbishers_key_is_a_404_and_stays_live(client, signed_in_shop):
     # Made by a member of that refurbisher (a key stops without one).
     other, maker = RefurbisherFactory(), user_make()
     Membership.objects.create(user=maker, refurbisher=other, role=MemberRole.OWNER)
@@ -325,14 +329,14 @@ def test_the_copy_script_and_styles_are_served_from_our_static():
     assert ".api-key-value" in (html_static / "css" / "api-tokens.css").read_text()
 
 
-def test_the_page_loads_the_copy_script(client, shop):
+def test_the_page_loads_the_copy_script(client, signed_in_shop):
     html = client.get(PAGE).content.decode()
     assert re.search(r'<script src="/static/js/api-tokens\.js[^"]*" defer>', html)
     assert "https://" not in "".join(re.findall(r"<script[^>]*>", html))
 
 
-def test_a_key_last_used_now_shows_the_time(client, shop):
-    refurbisher, owner = shop
+def test_a_key_last_used_now_shows_the_time(client, signed_in_shop):
+    refurbisher, owner = signed_in_shop
     token, key = api_token_create(refurbisher=refurbisher, actor=owner, name="ERP")
     assert "Never" in client.get(PAGE).content.decode()
     assert api_status(key) == 200

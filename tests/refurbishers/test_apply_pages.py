@@ -15,7 +15,7 @@ from refurbishers.services import (
     application_reject,
     application_review_start,
 )
-from tests.refurbishers.builders import (
+from tests.support.refurbisher_builders import (
     COMPANY,
     OPERATIONS,
     applicant_make,

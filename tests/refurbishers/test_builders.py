@@ -3,7 +3,7 @@
 import pytest
 
 from refurbishers.models import RefurbisherStatus
-from tests.refurbishers.builders import applicant_make, trial_refurbisher_make
+from tests.support.refurbisher_builders import applicant_make, trial_refurbisher_make
 
 pytestmark = pytest.mark.django_db
 

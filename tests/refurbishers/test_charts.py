@@ -23,9 +23,9 @@ from quality.models import SellerMetrics
 from quality.selectors_charts import metric_caption, metrics_history
 from quality.services.metrics import LIMITS_BY_METRIC
 from quality.services.ranking import rank_scores_recompute
-from tests.factories import RefurbisherFactory, make_listing
-from tests.orders.builders import seller_order_paid
-from tests.refurbishers.builders import trial_refurbisher_make
+from tests.support.factories import RefurbisherFactory, make_listing
+from tests.support.order_builders import seller_order_paid
+from tests.support.refurbisher_builders import trial_refurbisher_make
 
 pytestmark = pytest.mark.django_db
 OVERVIEW = "/seller/"
@@ -33,14 +33,6 @@ PERFORMANCE = "/seller/performance/"
 SVG = "{http://www.w3.org/2000/svg}"
 UTC = dt.UTC
 TODAY = dt.date(2026, 11, 22)  # winter: Paris is UTC+1
-
-
-@pytest.fixture
-def shop():
-    """A trial refurbisher in Paris with room for many sales a day."""
-    owner, refurbisher = trial_refurbisher_make(daily_sales_cap=50)
-    assert refurbisher.time_zone == "Europe/Paris"
-    return owner, refurbisher
 
 
 def paid_at(seller_order: SellerOrder, when: dt.datetime) -> SellerOrder:
@@ -138,7 +130,7 @@ def test_cancelled_and_unpaid_orders_are_not_sales(shop):
     # A checkout started and never paid: no paid_at, not a sale.
     listing = make_listing(refurbisher=refurbisher, prices={"FR": "120.00"})
     from orders.services.checkout import CheckoutLine, checkout_start
-    from tests.orders.test_checkout import PARIS
+    from tests.support.order_builders import PARIS
 
     checkout_start(
         lines=[CheckoutLine(listing.offers.get(market="FR").pk, 1)],
@@ -368,7 +360,7 @@ def test_the_charts_fit_a_phone_and_sit_side_by_side_on_a_desktop(live_server, p
     the figures' tables stay hidden, and a desktop shows two charts a row."""
     from playwright.sync_api import expect
 
-    from tests.refurbishers.builders import PASSWORD
+    from tests.support.refurbisher_builders import PASSWORD
 
     owner, refurbisher = trial_refurbisher_make(daily_sales_cap=50)
     for days_ago in (0, 1, 1, 5, 40):

@@ -17,7 +17,7 @@ from refurbishers.services import (
     trial_flag_for_qa,
 )
 from refurbishers.services.members import invitation_accept, invitation_create
-from tests.refurbishers.builders import (
+from tests.support.refurbisher_builders import (
     applicant_make,
     qa_user_make,
     trial_refurbisher_make,
@@ -209,7 +209,7 @@ def test_needs_your_action_counts_orders_claims_and_returns_with_deadlines(clien
     from orders.models import Warranty
     from orders.services.claims import claim_file
     from orders.services.returns import return_request
-    from tests.orders.builders import seller_order_delivered, seller_order_paid
+    from tests.support.order_builders import seller_order_delivered, seller_order_paid
 
     owner, refurbisher = trial_refurbisher_make(daily_sales_cap=50)
     client.force_login(owner)
@@ -236,7 +236,7 @@ def test_needs_your_action_counts_orders_claims_and_returns_with_deadlines(clien
 
 def test_trial_sales_are_counted_by_qa_verdict(client):
     from quality.services.trial_reviews import trial_review_verdict
-    from tests.orders.builders import seller_order_paid
+    from tests.support.order_builders import seller_order_paid
 
     owner, refurbisher = trial_refurbisher_make(daily_sales_cap=50)
     first = seller_order_paid(refurbisher=refurbisher)

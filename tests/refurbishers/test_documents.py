@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from refurbishers.models import ApplicationDocument
-from tests.images import exif_of, image_bytes, jpeg_with_gps, png_bomb
-from tests.refurbishers.builders import (
+from tests.support.images import exif_of, image_bytes, jpeg_with_gps, png_bomb
+from tests.support.refurbisher_builders import (
     PDF,
     PNG,
     applicant_make,

@@ -12,8 +12,8 @@ from django.http import StreamingHttpResponse
 
 from listings.models import Listing, ListingImport, ListingImportStatus
 from listings.services.listing_imports import reading
-from tests.factories import VariantFactory, make_listing
-from tests.refurbishers.builders import trial_refurbisher_make
+from tests.support.factories import VariantFactory, make_listing
+from tests.support.refurbisher_builders import trial_refurbisher_make
 
 pytestmark = pytest.mark.django_db
 

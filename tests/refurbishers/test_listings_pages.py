@@ -21,7 +21,7 @@ from refurbishers.services import (
     sale_slot_confirm,
     sale_slot_reserve,
 )
-from tests.factories import (
+from tests.support.factories import (
     BrandFactory,
     CategoryFactory,
     DeviceModelFactory,
@@ -29,7 +29,11 @@ from tests.factories import (
     VariantFactory,
     make_listing,
 )
-from tests.refurbishers.builders import qa_user_make, trial_refurbisher_make, user_make
+from tests.support.refurbisher_builders import (
+    qa_user_make,
+    trial_refurbisher_make,
+    user_make,
+)
 
 pytestmark = pytest.mark.django_db
 LISTINGS = "/seller/listings/"

@@ -21,17 +21,12 @@ from refurbishers.services import (
     sale_slots_expire,
     trial_end,
 )
-from tests.factories import make_listing
-from tests.refurbishers.builders import qa_user_make, trial_refurbisher_make
+from tests.support.factories import make_listing
+from tests.support.refurbisher_builders import qa_user_make, trial_refurbisher_make
 
 THREADS = 24
 CAP = 5
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _cap_message(refurbisher, cap: int = CAP) -> str:

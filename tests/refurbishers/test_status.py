@@ -29,8 +29,8 @@ from refurbishers.services import (
     refurbisher_suspend,
     trial_end,
 )
-from tests.factories import make_listing
-from tests.refurbishers.builders import (
+from tests.support.factories import make_listing
+from tests.support.refurbisher_builders import (
     applicant_make,
     criteria_pass,
     pdf_upload,
@@ -80,12 +80,6 @@ def _reach(status: str, qa, *, suspended_from: str = Status.TRIAL):
     refurbisher.refresh_from_db()
     assert refurbisher.status == status
     return owner, refurbisher
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Every test builds two or three people; hashing is not what is tested.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -435,7 +429,7 @@ def test_a_refused_move_sends_no_email(qa, django_capture_on_commit_callbacks):
 def test_approving_an_application_not_in_review_says_so_first():
     from refurbishers.exceptions import StatusChangeNotAllowed
     from refurbishers.services import application_approve
-    from tests.refurbishers.builders import applicant_make, qa_user_make
+    from tests.support.refurbisher_builders import applicant_make, qa_user_make
 
     _, draft = applicant_make()
     with pytest.raises(StatusChangeNotAllowed, match="Only an application in review"):

@@ -28,15 +28,10 @@ from refurbishers.services.sales import local_date
 from refurbishers.services.trial import trial_review, trials_review
 from refurbishers.tasks import sale_slots_expire, trial_caps_refresh
 from refurbishers.tasks import trials_review as trials_review_task
-from tests.factories import make_listing
-from tests.refurbishers.builders import qa_user_make, trial_refurbisher_make
+from tests.support.factories import make_listing
+from tests.support.refurbisher_builders import qa_user_make, trial_refurbisher_make
 
 TASK_TIMEOUT = 30
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _purchasable(listing) -> set[bool]:

@@ -19,7 +19,7 @@ from refurbishers.services.members import (
     invitation_create,
     membership_remove,
 )
-from tests.refurbishers.builders import (
+from tests.support.refurbisher_builders import (
     applicant_make,
     trial_refurbisher_make,
     user_make,
@@ -56,7 +56,7 @@ def staff_make(refurbisher, owner):
 
 
 @pytest.fixture
-def shop():
+def shop_with_team():
     """A trial refurbisher with its owner, one staff member and a pending invite."""
     owner, refurbisher = trial_refurbisher_make(name="Alpha Renov")
     staff = staff_make(refurbisher, owner)
@@ -69,8 +69,8 @@ def shop():
 # --- Seeing the team --------------------------------------------------------
 
 
-def test_the_owner_sees_members_invitations_and_the_controls(client, shop):
-    owner, _, staff, invitation = shop
+def test_the_owner_sees_members_invitations_and_the_controls(client, shop_with_team):
+    owner, _, staff, invitation = shop_with_team
     client.force_login(owner)
     page = client.get(TEAM).content.decode()
     assert owner.email in page and staff.email in page
@@ -83,8 +83,8 @@ def test_the_owner_sees_members_invitations_and_the_controls(client, shop):
     assert remove_url(owner.membership) not in page
 
 
-def test_staff_see_the_team_without_controls(client, shop):
-    owner, _, staff, invitation = shop
+def test_staff_see_the_team_without_controls(client, shop_with_team):
+    owner, _, staff, invitation = shop_with_team
     client.force_login(staff)
     response = client.get(TEAM)
     page = response.content.decode()
@@ -96,8 +96,8 @@ def test_staff_see_the_team_without_controls(client, shop):
     assert "Only owners invite or remove members" in page
 
 
-def test_the_team_page_lists_only_the_members_own_refurbisher(client, shop):
-    owner, *_ = shop
+def test_the_team_page_lists_only_the_members_own_refurbisher(client, shop_with_team):
+    owner, *_ = shop_with_team
     other_owner, other = trial_refurbisher_make(name="Beta Refurb")
     other_staff = staff_make(other, other_owner)
     invitation_create(refurbisher=other, actor=other_owner, email="beta@example.com")
@@ -108,9 +108,9 @@ def test_the_team_page_lists_only_the_members_own_refurbisher(client, shop):
 
 
 def test_the_team_page_costs_a_fixed_number_of_queries(
-    client, shop, django_assert_max_num_queries
+    client, shop_with_team, django_assert_max_num_queries
 ):
-    owner, refurbisher, *_ = shop
+    owner, refurbisher, *_ = shop_with_team
     client.force_login(owner)
     with django_assert_max_num_queries(6):
         client.get(TEAM)
@@ -176,8 +176,10 @@ def test_a_bad_address_is_a_form_error(client, email):
     assert not Invitation.objects.filter(refurbisher=refurbisher).exists()
 
 
-def test_a_second_pending_invitation_to_the_same_address_is_refused(client, shop):
-    owner, refurbisher, _, _ = shop
+def test_a_second_pending_invitation_to_the_same_address_is_refused(
+    client, shop_with_team
+):
+    owner, refurbisher, _, _ = shop_with_team
     client.force_login(owner)
     response = client.post(INVITE, {"email": "NEWCOMER@example.com"})
     assert response.status_code == 400
@@ -185,8 +187,8 @@ def test_a_second_pending_invitation_to_the_same_address_is_refused(client, shop
     assert pending(refurbisher).count() == 1
 
 
-def test_an_expired_invitation_gives_way_to_a_new_one(shop):
-    owner, refurbisher, _, invitation = shop
+def test_an_expired_invitation_gives_way_to_a_new_one(shop_with_team):
+    owner, refurbisher, _, invitation = shop_with_team
     Invitation.objects.filter(pk=invitation.pk).update(
         expires_at=timezone.now() - timedelta(seconds=1)
     )
@@ -196,16 +198,18 @@ def test_an_expired_invitation_gives_way_to_a_new_one(shop):
     assert list(pending(refurbisher)) == [renewed]
 
 
-def test_inviting_a_member_of_the_team_is_refused(client, shop):
-    owner, _, staff, _ = shop
+def test_inviting_a_member_of_the_team_is_refused(client, shop_with_team):
+    owner, _, staff, _ = shop_with_team
     client.force_login(owner)
     response = client.post(INVITE, {"email": staff.email.upper()})
     assert response.status_code == 400
     assert b"already a member of your team" in response.content
 
 
-def test_inviting_someone_of_another_refurbisher_is_refused_clearly(client, shop):
-    owner, _refurbisher, _, _ = shop
+def test_inviting_someone_of_another_refurbisher_is_refused_clearly(
+    client, shop_with_team
+):
+    owner, _refurbisher, _, _ = shop_with_team
     other_owner, _ = applicant_make()
     client.force_login(owner)
     response = client.post(INVITE, {"email": other_owner.email})
@@ -214,8 +218,8 @@ def test_inviting_someone_of_another_refurbisher_is_refused_clearly(client, shop
     assert not Invitation.objects.filter(email=other_owner.email).exists()
 
 
-def test_only_an_owner_may_invite_through_the_service(shop):
-    _, refurbisher, staff, _ = shop
+def test_only_an_owner_may_invite_through_the_service(shop_with_team):
+    _, refurbisher, staff, _ = shop_with_team
     stranger_owner, _ = trial_refurbisher_make()
     for actor in (staff, stranger_owner):
         with pytest.raises(PermissionDenied):
@@ -225,8 +229,8 @@ def test_only_an_owner_may_invite_through_the_service(shop):
 # --- Staff may not manage (403), others' objects are not found (404) ---------
 
 
-def test_staff_posts_to_the_management_endpoints_get_403(client, shop):
-    owner, refurbisher, staff, invitation = shop
+def test_staff_posts_to_the_management_endpoints_get_403(client, shop_with_team):
+    owner, refurbisher, staff, invitation = shop_with_team
     client.force_login(staff)
     for url, data in (
         (INVITE, {"email": "friend@example.com"}),
@@ -240,8 +244,8 @@ def test_staff_posts_to_the_management_endpoints_get_403(client, shop):
     assert refurbisher.memberships.count() == 2
 
 
-def test_an_owner_cannot_cancel_another_refurbishers_invitation(client, shop):
-    owner, *_ = shop
+def test_an_owner_cannot_cancel_another_refurbishers_invitation(client, shop_with_team):
+    owner, *_ = shop_with_team
     other_owner, other = trial_refurbisher_make()
     theirs = invitation_create(
         refurbisher=other, actor=other_owner, email="theirs@example.com"
@@ -252,8 +256,8 @@ def test_an_owner_cannot_cancel_another_refurbishers_invitation(client, shop):
     assert Invitation.objects.filter(pk=theirs.pk).exists()
 
 
-def test_an_owner_cannot_remove_another_refurbishers_member(client, shop):
-    owner, *_ = shop
+def test_an_owner_cannot_remove_another_refurbishers_member(client, shop_with_team):
+    owner, *_ = shop_with_team
     other_owner, other = trial_refurbisher_make()
     their_staff = staff_make(other, other_owner)
     client.force_login(owner)
@@ -262,8 +266,8 @@ def test_an_owner_cannot_remove_another_refurbishers_member(client, shop):
     assert other.memberships.count() == 2
 
 
-def test_management_endpoints_take_posts_only(client, shop):
-    owner, _, staff, invitation = shop
+def test_management_endpoints_take_posts_only(client, shop_with_team):
+    owner, _, staff, invitation = shop_with_team
     client.force_login(owner)
     assert client.get(cancel_url(invitation)).status_code == 405
     assert client.get(remove_url(staff.membership)).status_code == 405
@@ -273,8 +277,10 @@ def test_management_endpoints_take_posts_only(client, shop):
 # --- Cancelling and removing -------------------------------------------------
 
 
-def test_the_owner_cancels_an_invitation_and_its_link_stops_working(client, shop):
-    owner, _, _, invitation = shop
+def test_the_owner_cancels_an_invitation_and_its_link_stops_working(
+    client, shop_with_team
+):
+    owner, _, _, invitation = shop_with_team
     client.force_login(owner)
     response = client.post(cancel_url(invitation))
     assert response.status_code == 302
@@ -282,8 +288,8 @@ def test_the_owner_cancels_an_invitation_and_its_link_stops_working(client, shop
     assert client.get(accept_url(invitation)).status_code == 404
 
 
-def test_the_owner_removes_a_staff_member(client, shop):
-    owner, _refurbisher, staff, _ = shop
+def test_the_owner_removes_a_staff_member(client, shop_with_team):
+    owner, _refurbisher, staff, _ = shop_with_team
     client.force_login(owner)
     response = client.post(remove_url(staff.membership))
     assert response.status_code == 302
@@ -292,8 +298,10 @@ def test_the_owner_removes_a_staff_member(client, shop):
     assert b"does not belong to a refurbisher" in client.get("/seller/").content
 
 
-def test_removing_a_member_revokes_the_api_keys_they_made_and_only_theirs(client, shop):
-    owner, refurbisher, staff, _ = shop
+def test_removing_a_member_revokes_the_api_keys_they_made_and_only_theirs(
+    client, shop_with_team
+):
+    owner, refurbisher, staff, _ = shop_with_team
     theirs, _ = api_token_create(refurbisher=refurbisher, actor=staff, name="Theirs")
     owners, _ = api_token_create(refurbisher=refurbisher, actor=owner, name="Owner's")
     client.force_login(owner)
@@ -306,8 +314,8 @@ def test_removing_a_member_revokes_the_api_keys_they_made_and_only_theirs(client
     assert owners.revoked_at is None
 
 
-def test_the_owner_cannot_remove_themself(client, shop):
-    owner, _refurbisher, _, _ = shop
+def test_the_owner_cannot_remove_themself(client, shop_with_team):
+    owner, _refurbisher, _, _ = shop_with_team
     client.force_login(owner)
     response = client.post(remove_url(owner.membership))
     assert response.status_code == 409
@@ -315,8 +323,8 @@ def test_the_owner_cannot_remove_themself(client, shop):
     assert Membership.objects.filter(user=owner, role=MemberRole.OWNER).exists()
 
 
-def test_an_owner_may_remove_another_owner_and_one_owner_always_stays(shop):
-    owner, refurbisher, staff, _ = shop
+def test_an_owner_may_remove_another_owner_and_one_owner_always_stays(shop_with_team):
+    owner, refurbisher, staff, _ = shop_with_team
     Membership.objects.filter(user=staff).update(role=MemberRole.OWNER)
     membership_remove(
         refurbisher=refurbisher, actor=staff, membership_id=owner.membership.pk
@@ -334,8 +342,8 @@ def test_an_owner_may_remove_another_owner_and_one_owner_always_stays(shop):
 # --- Accepting ---------------------------------------------------------------
 
 
-def test_the_invited_person_accepts_and_becomes_staff(client, shop):
-    _, refurbisher, _, invitation = shop
+def test_the_invited_person_accepts_and_becomes_staff(client, shop_with_team):
+    _, refurbisher, _, invitation = shop_with_team
     newcomer = user_make(email="newcomer@example.com")
     client.force_login(newcomer)
     page = client.get(accept_url(invitation))
@@ -353,8 +361,10 @@ def test_the_invited_person_accepts_and_becomes_staff(client, shop):
     assert client.get("/seller/").status_code == 200
 
 
-def test_an_anonymous_visitor_is_told_to_sign_in_with_the_invited_address(client, shop):
-    *_, invitation = shop
+def test_an_anonymous_visitor_is_told_to_sign_in_with_the_invited_address(
+    client, shop_with_team
+):
+    *_, invitation = shop_with_team
     response = client.get(accept_url(invitation))
     assert response.status_code == 200
     page = response.content.decode()
@@ -364,8 +374,8 @@ def test_an_anonymous_visitor_is_told_to_sign_in_with_the_invited_address(client
     assert not Invitation.objects.get(pk=invitation.pk).accepted_at
 
 
-def test_someone_signed_in_with_another_address_cannot_accept(client, shop):
-    *_, invitation = shop
+def test_someone_signed_in_with_another_address_cannot_accept(client, shop_with_team):
+    *_, invitation = shop_with_team
     client.force_login(user_make(email="someone-else@example.com"))
     response = client.get(accept_url(invitation))
     assert response.status_code == 403
@@ -374,8 +384,8 @@ def test_someone_signed_in_with_another_address_cannot_accept(client, shop):
     assert not Invitation.objects.get(pk=invitation.pk).accepted_at
 
 
-def test_a_used_invitation_gives_a_clear_page(client, shop):
-    *_, invitation = shop
+def test_a_used_invitation_gives_a_clear_page(client, shop_with_team):
+    *_, invitation = shop_with_team
     newcomer = user_make(email="newcomer@example.com")
     invitation_accept(token=invitation.token, user=newcomer)
     client.force_login(newcomer)
@@ -385,8 +395,8 @@ def test_a_used_invitation_gives_a_clear_page(client, shop):
     assert Membership.objects.filter(user=newcomer).count() == 1
 
 
-def test_an_expired_invitation_gives_a_clear_page(client, shop):
-    *_, invitation = shop
+def test_an_expired_invitation_gives_a_clear_page(client, shop_with_team):
+    *_, invitation = shop_with_team
     Invitation.objects.filter(pk=invitation.pk).update(
         expires_at=timezone.now() - timedelta(minutes=1)
     )
@@ -404,8 +414,8 @@ def test_an_unknown_token_is_not_found(client):
     assert b"not valid" in response.content
 
 
-def test_a_member_of_another_refurbisher_cannot_accept(client, shop):
-    owner, refurbisher, _, _ = shop
+def test_a_member_of_another_refurbisher_cannot_accept(client, shop_with_team):
+    owner, refurbisher, _, _ = shop_with_team
     other_owner, _ = applicant_make()
     # Invited before they joined elsewhere: refused when they try to accept.
     invitation = Invitation.objects.create(

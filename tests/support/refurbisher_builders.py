@@ -17,7 +17,7 @@ from refurbishers.services import (
     criterion_review_set,
     refurbisher_apply,
 )
-from tests.images import image_bytes
+from tests.support.images import image_bytes
 
 PASSWORD = "correct-horse-battery-staple"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"

@@ -26,7 +26,8 @@ session's), ``payment_fail``, ``session_expire_by_time``; so do a shopper's
 bank disputing a charge (``dispute_create``, ``dispute_change``) and
 connecting a seller's account (``account_create``).
 They change the fake's state as Stripe would and return the events Stripe would
-send; ``event_signed`` signs an event the way Stripe signs webhook deliveries.
+send; ``event_signed`` signs an event the way Stripe signs webhook deliveries,
+and ``deliver`` posts it so to our webhook.
 """
 
 from __future__ import annotations
@@ -994,3 +995,14 @@ def running() -> Iterator[FakeStripe]:
         yield fake
     finally:
         fake.stop()
+
+
+WEBHOOK = "/webhooks/stripe/"
+
+
+def deliver(client, fake, event, **signing):
+    """Post ``event`` to our webhook, signed by ``fake`` as Stripe signs it."""
+    body, header = fake.event_signed(event, **signing)
+    return client.post(
+        WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
+    )

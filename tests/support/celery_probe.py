@@ -10,7 +10,7 @@ from celery import shared_task
 from django.db import connection
 
 
-@shared_task(name="tests.celery_probe.database_probe")
+@shared_task(name="tests.support.celery_probe.database_probe")
 def database_probe(listing_id: int) -> dict:
     """Report the worker's database and the SKU of one listing as it sees it."""
     from listings.models import Listing

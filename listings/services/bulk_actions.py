@@ -51,7 +51,9 @@ class BulkResult:
     skus: list[str]
 
 
-def _locked(refurbisher: Refurbisher, listing_ids: Iterable[int]) -> list[Listing]:
+def _listings_locked(
+    refurbisher: Refurbisher, listing_ids: Iterable[int]
+) -> list[Listing]:
     ids = sorted({int(i) for i in listing_ids})
     if not ids:
         raise BulkActionRefused("Select at least one listing.")
@@ -90,7 +92,7 @@ def listings_bulk_status_set(
     """
     if status not in (ListingStatus.PAUSED, ListingStatus.ACTIVE):
         raise BulkActionRefused("Listings are paused or resumed in bulk.")
-    listings = _locked(refurbisher, listing_ids)
+    listings = _listings_locked(refurbisher, listing_ids)
     verb = "paused" if status == ListingStatus.PAUSED else "resumed"
     _refuse_if(
         [
@@ -134,7 +136,7 @@ def listings_bulk_price_change(
         raise BulkActionRefused(
             f"A change is between {PERCENT_MIN}% and +{PERCENT_MAX}%."
         )
-    listings = _locked(refurbisher, listing_ids)
+    listings = _listings_locked(refurbisher, listing_ids)
     offers: dict[int, dict[str, Offer]] = {}
     for offer in Offer.objects.filter(listing__in=listings).order_by("pk"):
         offers.setdefault(offer.listing_id, {})[offer.market] = offer

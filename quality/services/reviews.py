@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from listings.services import catalog_version_bump
+from marketplace.status import actor_or_none, locked
 from orders.models import SellerOrder, SellerOrderStatus
 from quality.models import SellerReview
 from quality.notifications import review_answered_notify, review_new_notify
@@ -42,10 +43,6 @@ class ReviewRefused(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-
-
-def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def review_author_name(ship_name: str) -> str:
@@ -124,10 +121,10 @@ def review_write(
     """
     rating = _rating(rating)
     comment = _text(comment, COMMENT_MAX_CHARS, "comment", "your comment")
-    seller_order = (
-        SellerOrder.objects.select_for_update(of=("self",))
-        .select_related("order")
-        .get(pk=seller_order.pk)
+    seller_order = locked(
+        seller_order,
+        queryset=SellerOrder.objects.select_related("order"),
+        of=("self",),
     )
     if seller_order.status != SellerOrderStatus.DELIVERED:
         raise ReviewRefused("You can review this order once it has been delivered.")
@@ -137,7 +134,7 @@ def review_write(
         review = SellerReview.objects.create(
             seller_order=seller_order,
             refurbisher_id=seller_order.refurbisher_id,
-            author=_actor(actor),
+            author=actor_or_none(actor),
             author_name=review_author_name(seller_order.order.ship_name),
             rating=rating,
             comment=comment,
@@ -157,14 +154,6 @@ def review_write(
     return review
 
 
-def _locked(review: SellerReview) -> SellerReview:
-    return (
-        SellerReview.objects.select_for_update(of=("self",))
-        .select_related("seller_order__order")
-        .get(pk=review.pk)
-    )
-
-
 @transaction.atomic
 def review_answer(
     *, review: SellerReview, actor: AbstractBaseUser, answer: str
@@ -176,7 +165,11 @@ def review_answer(
     answer = _text(answer, ANSWER_MAX_CHARS, "answer", "your answer")
     if not answer:
         raise ReviewRefused("Please write your answer.", "answer")
-    review = _locked(review)
+    review = locked(
+        review,
+        queryset=SellerReview.objects.select_related("seller_order__order"),
+        of=("self",),
+    )
     is_member = Membership.objects.filter(
         user_id=getattr(actor, "pk", None), refurbisher_id=review.refurbisher_id
     ).exists()
@@ -204,7 +197,11 @@ def review_hide(
     reason = _text(reason, HIDDEN_REASON_MAX_CHARS, "reason", "the reason")
     if not reason:
         raise ReviewRefused("Please say why the review is hidden.", "reason")
-    review = _locked(review)
+    review = locked(
+        review,
+        queryset=SellerReview.objects.select_related("seller_order__order"),
+        of=("self",),
+    )
     if review.hidden:
         raise ReviewRefused("This review is already hidden.")
     review.hidden = True
@@ -219,7 +216,11 @@ def review_show(
     *, review: SellerReview, actor: AbstractBaseUser | None
 ) -> SellerReview:
     """QA shows a hidden review again (hidden by mistake). Locks the review row."""
-    review = _locked(review)
+    review = locked(
+        review,
+        queryset=SellerReview.objects.select_related("seller_order__order"),
+        of=("self",),
+    )
     if not review.hidden:
         raise ReviewRefused("This review is not hidden.")
     review.hidden = False

@@ -105,6 +105,7 @@ def listing_new(request: HttpRequest) -> HttpResponse:
                 prices=prices,
                 dispatch_days=data["dispatch_days"],
                 status=data["status"],
+                actor=request.user,
             )
             listing_photos_add(listing=listing, uploads=data["photos"])
         except ListingError as error:
@@ -140,6 +141,7 @@ def listing_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
                 dispatch_days=data["dispatch_days"],
                 status=data["status"],
                 prices=form.prices(),
+                actor=request.user,
             )
             listing_photos_add(listing=listing, uploads=data["photos"])
         except ListingError as error:
@@ -154,7 +156,9 @@ def listing_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
 @member_required
 def listing_archive(request: HttpRequest, listing_id: int) -> HttpResponse:
     listing = _listing_or_404(request, listing_id)
-    listing_status_set(listing=listing, status=ListingStatus.ARCHIVED)
+    listing_status_set(
+        listing=listing, status=ListingStatus.ARCHIVED, actor=request.user
+    )
     messages.success(
         request, f"{listing.sku} is archived: it is off the site and kept on record."
     )

@@ -107,7 +107,9 @@ def listing_new(request: HttpRequest) -> HttpResponse:
                 status=data["status"],
                 actor=request.user,
             )
-            listing_photos_add(listing=listing, uploads=data["photos"])
+            listing_photos_add(
+                listing=listing, uploads=data["photos"], actor=request.user
+            )
         except ListingError as error:
             _refusal_to_form(form, error)
         else:
@@ -143,7 +145,9 @@ def listing_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
                 prices=form.prices(),
                 actor=request.user,
             )
-            listing_photos_add(listing=listing, uploads=data["photos"])
+            listing_photos_add(
+                listing=listing, uploads=data["photos"], actor=request.user
+            )
         except ListingError as error:
             _refusal_to_form(form, error)
         else:
@@ -184,7 +188,7 @@ def listing_photo_remove_view(
     request: HttpRequest, listing_id: int, photo_id: int
 ) -> HttpResponse:
     listing = _listing_or_404(request, listing_id)
-    if not listing_photo_remove(listing=listing, photo_id=photo_id):
+    if not listing_photo_remove(listing=listing, photo_id=photo_id, actor=request.user):
         raise Http404("No such photo.")
     messages.success(request, "Photo removed.")
     return redirect(reverse("seller:listing-edit", args=[listing.pk]) + "#photos")

@@ -26,9 +26,11 @@ from listings.services.listing_imports import (
     listing_import_apply_request,
     listing_import_upload,
 )
+from listings.services.photos import listing_photo_remove, listing_photos_add
 from refurbishers.models import MemberRole, Membership
 from tests.api.conftest import seller_key_make
 from tests.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.images import image_bytes, upload
 from tests.refurbishers.builders import user_make
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +218,23 @@ def test_an_import_records_its_uploader_on_each_listing_it_wrote(
     created = Listing.objects.get(refurbisher=seller, sku="NEW-1")
     assert history(created) == [(owner, "Created by the import of stock.csv")]
     assert history(kept)[-1] == (owner, "Updated by the import of stock.csv")
+
+
+def test_photos_added_and_removed_name_their_actor(
+    settings, tmp_path, owner_and_seller, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    owner, seller = owner_and_seller
+    listing = make_listing(refurbisher=seller)
+    with django_capture_on_commit_callbacks(execute=False):
+        photos = listing_photos_add(
+            listing=listing,
+            uploads=[upload(image_bytes("PNG"), f"p{n}.png") for n in range(2)],
+            actor=owner,
+        )
+        listing_photo_remove(listing=listing, photo_id=photos[0].pk, actor=owner)
+
+    assert history(listing)[-2:] == [
+        (owner, "2 photos added"),
+        (owner, "Photo removed"),
+    ]

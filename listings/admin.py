@@ -5,6 +5,7 @@ from listings.models import (
     Category,
     DeviceModel,
     Listing,
+    ListingChange,
     ListingStatus,
     Offer,
     Variant,
@@ -80,6 +81,25 @@ class OfferInline(admin.TabularInline):
         return False
 
 
+class ListingChangeInline(admin.TabularInline):
+    """Who changed the listing, when and what: its history, read-only."""
+
+    model = ListingChange
+    fields = ["created_at", "actor", "reason"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-pk"]
+    extra = 0
+    can_delete = False
+    verbose_name = "change"
+    verbose_name_plural = "history"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin):
     """Refurbishers manage their listings; QA looks and can pause one."""
@@ -90,7 +110,7 @@ class ListingAdmin(admin.ModelAdmin):
     search_fields = ["sku", "variant__search_text", "refurbisher__name"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Listing._meta.fields]
-    inlines = [OfferInline]
+    inlines = [OfferInline, ListingChangeInline]
     actions = ["pause_listings", "resume_listings"]
 
     def has_add_permission(self, request):
@@ -99,7 +119,9 @@ class ListingAdmin(admin.ModelAdmin):
     @admin.action(description="Pause selected listings", permissions=["change"])
     def pause_listings(self, request, queryset):
         for listing in queryset:
-            listing_status_set(listing=listing, status=ListingStatus.PAUSED)
+            listing_status_set(
+                listing=listing, status=ListingStatus.PAUSED, actor=request.user
+            )
         self.message_user(
             request, f"Paused {queryset.count()} listings.", messages.SUCCESS
         )
@@ -107,7 +129,9 @@ class ListingAdmin(admin.ModelAdmin):
     @admin.action(description="Resume selected listings", permissions=["change"])
     def resume_listings(self, request, queryset):
         for listing in queryset:
-            listing_status_set(listing=listing, status=ListingStatus.ACTIVE)
+            listing_status_set(
+                listing=listing, status=ListingStatus.ACTIVE, actor=request.user
+            )
         self.message_user(
             request, f"Resumed {queryset.count()} listings.", messages.SUCCESS
         )

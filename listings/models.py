@@ -16,6 +16,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
 
+from marketplace.audit import AuditRecord
 from marketplace.markets import MARKET_CHOICES, MARKETS, PLATFORM_WARRANTY_MIN_MONTHS
 
 
@@ -240,6 +241,26 @@ class Listing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} ({self.get_grade_display()})"
+
+
+class ListingChange(AuditRecord):
+    """Who changed a listing, when, and what: one row per seller's write.
+
+    ``reason`` says what changed in words ("Stock 3 → 5; price in France
+    €199.00 → €189.00"); ``actor`` is the member who did it (on the
+    dashboard, through an API key they made, or by uploading an import),
+    None for the system.
+    """
+
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="changes"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id}: {self.reason}"
 
 
 def _warranty_meets_market_minimum() -> Q:

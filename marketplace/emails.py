@@ -49,6 +49,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.errors import BusinessRuleError
 from marketplace.models import EmailStatus, OutgoingEmail
+from marketplace.status import actor_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -333,7 +334,7 @@ def email_send_again(
     email.attempts = 0
     email.next_attempt_at = now
     email.retried_at = now
-    email.retried_by = actor if actor is not None and actor.is_authenticated else None
+    email.retried_by = actor_or_none(actor)
     email.save(
         update_fields=[
             "status", "attempts", "next_attempt_at", "retried_at", "retried_by",

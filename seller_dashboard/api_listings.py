@@ -83,7 +83,9 @@ class ListingViewSet(
         form = ListingCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         listing = listing_create(
-            refurbisher=request.auth.refurbisher, **form.service_arguments()
+            refurbisher=request.auth.refurbisher,
+            actor=request.user,
+            **form.service_arguments(),
         )
         return self._answer(listing, status.HTTP_201_CREATED)
 
@@ -99,7 +101,9 @@ class ListingViewSet(
         listing = self.get_object()
         form = ListingUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        listing = listing_update(listing=listing, **form.service_arguments(listing))
+        listing = listing_update(
+            listing=listing, actor=request.user, **form.service_arguments(listing)
+        )
         return self._answer(listing)
 
     @extend_schema(
@@ -123,7 +127,7 @@ class ListingViewSet(
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None) -> Response:
         listing = listing_status_set(
-            listing=self.get_object(), status=ListingStatus.PAUSED
+            listing=self.get_object(), status=ListingStatus.PAUSED, actor=request.user
         )
         return self._answer(listing)
 
@@ -137,7 +141,7 @@ class ListingViewSet(
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None) -> Response:
         listing = listing_status_set(
-            listing=self.get_object(), status=ListingStatus.ACTIVE
+            listing=self.get_object(), status=ListingStatus.ACTIVE, actor=request.user
         )
         return self._answer(listing)
 
@@ -157,7 +161,9 @@ class ListingViewSet(
         form.is_valid(raise_exception=True)
         try:
             result = listings_bulk_update(
-                refurbisher=request.auth.refurbisher, rows=form.bulk_rows()
+                refurbisher=request.auth.refurbisher,
+                rows=form.bulk_rows(),
+                actor=request.user,
             )
         except BulkUpdateRefused as refusal:
             # The one error shape, with the refusal's own message ("Nothing

@@ -19,6 +19,13 @@ from django.utils import timezone
 from listings.exceptions import ListingError
 from listings.models import Listing, ListingStatus, Offer
 from listings.services.catalog import listings_changed
+from listings.services.history import (
+    Actor,
+    listing_changes_record,
+    price_change_words,
+    price_words,
+    status_words,
+)
 from listings.services.listing import MarketPrice, check_market_prices, offer_build
 from marketplace.markets import MARKETS
 from marketplace.money import quantize
@@ -51,7 +58,9 @@ class BulkResult:
     skus: list[str]
 
 
-def _locked(refurbisher: Refurbisher, listing_ids: Iterable[int]) -> list[Listing]:
+def _listings_locked(
+    refurbisher: Refurbisher, listing_ids: Iterable[int]
+) -> list[Listing]:
     ids = sorted({int(i) for i in listing_ids})
     if not ids:
         raise BulkActionRefused("Select at least one listing.")
@@ -81,7 +90,11 @@ def _refuse_if(errors: list[RowError], what: str) -> None:
 
 @transaction.atomic
 def listings_bulk_status_set(
-    *, refurbisher: Refurbisher, listing_ids: Iterable[int], status: str
+    *,
+    refurbisher: Refurbisher,
+    listing_ids: Iterable[int],
+    status: str,
+    actor: Actor = None,
 ) -> BulkResult:
     """Pause (``paused``) or resume (``active``) the selected listings.
 
@@ -90,7 +103,7 @@ def listings_bulk_status_set(
     """
     if status not in (ListingStatus.PAUSED, ListingStatus.ACTIVE):
         raise BulkActionRefused("Listings are paused or resumed in bulk.")
-    listings = _locked(refurbisher, listing_ids)
+    listings = _listings_locked(refurbisher, listing_ids)
     verb = "paused" if status == ListingStatus.PAUSED else "resumed"
     _refuse_if(
         [
@@ -104,6 +117,14 @@ def listings_bulk_status_set(
     Listing.objects.filter(pk__in=[listing.pk for listing in changing]).update(
         status=status, updated_at=timezone.now()
     )
+    listing_changes_record(
+        actor=actor,
+        changes={
+            listing.pk: f"Status {status_words(listing.status)} → "
+            f"{status_words(status)} (bulk)"
+            for listing in changing
+        },
+    )
     listings_changed(listing_ids=[listing.pk for listing in listings])
     return BulkResult(len(changing), [listing.sku for listing in changing])
 
@@ -116,6 +137,7 @@ def listings_bulk_price_change(
     market: str | None,
     percent: Decimal | None = None,
     amount: Decimal | None = None,
+    actor: Actor = None,
 ) -> BulkResult:
     """Change the price of the selected listings by ``percent``, or set it to
     ``amount``, in ``market`` (a percentage may apply to every market).
@@ -134,7 +156,7 @@ def listings_bulk_price_change(
         raise BulkActionRefused(
             f"A change is between {PERCENT_MIN}% and +{PERCENT_MAX}%."
         )
-    listings = _locked(refurbisher, listing_ids)
+    listings = _listings_locked(refurbisher, listing_ids)
     offers: dict[int, dict[str, Offer]] = {}
     for offer in Offer.objects.filter(listing__in=listings).order_by("pk"):
         offers.setdefault(offer.listing_id, {})[offer.market] = offer
@@ -189,20 +211,25 @@ def listings_bulk_price_change(
 
     updated: list[Offer] = []
     changed_skus: list[str] = []
+    said: dict[int, str] = {}
+    how = f"{percent:+}%" if percent is not None else "price set"
     for listing, changes in planned:
-        moved = False
+        moved: list[str] = []
         for code, price in changes.items():
             offer = offers.get(listing.pk, {}).get(code)
             if offer is None:
                 offer_build(listing, code, price).save()
-                moved = True
+                moved.append(f"now sold in {price_words(code, price.amount)}")
             elif offer.price_amount != price.amount:
+                moved.append(price_change_words(code, offer.price_amount, price.amount))
                 offer.price_amount = price.amount
                 updated.append(offer)
-                moved = True
         if moved:
             changed_skus.append(listing.sku)
+            text = "; ".join(moved)
+            said[listing.pk] = f"{text[0].upper()}{text[1:]} (bulk, {how})"
     Offer.objects.bulk_update(updated, ["price_amount"], batch_size=500)
+    listing_changes_record(actor=actor, changes=said)
     Listing.objects.filter(
         pk__in=[listing.pk for listing, _ in planned], sku__in=changed_skus
     ).update(updated_at=timezone.now())

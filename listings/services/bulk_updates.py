@@ -25,6 +25,7 @@ from listings.exceptions import ListingError
 from listings.models import Listing, Offer
 from listings.services.catalog import listings_changed
 from listings.services.editing import listing_update
+from listings.services.history import Actor
 from listings.services.listing import (
     MarketPrice,
     check_listing_facts,
@@ -148,9 +149,11 @@ def _row_refusal(
 
 @transaction.atomic
 def listings_bulk_update(
-    *, refurbisher: Refurbisher, rows: Sequence[BulkRow]
+    *, refurbisher: Refurbisher, rows: Sequence[BulkRow], actor: Actor = None
 ) -> BulkUpdateResult:
     """Apply every row to the refurbisher's listing of its SKU, or none.
+
+    Each listing changed records ``actor`` in its history.
 
     A SKU of another refurbisher is unknown here, exactly like one that does
     not exist. Raises ``BulkUpdateRefused`` with every row's errors.
@@ -199,8 +202,9 @@ def listings_bulk_update(
             # listing_update is atomic: inside this transaction, a savepoint,
             # so a refused row leaves the transaction usable for the next.
             listing = listing_update(
-                listing=listing, stock=stock, prices=prices, refresh=False
-            )
+                listing=listing, stock=stock, prices=prices, refresh=False,
+                actor=actor,
+            )  # fmt: skip
         except ListingError as error:
             errors[index] = {error.field or "sku": [error.message]}
             continue

@@ -14,6 +14,13 @@ from django.db import transaction
 from listings.exceptions import ListingError
 from listings.models import Listing, Offer
 from listings.services.catalog import catalog_version_bump, listings_changed
+from listings.services.history import (
+    Actor,
+    listing_changes_record,
+    price_change_words,
+    price_words,
+    status_words,
+)
 from listings.services.listing import (
     MarketPrice,
     check_listing_facts,
@@ -21,8 +28,17 @@ from listings.services.listing import (
     offer_build,
 )
 from marketplace.markets import MARKETS
+from marketplace.money import format_money
 
 UNSET = object()
+# How a change of each fact is named in the listing's history.
+FACT_WORDS = {
+    "grade": "grade",
+    "battery_min_pct": "battery at least (%)",
+    "stock": "stock",
+    "warranty_months": "warranty (months)",
+    "dispatch_days": "dispatch (days)",
+}
 
 
 @transaction.atomic
@@ -37,6 +53,7 @@ def listing_update(
     status: str | None = None,
     prices: Mapping[str, MarketPrice | None] | None = None,
     refresh: bool = True,
+    actor: Actor = None,
 ) -> Listing:
     """Change what is given and leave the rest.
 
@@ -48,6 +65,7 @@ def listing_update(
 
     ``refresh=False`` is for a caller changing many listings in one
     transaction: it then calls ``listings_changed`` once for all of them.
+    What changed is recorded with ``actor`` (``ListingChange``).
     """
     listing = (
         Listing.objects.select_for_update()
@@ -66,6 +84,11 @@ def listing_update(
         }.items()
         if value is not None
     }
+    said = [
+        _fact_words(name, getattr(listing, name), value)
+        for name, value in changes.items()
+        if getattr(listing, name) != value
+    ]
     for name, value in changes.items():
         setattr(listing, name, value)
     check_listing_facts(listing)
@@ -94,16 +117,42 @@ def listing_update(
         if price is None:
             if offer is not None:
                 offer.delete()  # order lines keep their copy (offer set null)
+                said.append(f"no longer sold in {MARKETS[code].name}")
         elif offer is None:
             offer_build(listing, code, price).save()
+            said.append(f"now sold in {price_words(code, price.amount)}")
         elif (offer.price_amount, offer.shipping_amount) != (
             price.amount, price.shipping,
         ):  # fmt: skip
+            said.append(_price_change_words(code, offer, price))
             offer.price_amount, offer.shipping_amount = price.amount, price.shipping
             offer.save(update_fields=["price_amount", "shipping_amount"])
+    if said:
+        text = "; ".join(said)
+        listing_changes_record(
+            actor=actor, changes={listing.pk: text[0].upper() + text[1:]}
+        )
     if refresh:
         listings_changed(listing_ids=[listing.pk], prices_changed=bool(prices))
     return listing
+
+
+def _fact_words(name: str, before: object, after: object) -> str:
+    if name == "status":
+        return f"status {status_words(str(before))} → {status_words(str(after))}"
+    return f"{FACT_WORDS[name]} {before} → {after}"
+
+
+def _price_change_words(code: str, offer: Offer, price: MarketPrice) -> str:
+    said = []
+    if offer.price_amount != price.amount:
+        said.append(price_change_words(code, offer.price_amount, price.amount))
+    if offer.shipping_amount != price.shipping:
+        market = MARKETS[code]
+        before = format_money(offer.shipping_amount, market.currency, market)
+        after = format_money(price.shipping, market.currency, market)
+        said.append(f"shipping to {market.name} {before} → {after}")
+    return "; ".join(said)
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Creating a listing, pausing it, its stock."""
+"""Creating a listing, pausing it, its stock; each write names who made it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,14 @@ from listings.models import (
     Variant,
 )
 from listings.services.catalog import listings_changed
+from listings.services.history import (
+    Actor,
+    listing_changes_record,
+    price_words,
+    status_words,
+)
 from marketplace.markets import MARKETS, PLATFORM_WARRANTY_MIN_MONTHS, can_ship
+from marketplace.status import locked
 from refurbishers.models import Refurbisher
 
 SKU_MAX_LENGTH = Listing._meta.get_field("sku").max_length
@@ -131,8 +138,12 @@ def listing_create(
     prices: Mapping[str, MarketPrice],
     dispatch_days: int | None = None,
     status: str = ListingStatus.ACTIVE,
+    actor: Actor = None,
 ) -> Listing:
-    """Create a listing and its offer in each market it is priced for."""
+    """Create a listing and its offer in each market it is priced for.
+
+    ``actor`` is who creates it (recorded in its ``ListingChange`` history).
+    """
     sku = (sku or "").strip()
     if dispatch_days is None:
         dispatch_days = refurbisher.dispatch_days
@@ -170,30 +181,46 @@ def listing_create(
     Offer.objects.bulk_create(
         offer_build(listing, code, price) for code, price in prices.items()
     )
+    priced = ", ".join(price_words(code, p.amount) for code, p in prices.items())
+    listing_changes_record(
+        actor=actor,
+        changes={listing.pk: f"Created: stock {stock}; prices {priced or 'none'}"},
+    )
     listings_changed(listing_ids=[listing.pk])
     return listing
 
 
 @transaction.atomic
-def listing_status_set(*, listing: Listing, status: str) -> Listing:
+def listing_status_set(
+    *, listing: Listing, status: str, actor: Actor = None
+) -> Listing:
     """Pause, resume or archive a listing; its offers follow at once."""
     if status not in ListingStatus.values:
         raise ListingError(f"{status!r} is not a listing status.", field="status")
-    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    listing = locked(listing)
+    before = listing.status
     listing.status = status
     listing.save(update_fields=["status", "updated_at"])
+    listing_changes_record(
+        actor=actor,
+        changes={listing.pk: f"Status {status_words(before)} → {status_words(status)}"},
+    )
     listings_changed(listing_ids=[listing.pk])
     return listing
 
 
 @transaction.atomic
-def listing_stock_set(*, listing: Listing, stock: int) -> Listing:
+def listing_stock_set(*, listing: Listing, stock: int, actor: Actor = None) -> Listing:
     """Set a listing's stock; an offer with no stock leaves the shop."""
     if stock < 0:
         raise ListingError("Stock cannot be negative.", field="stock")
-    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    listing = locked(listing)
+    before = listing.stock
     listing.stock = stock
     listing.save(update_fields=["stock", "updated_at"])
+    listing_changes_record(
+        actor=actor, changes={listing.pk: f"Stock {before} → {stock}"}
+    )
     # Pages show how many are left, purchasable or not (the cache is bumped).
     listings_changed(listing_ids=[listing.pk])
     return listing

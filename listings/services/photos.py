@@ -22,6 +22,7 @@ from PIL import Image, ImageOps
 
 from listings.exceptions import ListingError
 from listings.models import Listing, ListingPhoto
+from listings.services.history import Actor, listing_changes_record
 from marketplace.images import ImageRefused, image_reencode
 
 MAX_PHOTOS = 6
@@ -68,7 +69,7 @@ def photos_check(
 
 @transaction.atomic
 def listing_photos_add(
-    *, listing: Listing, uploads: Sequence[UploadedFile]
+    *, listing: Listing, uploads: Sequence[UploadedFile], actor: Actor = None
 ) -> list[ListingPhoto]:
     """Store checked photos after the listing's last one; thumbnails follow
     in the background once the transaction commits.
@@ -95,6 +96,8 @@ def listing_photos_add(
         photo.image.save(item.content.name, item.content, save=False)
         photo.save()
         photos.append(photo)
+    added = f"{len(photos)} photos added" if len(photos) > 1 else "Photo added"
+    listing_changes_record(actor=actor, changes={listing.pk: added})
 
     from listings.tasks import listing_photo_thumbnail
 
@@ -125,7 +128,9 @@ def listing_photo_thumbnail_make(*, photo_id: int) -> ListingPhoto | None:
 
 
 @transaction.atomic
-def listing_photo_remove(*, listing: Listing, photo_id: int) -> bool:
+def listing_photo_remove(
+    *, listing: Listing, photo_id: int, actor: Actor = None
+) -> bool:
     """Remove one photo of ``listing`` and its files; False if it is not one."""
     photo = (
         ListingPhoto.objects.select_for_update()
@@ -137,6 +142,7 @@ def listing_photo_remove(*, listing: Listing, photo_id: int) -> bool:
     files = [f for f in (photo.image, photo.thumbnail) if f]
     names = [(f.storage, f.name) for f in files]
     photo.delete()
+    listing_changes_record(actor=actor, changes={listing.pk: "Photo removed"})
 
     def delete_files() -> None:
         for storage, name in names:

@@ -28,17 +28,17 @@ from django.utils import timezone
 from listings.models import Listing
 from listings.services import catalog_version_bump, offers_refresh
 from marketplace.markets import MARKETS
+from marketplace.status import locked
 from orders.exceptions import OrderError
 from orders.models import (
-    SELLER_ORDER_MOVES,
     Order,
-    OrderStatusChange,
     RefundReason,
     ReservationStatus,
     SellerOrder,
     SellerOrderStatus,
     StockReservation,
 )
+from orders.moves import SELLER_ORDER_STATUS
 from orders.notifications import _send, owner_emails
 from orders.services.fulfilment import CANCELLABLE_BY_SHOPPER
 from orders.services.refunds import refund_create, refundable_amount
@@ -82,23 +82,24 @@ class CancellationRefused(OrderError):
     """
 
 
-def _locked(seller_order: SellerOrder) -> SellerOrder:
+def _order_then_seller_order_locked(seller_order: SellerOrder) -> SellerOrder:
     """Lock the order, then the seller order; the latter carries the former."""
     # NO KEY UPDATE (we change no key): a shipment holding the seller order
     # still writes its audit row, which points at the order, and commits; the
     # cancellation then reads the shipped seller order and stops.
-    order = Order.objects.select_for_update(no_key=True).get(pk=seller_order.order_id)
-    seller_order = (
-        SellerOrder.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("refurbisher")
-        .get(pk=seller_order.pk)
+    order = locked(Order(pk=seller_order.order_id), no_key=True)
+    seller_order = locked(
+        seller_order,
+        queryset=SellerOrder.objects.select_related("refurbisher"),
+        of=("self",),
+        no_key=True,
     )
     seller_order.order = order
     return seller_order
 
 
-def _check(seller_order: SellerOrder, *, by_shopper: bool) -> None:
-    allowed = Status.CANCELLED in SELLER_ORDER_MOVES[seller_order.status]
+def _cancel_check(seller_order: SellerOrder, *, by_shopper: bool) -> None:
+    allowed = SELLER_ORDER_STATUS.allows(seller_order.status, Status.CANCELLED)
     if allowed and (not by_shopper or seller_order.status in CANCELLABLE_BY_SHOPPER):
         return
     status = Status(seller_order.status)
@@ -118,10 +119,6 @@ def _check(seller_order: SellerOrder, *, by_shopper: bool) -> None:
     raise CancellationRefused(
         f"This order is {status.label.lower()}: it cannot be cancelled."
     )
-
-
-def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _restock(seller_order: SellerOrder) -> list[int]:
@@ -161,23 +158,18 @@ def _cancel(
     """The move both sides share, on rows the caller locked and checked."""
     order = seller_order.order
     now = timezone.now()
-    from_status = seller_order.status
-    seller_order.status = Status.CANCELLED
     seller_order.cancelled_at = now
     seller_order.cancel_reason = reason
     seller_order.cancel_reason_code = code
     seller_order.cancelled_by_seller = counts_against_seller
-    seller_order.save(
-        update_fields=[
-            "status", "cancelled_at", "cancel_reason", "cancel_reason_code",
-            "cancelled_by_seller",
-        ]
-    )  # fmt: skip
     who = "the seller" if by_seller else "the shopper"
-    OrderStatusChange.objects.create(
-        order=order, seller_order=seller_order, from_status=from_status,
-        to_status=Status.CANCELLED, actor=_actor(actor),
+    SELLER_ORDER_STATUS.move(
+        seller_order, Status.CANCELLED, actor=actor,
         reason=f"Cancelled by {who}: {reason}" if reason else f"Cancelled by {who}",
+        fields=(
+            "cancelled_at", "cancel_reason", "cancel_reason_code",
+            "cancelled_by_seller",
+        ),
     )  # fmt: skip
     listing_ids = _restock(seller_order) if restock else []
     if seller_order.sale_slot_reference:
@@ -215,8 +207,8 @@ def seller_order_cancel_by_shopper(
             f"Please keep the reason under {REASON_MAX_CHARS} characters.",
             field="reason",
         )
-    seller_order = _locked(seller_order)
-    _check(seller_order, by_shopper=True)
+    seller_order = _order_then_seller_order_locked(seller_order)
+    _cancel_check(seller_order, by_shopper=True)
     _cancel(
         seller_order, actor=actor, by_seller=False, code=SHOPPER_CANCELLED,
         reason=reason, restock=True, refund_reason=RefundReason.SHOPPER_CANCELLED,
@@ -260,8 +252,8 @@ def seller_order_cancel_by_seller(
             f"Please keep the note under {REASON_MAX_CHARS} characters.",
             field="note",
         )
-    seller_order = _locked(seller_order)
-    _check(seller_order, by_shopper=False)
+    seller_order = _order_then_seller_order_locked(seller_order)
+    _cancel_check(seller_order, by_shopper=False)
     reason = code.label if code != SellerCancelReason.OTHER else note
     if note and code != SellerCancelReason.OTHER:
         reason = f"{code.label}: {note}"

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from listings.models import Offer
 from marketplace.markets import Market
+from marketplace.status import locked
 from orders.exceptions import CartError, CartLineNotFound
 from orders.models import MAX_QUANTITY_PER_LINE, Cart, CartLine
 
@@ -60,10 +61,6 @@ def _check_quantity(quantity: object, limit: int, *, already: int = 0) -> int:
     return quantity
 
 
-def _locked(cart: Cart) -> Cart:
-    return Cart.objects.select_for_update().get(pk=cart.pk)
-
-
 @transaction.atomic
 def cart_line_add(
     *, cart: Cart, offer_id: int, quantity: int, market: Market
@@ -95,7 +92,7 @@ def cart_line_add(
             "be bought right now: choose another offer.",
             "offer_id",
         )
-    _locked(cart)
+    locked(cart)
     line = CartLine.objects.filter(cart=cart, offer=offer).first()
     already = line.quantity if line else 0
     quantity = _check_quantity(quantity, _quantity_limit(offer), already=already)
@@ -137,7 +134,7 @@ def cart_line_quantity_set(*, cart: Cart, line_id: int, quantity: int) -> CartLi
 
     Raises CartLineNotFound for a line of another cart.
     """
-    _locked(cart)
+    locked(cart)
     line = _line(cart, line_id)
     line.quantity = _check_quantity(quantity, _quantity_limit(line.offer))
     line.save(update_fields=["quantity"])
@@ -147,7 +144,7 @@ def cart_line_quantity_set(*, cart: Cart, line_id: int, quantity: int) -> CartLi
 @transaction.atomic
 def cart_line_remove(*, cart: Cart, line_id: int) -> CartLine:
     """Take a line out of the cart; raises CartLineNotFound for another cart's."""
-    _locked(cart)
+    locked(cart)
     line = _line(cart, line_id)
     line.delete()
     return line
@@ -162,7 +159,7 @@ def cart_line_offer_swap(
     Used when the shopper changed market: the quantity is kept where stock
     allows, else lowered to what is left.
     """
-    _locked(cart)
+    locked(cart)
     line = _line(cart, line_id)
     offer = (
         Offer.objects.select_related("listing")

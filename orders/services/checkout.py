@@ -46,10 +46,10 @@ from orders.models import (
     Order,
     OrderLine,
     OrderStatus,
-    OrderStatusChange,
     SellerOrder,
     StockReservation,
 )
+from orders.moves import ORDER_STATUS
 from orders.payment_gateway import payment_gateway
 from orders.services.checkout_limits import (
     CheckoutHolder,
@@ -332,9 +332,10 @@ def checkout_start(
         checkout_session=holder.session if holder else "",
         checkout_address=(holder.address or None) if holder else None,
     )
-    OrderStatusChange.objects.create(
-        order=order, to_status=OrderStatus.PENDING_PAYMENT, reason="Checkout started"
-    )
+    ORDER_STATUS.record(
+        order, from_status="", to_status=OrderStatus.PENDING_PAYMENT,
+        reason="Checkout started",
+    )  # fmt: skip
     for seller_offers, items, shipping in seller_totals:
         refurbisher = seller_offers[0].refurbisher
         seller_order = SellerOrder.objects.create(

@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.images import CleanImage, ImageRefused, image_reencode
 from marketplace.money import quantize
+from marketplace.status import StatusMachine, actor_or_none, locked
 from orders.business_days import business_days_after
 from orders.exceptions import OrderError
 from orders.models import (
@@ -97,24 +98,20 @@ class ClaimRefused(OrderError):
 # --- Helpers ------------------------------------------------------------------
 
 
-def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and actor.is_authenticated else None
-
-
-def _locked(claim: WarrantyClaim) -> tuple[Order, WarrantyClaim]:
+def _order_then_claim_locked(claim: WarrantyClaim) -> tuple[Order, WarrantyClaim]:
     """Lock the claim's order row, then the claim row (the documented order)."""
     order_id = (
         WarrantyClaim.objects.filter(pk=claim.pk)
         .values_list("seller_order__order_id", flat=True)
         .get()
     )
-    order = Order.objects.select_for_update().get(pk=order_id)
-    claim = (
-        WarrantyClaim.objects.select_for_update(of=("self",))
-        .select_related(
+    order = locked(Order(pk=order_id))
+    claim = locked(
+        claim,
+        queryset=WarrantyClaim.objects.select_related(
             "seller_order", "refurbisher", "warranty__line", "warranty__unit"
-        )
-        .get(pk=claim.pk)
+        ),
+        of=("self",),
     )
     return order, claim
 
@@ -135,30 +132,19 @@ MOVE_WORDS = {
 }
 
 
-def _check(claim: WarrantyClaim, to_status: str, message: str | None = None) -> None:
-    if to_status not in CLAIM_MOVES[claim.status]:
-        raise ClaimRefused(
-            message
-            or f"This claim is {STATE_WORDS[claim.status]}: it cannot be "
-            f"{MOVE_WORDS[to_status]} now."
-        )
+def _refused(from_status: str, to_status: str) -> ClaimRefused:
+    return ClaimRefused(
+        f"This claim is {STATE_WORDS[from_status]}: it cannot be "
+        f"{MOVE_WORDS[to_status]} now."
+    )
 
 
-def _move(
-    claim: WarrantyClaim,
-    to_status: str,
-    *,
-    actor: AbstractBaseUser | None,
-    reason: str,
-    fields: Sequence[str] = (),
-) -> ClaimStatusChange:
-    from_status = claim.status
-    claim.status = to_status
-    claim.save(update_fields=["status", *fields])
-    return ClaimStatusChange.objects.create(
-        claim=claim, from_status=from_status, to_status=to_status,
-        actor=_actor(actor), reason=reason,
-    )  # fmt: skip
+CLAIM_STATUS: StatusMachine[WarrantyClaim] = StatusMachine(
+    moves=CLAIM_MOVES,
+    refusal=_refused,
+    audit_model=ClaimStatusChange,
+    audit_parent=lambda claim: {"claim": claim},
+)
 
 
 def _text(value: str | None, *, field: str, required: str | None) -> str:
@@ -326,7 +312,7 @@ def _claim_create(*, warranty, problem, description, photos, actor) -> WarrantyC
         .values_list("line__seller_order__order_id", flat=True)
         .get()
     )
-    Order.objects.select_for_update().get(pk=order_id)
+    locked(Order(pk=order_id))
     warranty = Warranty.objects.select_related(
         "line__seller_order__refurbisher", "unit"
     ).get(pk=warranty.pk)
@@ -362,7 +348,7 @@ def _claim_create(*, warranty, problem, description, photos, actor) -> WarrantyC
                 refurbisher=refurbisher,
                 problem=problem,
                 description=description,
-                filed_by=_actor(actor),
+                filed_by=actor_or_none(actor),
                 answer_due_at=business_days_after(
                     now,
                     days=settings.CLAIM_ANSWER_BUSINESS_DAYS,
@@ -373,8 +359,8 @@ def _claim_create(*, warranty, problem, description, photos, actor) -> WarrantyC
         raise ClaimRefused(
             "There is already an open claim for this device: follow it on its page."
         ) from error
-    ClaimStatusChange.objects.create(
-        claim=claim, from_status="", to_status=Status.OPEN, actor=_actor(actor),
+    CLAIM_STATUS.record(
+        claim, actor=actor, from_status="", to_status=Status.OPEN,
         reason=f"Filed: {ClaimProblem(problem).label}; answer due by "
         f"{local_words(claim.answer_due_at, refurbisher.time_zone)}",
     )  # fmt: skip
@@ -407,7 +393,7 @@ def claim_answer(
     is at most the unit's price (and what is left to refund on the order); a
     decline needs a reason. ``actor`` must be a member of the refurbisher.
     """
-    order, claim = _locked(claim)
+    order, claim = _order_then_claim_locked(claim)
     if actor is None or not (
         actor.is_authenticated
         and Membership.objects.filter(
@@ -420,7 +406,7 @@ def claim_answer(
             "This claim is with ReMarket now: our team decides it, and both of "
             "you will get an email."
         )
-    _check(claim, Status.ANSWERED)
+    CLAIM_STATUS.check(claim, Status.ANSWERED)
     amount = _remedy_checked(claim, order, remedy=remedy, refund_amount=refund_amount)
     message = _text(
         message,
@@ -441,7 +427,7 @@ def claim_answer(
         if remedy == ClaimRemedy.DECLINE
         else f"Offered {offered}" + (f": {message}" if message else "")
     )
-    _move(
+    CLAIM_STATUS.move(
         claim, Status.ANSWERED, actor=actor, reason=reason,
         fields=("seller_remedy", "seller_message", "refund_amount", "answered_at"),
     )  # fmt: skip
@@ -464,16 +450,12 @@ def claim_accept(
     even at the same moment, refunds once: the second finds the claim
     accepted already and is refused.
     """
-    order, claim = _locked(claim)
+    order, claim = _order_then_claim_locked(claim)
     if claim.status == Status.ACCEPTED:
         raise ClaimRefused("You accepted this already: nothing more to do.")
-    _check(
-        claim,
-        Status.ACCEPTED,
-        "There is no answer from the seller to accept yet."
-        if claim.status == Status.OPEN
-        else None,
-    )
+    if claim.status == Status.OPEN:
+        raise ClaimRefused("There is no answer from the seller to accept yet.")
+    CLAIM_STATUS.check(claim, Status.ACCEPTED)
     fields = ["accepted_at"]
     currency = claim.seller_order.currency
     if claim.seller_remedy == ClaimRemedy.REFUND:
@@ -488,7 +470,7 @@ def claim_accept(
     else:
         offered = remedy_words(claim.seller_remedy, claim.refund_amount, currency)
         reason = f"Accepted {offered}"
-    _move(claim, Status.ACCEPTED, actor=actor, reason=reason, fields=fields)
+    CLAIM_STATUS.move(claim, Status.ACCEPTED, actor=actor, reason=reason, fields=fields)
     claim_id = claim.pk
     claim_accepted_notify(claim_id=claim_id)
     return claim
@@ -514,10 +496,10 @@ def claim_escalate(
         field="reason",
         required="Please tell us why you ask ReMarket to decide.",
     )
-    _, claim = _locked(claim)
+    _, claim = _order_then_claim_locked(claim)
     if claim.status == Status.ESCALATED:
         raise ClaimRefused("This claim is with ReMarket already.")
-    _check(claim, Status.ESCALATED)
+    CLAIM_STATUS.check(claim, Status.ESCALATED)
     if claim.status == Status.OPEN and at < claim.answer_due_at:
         due = local_words(claim.answer_due_at, claim.refurbisher.time_zone)
         raise ClaimRefused(
@@ -526,7 +508,7 @@ def claim_escalate(
         )
     claim.escalated_at = at
     claim.escalation_reason = reason
-    _move(
+    CLAIM_STATUS.move(
         claim, Status.ESCALATED, actor=actor, reason=reason,
         fields=("escalated_at", "escalation_reason"),
     )  # fmt: skip
@@ -562,8 +544,8 @@ def claim_decide(
     note = _text(
         note, field="note", required="Please write the decision's reason for both."
     )
-    order, claim = _locked(claim)
-    _check(claim, Status.RESOLVED)
+    order, claim = _order_then_claim_locked(claim)
+    CLAIM_STATUS.check(claim, Status.RESOLVED)
     amount = _remedy_checked(claim, order, remedy=remedy, refund_amount=refund_amount)
     claim.qa_remedy = remedy
     claim.qa_note = note
@@ -576,7 +558,7 @@ def claim_decide(
         _refund(claim, order, amount=amount, actor=actor, decided="decided by ReMarket")
         fields.append("refund")
     decided = remedy_words(remedy, amount, claim.seller_order.currency)
-    _move(
+    CLAIM_STATUS.move(
         claim, Status.RESOLVED, actor=actor,
         reason=f"Decided by ReMarket: {decided}. {note}", fields=fields,
     )  # fmt: skip
@@ -596,7 +578,7 @@ def claim_remind(*, claim: WarrantyClaim, at: dt.datetime | None = None) -> bool
     not due soon): the job may run twice.
     """
     at = at or timezone.now()
-    _, claim = _locked(claim)
+    _, claim = _order_then_claim_locked(claim)
     soon = at + dt.timedelta(hours=settings.CLAIM_REMINDER_HOURS)
     if (
         claim.status != Status.OPEN
@@ -606,8 +588,8 @@ def claim_remind(*, claim: WarrantyClaim, at: dt.datetime | None = None) -> bool
         return False
     claim.reminded_at = at
     claim.save(update_fields=["reminded_at"])
-    ClaimStatusChange.objects.create(
-        claim=claim, from_status=claim.status, to_status=claim.status,
+    CLAIM_STATUS.record(
+        claim,
         reason="Reminder sent: answer due by "
         f"{local_words(claim.answer_due_at, claim.refurbisher.time_zone)}",
     )  # fmt: skip

@@ -23,21 +23,15 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from marketplace.status import locked
 from orders.exceptions import FulfilmentRefused
-from orders.models import DeliveredBy, OrderStatusChange, SellerOrder
+from orders.models import DeliveredBy, SellerOrder
 from orders.models import SellerOrderStatus as Status
+from orders.moves import SELLER_ORDER_STATUS
 from orders.services.fulfilment import auto_delivery_at, seller_order_deliver
 
 # A carrier's clock may run a little ahead of ours.
 CARRIER_CLOCK_SKEW = dt.timedelta(minutes=5)
-
-
-def _locked(seller_order: SellerOrder) -> SellerOrder:
-    return (
-        SellerOrder.objects.select_for_update(of=("self",))
-        .select_related("order")
-        .get(pk=seller_order.pk)
-    )
 
 
 @transaction.atomic
@@ -50,7 +44,11 @@ def seller_order_delivery_report(
     is asked to confirm. Reporting again changes nothing (the first report
     is kept). Raises ``FulfilmentRefused`` for an order not shipped.
     """
-    seller_order = _locked(seller_order)
+    seller_order = locked(
+        seller_order,
+        queryset=SellerOrder.objects.select_related("order"),
+        of=("self",),
+    )
     if seller_order.status != Status.SHIPPED:
         raise FulfilmentRefused(
             _("Only a shipped order can be reported delivered: this one is %(status)s.")
@@ -61,10 +59,8 @@ def seller_order_delivery_report(
     seller_order.seller_reported_delivered_at = timezone.now()
     seller_order.save(update_fields=["seller_reported_delivered_at"])
     auto = auto_delivery_at(seller_order)
-    OrderStatusChange.objects.create(
-        order_id=seller_order.order_id, seller_order=seller_order,
-        from_status=Status.SHIPPED, to_status=Status.SHIPPED,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+    SELLER_ORDER_STATUS.record(
+        seller_order, actor=actor,
         reason=_(
             "The seller reports the parcel delivered; waiting for the shopper's "
             "or the carrier's confirmation (automatic on %(date)s)."

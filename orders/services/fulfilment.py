@@ -2,8 +2,9 @@
 
 Each move is its own service: it locks the seller order row
 (``select_for_update``), checks ``SELLER_ORDER_MOVES``, saves with
-``update_fields`` and writes an ``OrderStatusChange`` with the actor. A move
-out of turn or bad input raises ``FulfilmentRefused`` and writes nothing.
+``update_fields`` and writes an ``OrderStatusChange`` with the actor, all
+through ``orders.moves.SELLER_ORDER_STATUS``. A move out of turn
+or bad input raises ``FulfilmentRefused`` and writes nothing.
 
 Lock order: the seller order row only. Nothing here locks the order, listings
 or sale days, so these moves cannot wait in a cycle with checkout or payment.
@@ -23,17 +24,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.markets import MARKETS
+from marketplace.status import locked
 from orders.business_days import business_days_after
 from orders.exceptions import FulfilmentRefused
 from orders.models import (
-    SELLER_ORDER_MOVES,
     Carrier,
     DeliveredBy,
-    OrderStatusChange,
     SellerOrder,
     SellerOrderStatus,
     ShippedUnit,
 )
+from orders.moves import SELLER_ORDER_STATUS
 from orders.notifications import _send
 from orders.services.warranty import warranties_create
 from orders.tracking import tracking_format_error, tracking_normalize, tracking_url
@@ -87,53 +88,19 @@ def return_window_end(seller_order: SellerOrder) -> dt.datetime | None:
     return seller_order.delivered_at + dt.timedelta(days=days)
 
 
-def _locked(seller_order: SellerOrder) -> SellerOrder:
-    return (
-        SellerOrder.objects.select_for_update(of=("self",))
-        .select_related("order", "refurbisher")
-        .get(pk=seller_order.pk)
-    )
-
-
-def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and actor.is_authenticated else None
-
-
-def _move(
-    seller_order: SellerOrder,
-    to_status: str,
-    *,
-    actor: AbstractBaseUser | None,
-    reason: str,
-    fields: tuple[str, ...] = (),
-) -> OrderStatusChange:
-    from_status = seller_order.status
-    seller_order.status = to_status
-    seller_order.save(update_fields=["status", *fields])
-    return OrderStatusChange.objects.create(
-        order_id=seller_order.order_id, seller_order=seller_order,
-        from_status=from_status, to_status=to_status, actor=_actor(actor),
-        reason=reason,
-    )  # fmt: skip
-
-
-def _check(seller_order: SellerOrder, to_status: str) -> None:
-    if to_status not in SELLER_ORDER_MOVES[seller_order.status]:
-        raise FulfilmentRefused(
-            f"This order is {Status(seller_order.status).label.lower()}: it cannot "
-            f"be {Status(to_status).label.lower()} now."
-        )
-
-
 @transaction.atomic
 def seller_order_accept(
     *, seller_order: SellerOrder, actor: AbstractBaseUser | None
 ) -> SellerOrder:
     """Accept a paid seller order: the seller will ship it."""
-    seller_order = _locked(seller_order)
-    _check(seller_order, Status.ACCEPTED)
+    seller_order = locked(
+        seller_order,
+        queryset=SellerOrder.objects.select_related("order", "refurbisher"),
+        of=("self",),
+    )
+    SELLER_ORDER_STATUS.check(seller_order, Status.ACCEPTED)
     seller_order.accepted_at = timezone.now()
-    _move(
+    SELLER_ORDER_STATUS.move(
         seller_order, Status.ACCEPTED, actor=actor, reason="Accepted by the seller",
         fields=("accepted_at",),
     )  # fmt: skip
@@ -223,8 +190,12 @@ def seller_order_ship(
     Writes one ``ShippedUnit`` per unit (never changed afterwards) and emails
     the shopper the carrier and tracking once the transaction commits.
     """
-    seller_order = _locked(seller_order)
-    _check(seller_order, Status.SHIPPED)
+    seller_order = locked(
+        seller_order,
+        queryset=SellerOrder.objects.select_related("order", "refurbisher"),
+        of=("self",),
+    )
+    SELLER_ORDER_STATUS.check(seller_order, Status.SHIPPED)
     if carrier not in Carrier.values:
         raise FulfilmentRefused("Please choose the carrier.", "carrier")
     carrier_name = (carrier_name or "").strip()
@@ -255,7 +226,7 @@ def seller_order_ship(
     seller_order.carrier_name = carrier_name
     seller_order.tracking_number = number
     shown = carrier_name or Carrier(carrier).label
-    _move(
+    SELLER_ORDER_STATUS.move(
         seller_order, Status.SHIPPED, actor=actor,
         reason=f"Shipped with {shown}, tracking {number}",
         fields=("shipped_at", "carrier", "carrier_name", "tracking_number"),
@@ -282,15 +253,19 @@ def seller_order_deliver(
     """
     if by not in DELIVERED_BY:
         raise FulfilmentRefused(f"{by!r} is not a way of confirming a delivery.")
-    seller_order = _locked(seller_order)
-    _check(seller_order, Status.DELIVERED)
+    seller_order = locked(
+        seller_order,
+        queryset=SellerOrder.objects.select_related("order", "refurbisher"),
+        of=("self",),
+    )
+    SELLER_ORDER_STATUS.check(seller_order, Status.DELIVERED)
     delivered_at = at or timezone.now()
     seller_order.delivered_at = delivered_at
     seller_order.delivered_by = by
     # The seller is paid once the return window has closed.
     seller_order.payable_at = return_window_end(seller_order)
     reason = str(DELIVERED_BY[by]) % {"days": settings.AUTO_DELIVERY_DAYS}
-    _move(
+    SELLER_ORDER_STATUS.move(
         seller_order, Status.DELIVERED, actor=actor, reason=reason,
         fields=("delivered_at", "delivered_by", "payable_at"),
     )  # fmt: skip
@@ -302,7 +277,11 @@ def seller_order_deliver(
 @transaction.atomic
 def seller_order_flag_late(*, seller_order: SellerOrder) -> bool:
     """Flag a seller order not shipped by its deadline; False if nothing to do."""
-    seller_order = _locked(seller_order)
+    seller_order = locked(
+        seller_order,
+        queryset=SellerOrder.objects.select_related("order", "refurbisher"),
+        of=("self",),
+    )
     if (
         seller_order.late_shipment
         or seller_order.status not in (Status.PAID, Status.ACCEPTED)
@@ -315,11 +294,10 @@ def seller_order_flag_late(*, seller_order: SellerOrder) -> bool:
     local = timezone.localtime(
         seller_order.ship_by, ZoneInfo(seller_order.refurbisher.time_zone)
     )
-    OrderStatusChange.objects.create(
-        order_id=seller_order.order_id, seller_order=seller_order,
-        from_status=seller_order.status, to_status=seller_order.status,
+    SELLER_ORDER_STATUS.record(
+        seller_order,
         reason=f"Not shipped by {local:%d %b %Y, %H:%M} ({local.tzinfo})",
-    )  # fmt: skip
+    )
     return True
 
 

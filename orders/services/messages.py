@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from marketplace.emails import email_queue
 from marketplace.images import CleanImage, ImageRefused, image_reencode
+from marketplace.status import actor_or_none
 from orders.exceptions import MessageRefused
 from orders.models import Message, MessageAuthor, SellerOrder, SellerOrderStatus
 from refurbishers.models import Membership
@@ -96,7 +97,7 @@ def message_send(
     message = Message(
         seller_order=seller_order,
         author=author,
-        sender=sender if sender is not None and sender.is_authenticated else None,
+        sender=actor_or_none(sender),
         body=body,
         image_content_type=clean.content_type if clean else "",
     )

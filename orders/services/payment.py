@@ -22,16 +22,16 @@ from django.utils import timezone
 from listings.models import Listing
 from listings.services import catalog_version_bump, offers_refresh
 from marketplace.money import MINOR_UNIT_EXPONENT, quantize, to_minor_units
+from marketplace.status import locked
 from orders.exceptions import CheckoutRefused
 from orders.models import (
-    ORDER_MOVES,
     Order,
     OrderStatus,
-    OrderStatusChange,
     ReservationStatus,
     SellerOrderStatus,
     StockReservation,
 )
+from orders.moves import ORDER_STATUS, SELLER_ORDER_STATUS
 from orders.notifications import order_paid_notify
 from orders.services.fulfilment import ship_by_for
 from quality.services.trial_reviews import trial_review_open
@@ -46,16 +46,6 @@ class PaymentOutcome(enum.Enum):
     ALREADY_PAID = "already_paid"
     AMOUNT_MISMATCH = "amount_mismatch"
     NEEDS_REFUND = "needs_refund"  # paid after its reservations were let go
-
-
-def _locked(order_id: int) -> Order:
-    return Order.objects.select_for_update().get(pk=order_id)
-
-
-def _audit(order: Order, to_status: str, reason: str, *, from_status: str) -> None:
-    OrderStatusChange.objects.create(
-        order=order, from_status=from_status, to_status=to_status, reason=reason
-    )
 
 
 def _retake(order: Order) -> None:
@@ -87,16 +77,16 @@ def order_payment_succeeded(
     *, order_id: int, amount_minor: int, currency: str, payment_intent_id: str = ""
 ) -> PaymentOutcome:
     """Mark the order paid once: reservations become sales, seller orders are paid."""
-    order = _locked(order_id)
+    order = locked(Order(pk=order_id))
     if order.status == OrderStatus.PAID:
         return PaymentOutcome.ALREADY_PAID
     expected = to_minor_units(order.total_amount, order.currency)
     if amount_minor != expected or currency.upper() != order.currency:
-        _audit(
-            order, order.status, from_status=order.status,
+        ORDER_STATUS.record(
+            order,
             reason=f"Payment of {amount_minor} {currency.upper()} does not match "
             f"{expected} {order.currency}: not applied",
-        )  # fmt: skip
+        )
         return PaymentOutcome.AMOUNT_MISMATCH
     try:
         with transaction.atomic():
@@ -109,36 +99,35 @@ def order_payment_succeeded(
         # Kept so the refund can name the payment it gives back.
         order.payment_intent_id = payment_intent_id or order.payment_intent_id
         order.save(update_fields=["payment_intent_id"])
-        _audit(
-            order, order.status, from_status=order.status,
+        ORDER_STATUS.record(
+            order,
             reason=f"Paid after the reservations ended and {refusal.message} "
             "The payment must be refunded.",
-        )  # fmt: skip
+        )
         return PaymentOutcome.NEEDS_REFUND
     now = timezone.now()
-    from_status = order.status
-    order.status = OrderStatus.PAID
     order.paid_at = now
     order.payment_intent_id = payment_intent_id or order.payment_intent_id
-    order.save(update_fields=["status", "paid_at", "payment_intent_id"])
-    _audit(order, OrderStatus.PAID, "Payment received", from_status=from_status)
+    # The provider's word is a fact: applied even to an order whose hold ran
+    # out (its stock and slots were taken again above).
+    ORDER_STATUS.move(
+        order, OrderStatus.PAID, actor=None, reason="Payment received",
+        fields=("paid_at", "payment_intent_id"), checked=False,
+    )  # fmt: skip
     StockReservation.objects.filter(line__seller_order__order=order).update(
         status=ReservationStatus.SOLD
     )
     for seller_order in order.seller_orders.all():
-        previous = seller_order.status
-        seller_order.status = SellerOrderStatus.PAID
         seller_order.paid_at = now
         seller_order.commission_amount = quantize(
             seller_order.items_amount * seller_order.commission_rate
         )
         seller_order.ship_by = ship_by_for(seller_order)
-        seller_order.save(
-            update_fields=["status", "paid_at", "commission_amount", "ship_by"]
-        )
-        OrderStatusChange.objects.create(
-            order=order, seller_order=seller_order, from_status=previous,
-            to_status=SellerOrderStatus.PAID, reason="Payment received",
+        # Its seller orders follow the order, whatever they were.
+        SELLER_ORDER_STATUS.move(
+            seller_order, SellerOrderStatus.PAID, actor=None,
+            reason="Payment received",
+            fields=("paid_at", "commission_amount", "ship_by"), checked=False,
         )  # fmt: skip
         if seller_order.sale_slot_reference:
             trial_review_open(seller_order=seller_order)  # QA reviews trial sales
@@ -147,8 +136,8 @@ def order_payment_succeeded(
 
 
 def _release(order_id: int, to_status: str, reason: str) -> bool:
-    order = _locked(order_id)
-    if to_status not in ORDER_MOVES[order.status]:
+    order = locked(Order(pk=order_id))
+    if not ORDER_STATUS.allows(order.status, to_status):
         return False  # already paid, failed or expired: nothing to give back
     held = list(
         StockReservation.objects.filter(
@@ -165,17 +154,11 @@ def _release(order_id: int, to_status: str, reason: str) -> bool:
     for seller_order in order.seller_orders.all():
         if seller_order.sale_slot_reference:
             sale_slot_release(reference=seller_order.sale_slot_reference)
-        previous = seller_order.status
-        seller_order.status = SellerOrderStatus.VOID
-        seller_order.save(update_fields=["status"])
-        OrderStatusChange.objects.create(
-            order=order, seller_order=seller_order, from_status=previous,
-            to_status=SellerOrderStatus.VOID, reason=reason,
+        SELLER_ORDER_STATUS.move(
+            seller_order, SellerOrderStatus.VOID, actor=None, reason=reason,
+            checked=False,
         )  # fmt: skip
-    from_status = order.status
-    order.status = to_status
-    order.save(update_fields=["status"])
-    _audit(order, to_status, reason, from_status=from_status)
+    ORDER_STATUS.move(order, to_status, actor=None, reason=reason)
     offers_refresh(listing_ids=sorted({r.listing_id for r in held}))
     catalog_version_bump()
     return True
@@ -216,15 +199,14 @@ def order_refund_recorded(*, order_id: int, refunded_minor: int, currency: str) 
     Providers report a running total (Stripe's ``amount_refunded``), so the
     largest figure wins: a repeated or late event never lowers or doubles it.
     """
-    order = _locked(order_id)
+    order = locked(Order(pk=order_id))
     exponent = 10 ** MINOR_UNIT_EXPONENT[order.currency]
     amount = quantize(Decimal(refunded_minor) / exponent)
     if currency.upper() != order.currency or amount <= order.refunded_amount:
         return False
     order.refunded_amount = min(amount, order.total_amount)
     order.save(update_fields=["refunded_amount"])
-    _audit(
-        order, order.status, from_status=order.status,
-        reason=f"Refunded so far: {order.refunded_amount} {order.currency}",
-    )  # fmt: skip
+    ORDER_STATUS.record(
+        order, reason=f"Refunded so far: {order.refunded_amount} {order.currency}"
+    )
     return True

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from marketplace.money import MINOR_UNIT_EXPONENT
 from orders.exceptions import OrderError
-from orders.models import Order, OrderStatus, OrderStatusChange, PaymentMismatch
+from orders.models import Order, OrderStatus, PaymentMismatch
+from orders.moves import ORDER_STATUS
 from orders.services.payment import order_payment_failed
 from orders.services.refunds import mismatched_payment_refund_create
 
@@ -98,8 +99,8 @@ def payment_mismatch_review(
     mismatch.review_note = (note or "").strip()[:2000]
     mismatch.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
     order = Order.objects.only("pk", "status").get(pk=mismatch.order_id)
-    OrderStatusChange.objects.create(
-        order=order, from_status=order.status, to_status=order.status, actor=actor,
+    ORDER_STATUS.record(
+        order, actor=actor,
         reason=_("QA reviewed the payment that did not match: %(note)s")
         % {"note": mismatch.review_note or _("no note")},
     )  # fmt: skip

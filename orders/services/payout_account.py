@@ -33,8 +33,8 @@ from refurbishers.models import (
     MemberRole,
     Membership,
     Refurbisher,
-    RefurbisherStatusChange,
 )
+from refurbishers.services.status import REFURBISHER_STATUS
 
 # A Stripe Connect account id as Stripe writes it: acct_ then letters and digits.
 ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9]{1,59}")
@@ -115,9 +115,8 @@ def _account_change(
         if account_id
         else None,
     )
-    RefurbisherStatusChange.objects.create(
-        refurbisher=refurbisher, from_status=refurbisher.status,
-        to_status=refurbisher.status, actor=actor,
+    REFURBISHER_STATUS.record(
+        refurbisher, actor=actor,
         reason=f"Payout account changed from {before or 'none'} to "
         f"{account_id or 'none'}",
     )  # fmt: skip

@@ -30,16 +30,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from marketplace.money import quantize, to_minor_units
+from marketplace.status import actor_or_none
 from orders.exceptions import OrderError, PaymentProviderError
 from orders.models import (
     Order,
     OrderStatus,
-    OrderStatusChange,
     Refund,
     RefundReason,
     RefundStatus,
     SellerOrder,
 )
+from orders.moves import ORDER_STATUS
 from orders.notifications import refund_notify
 from orders.services.installation import provider_key, provider_metadata
 
@@ -133,11 +134,10 @@ def refund_create(
         currency=order.currency,
         reason=reason,
         note=note[:300],
-        requested_by=actor if actor is not None and actor.is_authenticated else None,
+        requested_by=actor_or_none(actor),
     )
-    OrderStatusChange.objects.create(
-        order=order, seller_order=seller_order, from_status=order.status,
-        to_status=order.status, actor=refund.requested_by,
+    ORDER_STATUS.record(
+        order, actor=actor, columns={"seller_order": seller_order},
         reason=f"Refund of {amount} {order.currency}: "
         f"{RefundReason(reason).label}{f' ({note})' if note else ''}",
     )  # fmt: skip
@@ -167,8 +167,8 @@ def mismatched_payment_refund_create(
             "The payment did not match the order, so it was given back in full."
         ),
     )  # fmt: skip
-    OrderStatusChange.objects.create(
-        order=order, from_status=order.status, to_status=order.status,
+    ORDER_STATUS.record(
+        order,
         reason=gettext(
             "Refund of %(amount)s %(currency)s: payment %(payment)s did not match "
             "the order"
@@ -310,10 +310,8 @@ def refund_send_again(*, refund: Refund, actor: AbstractBaseUser | None) -> Refu
         if refund.status == RefundStatus.SUCCEEDED
         else f"{RefundStatus(refund.status).label.lower()}: {refund.failure_message}"
     )
-    OrderStatusChange.objects.create(
-        order=order, seller_order_id=refund.seller_order_id,
-        from_status=order.status, to_status=order.status,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+    ORDER_STATUS.record(
+        order, actor=actor, columns={"seller_order_id": refund.seller_order_id},
         reason=f"Refund {refund.pk} sent again: {outcome}",
     )  # fmt: skip
     return refund

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from marketplace.markets import MARKETS
 from marketplace.money import format_money
+from marketplace.status import StatusMachine, actor_or_none, locked
 from orders.exceptions import OrderError
 from orders.models import (
     RETURN_MOVES,
@@ -105,10 +106,6 @@ def _carrier_code(name: str) -> str:
     return ""
 
 
-def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and actor.is_authenticated else None
-
-
 def return_window_problem(
     seller_order: SellerOrder, *, at: dt.datetime | None = None
 ) -> str:
@@ -169,7 +166,7 @@ def _lock_order(order_id: int) -> None:
     ).get()
 
 
-def _locked(return_request: ReturnRequest) -> ReturnRequest:
+def _order_then_return_locked(return_request: ReturnRequest) -> ReturnRequest:
     """Lock the return's order row, then the return row; the return, fresh."""
     order_id = (
         ReturnRequest.objects.filter(pk=return_request.pk)
@@ -179,36 +176,28 @@ def _locked(return_request: ReturnRequest) -> ReturnRequest:
     if order_id is None:
         raise ReturnRefused("This return does not exist.")
     _lock_order(order_id)
-    return (
-        ReturnRequest.objects.select_for_update(of=("self",))
-        .select_related("seller_order__order", "seller_order__refurbisher", "line")
-        .get(pk=return_request.pk)
+    return locked(
+        return_request,
+        queryset=ReturnRequest.objects.select_related(
+            "seller_order__order", "seller_order__refurbisher", "line"
+        ),
+        of=("self",),
     )
 
 
-def _check(return_request: ReturnRequest, to_status: str) -> None:
-    if to_status not in RETURN_MOVES[return_request.status]:
-        raise ReturnRefused(
-            f"This return is {_STANDS[return_request.status]}, so it cannot be "
-            f"{_MOVE[to_status]} now."
-        )
+def _refused(from_status: str, to_status: str) -> ReturnRefused:
+    return ReturnRefused(
+        f"This return is {_STANDS[from_status]}, so it cannot be "
+        f"{_MOVE[to_status]} now."
+    )
 
 
-def _move(
-    return_request: ReturnRequest,
-    to_status: str,
-    *,
-    actor: AbstractBaseUser | None,
-    reason: str,
-    fields: tuple[str, ...] = (),
-) -> ReturnStatusChange:
-    from_status = return_request.status
-    return_request.status = to_status
-    return_request.save(update_fields=["status", *fields])
-    return ReturnStatusChange.objects.create(
-        return_request=return_request, from_status=from_status, to_status=to_status,
-        actor=_actor(actor), reason=reason,
-    )  # fmt: skip
+RETURN_STATUS: StatusMachine[ReturnRequest] = StatusMachine(
+    moves=RETURN_MOVES,
+    refusal=_refused,
+    audit_model=ReturnStatusChange,
+    audit_parent=lambda return_request: {"return_request": return_request},
+)
 
 
 def _notify(notify, return_request: ReturnRequest) -> None:
@@ -266,15 +255,14 @@ def return_request(
             created = ReturnRequest.objects.create(
                 seller_order=seller_order, line=line, reason=reason,
                 details=details, seller_at_fault=at_fault,
-                requested_by=_actor(actor),
+                requested_by=actor_or_none(actor),
             )  # fmt: skip
     except IntegrityError:
         raise ReturnRefused(
             _already_returned(live.first())
         ) from None  # the other return is what the shopper needs to know about
-    ReturnStatusChange.objects.create(
-        return_request=created, from_status="", to_status=Status.REQUESTED,
-        actor=_actor(actor),
+    RETURN_STATUS.record(
+        created, actor=actor, from_status="", to_status=Status.REQUESTED,
         reason=f"Return requested: {ReturnReason(reason).label}",
     )  # fmt: skip
     _notify(return_requested_notify, created)
@@ -295,8 +283,8 @@ def return_authorise(
     instructions: str,
 ) -> ReturnRequest:
     """The seller tells the shopper how to send the item back. Emails the shopper."""
-    return_request = _locked(return_request)
-    _check(return_request, Status.AUTHORISED)
+    return_request = _order_then_return_locked(return_request)
+    RETURN_STATUS.check(return_request, Status.AUTHORISED)
     instructions = (instructions or "").strip()
     if not instructions:
         raise ReturnRefused(
@@ -311,7 +299,7 @@ def return_authorise(
         )
     return_request.instructions = instructions
     return_request.authorised_at = timezone.now()
-    _move(
+    RETURN_STATUS.move(
         return_request, Status.AUTHORISED, actor=actor,
         reason="Return instructions sent to the shopper",
         fields=("instructions", "authorised_at"),
@@ -334,8 +322,8 @@ def return_mark_sent_back(
     known carrier's tracking number is checked against its format, any other
     takes 6 to 40 letters or digits. Emails the seller's owners.
     """
-    return_request = _locked(return_request)
-    _check(return_request, Status.SENT_BACK)
+    return_request = _order_then_return_locked(return_request)
+    RETURN_STATUS.check(return_request, Status.SENT_BACK)
     typed = " ".join((carrier or "").split())
     if not typed or typed.lower() == Carrier.OTHER:
         raise ReturnRefused(
@@ -358,7 +346,7 @@ def return_mark_sent_back(
     return_request.return_carrier = name
     return_request.return_tracking = number
     return_request.sent_back_at = timezone.now()
-    _move(
+    RETURN_STATUS.move(
         return_request, Status.SENT_BACK, actor=actor,
         reason=f"Sent back with {name}, tracking {number}",
         fields=("return_carrier", "return_tracking", "sent_back_at"),
@@ -395,7 +383,7 @@ def _refund(
         reason = f"{why}: nothing was left to refund on this part of the order"
     return_request.refund = refund
     return_request.refunded_at = timezone.now()
-    _move(
+    RETURN_STATUS.move(
         return_request, Status.REFUNDED, actor=actor, reason=reason,
         fields=("refund", "refunded_at"),
     )  # fmt: skip
@@ -411,10 +399,10 @@ def return_mark_received(
     moment, waits on the order lock and is refused: the refund is made once.
     Emails the shopper.
     """
-    return_request = _locked(return_request)
-    _check(return_request, Status.RECEIVED)
+    return_request = _order_then_return_locked(return_request)
+    RETURN_STATUS.check(return_request, Status.RECEIVED)
     return_request.received_at = timezone.now()
-    _move(
+    RETURN_STATUS.move(
         return_request, Status.RECEIVED, actor=actor,
         reason="Received by the seller", fields=("received_at",),
     )  # fmt: skip
@@ -428,10 +416,10 @@ def return_withdraw(
     *, return_request: ReturnRequest, actor: AbstractBaseUser | None
 ) -> ReturnRequest:
     """The shopper keeps the item after all (only before sending it back)."""
-    return_request = _locked(return_request)
-    _check(return_request, Status.WITHDRAWN)
+    return_request = _order_then_return_locked(return_request)
+    RETURN_STATUS.check(return_request, Status.WITHDRAWN)
     return_request.withdrawn_at = timezone.now()
-    _move(
+    RETURN_STATUS.move(
         return_request, Status.WITHDRAWN, actor=actor,
         reason="Withdrawn by the shopper", fields=("withdrawn_at",),
     )  # fmt: skip
@@ -447,7 +435,7 @@ def return_refund_if_overdue(
     False (and nothing written) if it moved meanwhile: received by the seller,
     or refunded by an earlier run.
     """
-    return_request = _locked(return_request)
+    return_request = _order_then_return_locked(return_request)
     if (
         return_request.status != Status.SENT_BACK
         or return_request.sent_back_at is None

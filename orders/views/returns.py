@@ -17,6 +17,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from marketplace.status import actor_or_none
 from orders.models import (
     SELLER_FAULT_RETURN_REASONS,
     Carrier,
@@ -57,10 +58,6 @@ REASON_HINTS = {
 CARRIERS = [label for value, label in Carrier.choices if value != Carrier.OTHER]
 
 
-def _actor(request):
-    return request.user if request.user.is_authenticated else None
-
-
 def _return_or_404(order: Order, pk: int) -> ReturnRequest:
     found = return_of_order(order=order, pk=pk)
     if found is None:
@@ -90,7 +87,7 @@ def return_new(request, reference: str, line_id: int):
         try:
             created = return_request(
                 line=line, reason=data["reason"], details=data["details"],
-                actor=_actor(request),
+                actor=actor_or_none(request.user),
             )  # fmt: skip
         except ReturnRefused as refusal:
             error = refusal
@@ -170,7 +167,7 @@ def return_sent_back(request, reference: str, pk: int):
     }
     try:
         return_mark_sent_back(
-            return_request=found, actor=_actor(request),
+            return_request=found, actor=actor_or_none(request.user),
             carrier=sent_back["carrier"],
             tracking_number=sent_back["tracking_number"],
         )  # fmt: skip
@@ -193,7 +190,7 @@ def return_withdraw_view(request, reference: str, pk: int):
     order = _visible_order(request, reference)
     found = _return_or_404(order, pk)
     try:
-        return_withdraw(return_request=found, actor=_actor(request))
+        return_withdraw(return_request=found, actor=actor_or_none(request.user))
     except ReturnRefused as refusal:
         return _detail(
             request, order, _return_or_404(order, pk), error=refusal, status=409

@@ -48,8 +48,8 @@ from quality.services.ranking import rank_recompute_soon
 from refurbishers.models import (
     Refurbisher,
     RefurbisherStatus,
-    RefurbisherStatusChange,
 )
+from refurbishers.services.status import REFURBISHER_STATUS
 
 Status = RefurbisherStatus
 # Refurbishers with a scorecard: those that sell or sold.
@@ -400,11 +400,5 @@ def metrics_flag_for_qa(
     )
     refurbisher.needs_qa_decision = True
     refurbisher.save(update_fields=["needs_qa_decision", "qa_decision_reason"])
-    RefurbisherStatusChange.objects.create(
-        refurbisher=refurbisher,
-        from_status=refurbisher.status,
-        to_status=refurbisher.status,
-        actor=None,
-        reason=f"Flagged for QA: {reason}",
-    )
+    REFURBISHER_STATUS.record(refurbisher, reason=f"Flagged for QA: {reason}")
     return True

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from listings.services import catalog_version_bump
 from marketplace.errors import BusinessRuleError
+from marketplace.status import actor_or_none, locked
 from orders.models import SellerOrder, SellerOrderStatus
 from quality.models import SellerReview
 from quality.notifications import review_answered_notify, review_new_notify
@@ -38,10 +39,6 @@ class ReviewRefused(BusinessRuleError):
     """A review write the rules refuse; ``message`` says why in plain words and
     ``field`` names the form field at fault (``rating``, ``comment``,
     ``answer``, ``reason``), if any."""
-
-
-def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def review_author_name(ship_name: str) -> str:
@@ -120,10 +117,10 @@ def review_write(
     """
     rating = _rating(rating)
     comment = _text(comment, COMMENT_MAX_CHARS, "comment", "your comment")
-    seller_order = (
-        SellerOrder.objects.select_for_update(of=("self",))
-        .select_related("order")
-        .get(pk=seller_order.pk)
+    seller_order = locked(
+        seller_order,
+        queryset=SellerOrder.objects.select_related("order"),
+        of=("self",),
     )
     if seller_order.status != SellerOrderStatus.DELIVERED:
         raise ReviewRefused("You can review this order once it has been delivered.")
@@ -133,7 +130,7 @@ def review_write(
         review = SellerReview.objects.create(
             seller_order=seller_order,
             refurbisher_id=seller_order.refurbisher_id,
-            author=_actor(actor),
+            author=actor_or_none(actor),
             author_name=review_author_name(seller_order.order.ship_name),
             rating=rating,
             comment=comment,
@@ -153,14 +150,6 @@ def review_write(
     return review
 
 
-def _locked(review: SellerReview) -> SellerReview:
-    return (
-        SellerReview.objects.select_for_update(of=("self",))
-        .select_related("seller_order__order")
-        .get(pk=review.pk)
-    )
-
-
 @transaction.atomic
 def review_answer(
     *, review: SellerReview, actor: AbstractBaseUser, answer: str
@@ -172,7 +161,11 @@ def review_answer(
     answer = _text(answer, ANSWER_MAX_CHARS, "answer", "your answer")
     if not answer:
         raise ReviewRefused("Please write your answer.", "answer")
-    review = _locked(review)
+    review = locked(
+        review,
+        queryset=SellerReview.objects.select_related("seller_order__order"),
+        of=("self",),
+    )
     is_member = Membership.objects.filter(
         user_id=getattr(actor, "pk", None), refurbisher_id=review.refurbisher_id
     ).exists()
@@ -200,7 +193,11 @@ def review_hide(
     reason = _text(reason, HIDDEN_REASON_MAX_CHARS, "reason", "the reason")
     if not reason:
         raise ReviewRefused("Please say why the review is hidden.", "reason")
-    review = _locked(review)
+    review = locked(
+        review,
+        queryset=SellerReview.objects.select_related("seller_order__order"),
+        of=("self",),
+    )
     if review.hidden:
         raise ReviewRefused("This review is already hidden.")
     review.hidden = True
@@ -215,7 +212,11 @@ def review_show(
     *, review: SellerReview, actor: AbstractBaseUser | None
 ) -> SellerReview:
     """QA shows a hidden review again (hidden by mistake). Locks the review row."""
-    review = _locked(review)
+    review = locked(
+        review,
+        queryset=SellerReview.objects.select_related("seller_order__order"),
+        of=("self",),
+    )
     if not review.hidden:
         raise ReviewRefused("This review is not hidden.")
     review.hidden = False

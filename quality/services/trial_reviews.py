@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.errors import BusinessRuleError
+from marketplace.status import StatusMachine, actor_or_none, locked
 from orders.models import SellerOrder
 from quality.models import (
     TRIAL_SALE_VERDICT_MOVES,
@@ -43,8 +44,22 @@ class TrialReviewRefused(BusinessRuleError):
     form field at fault (``verdict``, ``notes`` or a checklist item), if any."""
 
 
-def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and actor.is_authenticated else None
+def _refused(from_verdict: str, to_verdict: str) -> TrialReviewRefused:
+    return TrialReviewRefused(
+        f"This trial sale is {Verdict(from_verdict).label.lower()}: it cannot be "
+        f"marked {Verdict(to_verdict).label.lower()}.",
+        "verdict",
+    )
+
+
+TRIAL_SALE_VERDICT: StatusMachine[TrialSaleReview] = StatusMachine(
+    moves=TRIAL_SALE_VERDICT_MOVES,
+    refusal=_refused,
+    audit_model=TrialSaleVerdictChange,
+    audit_parent=lambda review: {"review": review},
+    field="verdict",
+    audit_fields=("from_verdict", "to_verdict"),
+)
 
 
 @transaction.atomic
@@ -59,8 +74,8 @@ def trial_review_open(*, seller_order: SellerOrder) -> TrialSaleReview:
         defaults={"refurbisher_id": seller_order.refurbisher_id},
     )
     if created:
-        TrialSaleVerdictChange.objects.create(
-            review=review, from_verdict="", to_verdict=Verdict.PENDING,
+        TRIAL_SALE_VERDICT.record(
+            review, from_status="", to_status=Verdict.PENDING,
             reason="Trial sale paid: waiting for QA's review",
         )  # fmt: skip
     return review
@@ -94,13 +109,7 @@ def trial_review_verdict_check(
     """
     if verdict not in Verdict.values or verdict == Verdict.PENDING:
         raise TrialReviewRefused("Choose passed, failed or follow-up.", "verdict")
-    current = Verdict(review.verdict)
-    if verdict not in TRIAL_SALE_VERDICT_MOVES[current]:
-        raise TrialReviewRefused(
-            f"This trial sale is {current.label.lower()}: it cannot be marked "
-            f"{Verdict(verdict).label.lower()}.",
-            "verdict",
-        )
+    TRIAL_SALE_VERDICT.check(review, verdict)
     notes = (notes or "").strip()
     if verdict in NOTES_REQUIRED and not notes:
         what = "what went wrong" if verdict == Verdict.FAILED else "what to check"
@@ -136,24 +145,21 @@ def trial_review_verdict(
     keep what the data says now (``trial_review_facts``). Locks the review row;
     a failed verdict then locks the refurbisher to flag its trial.
     """
-    review = TrialSaleReview.objects.select_for_update().get(pk=review.pk)
+    review = locked(review)
     answers = trial_review_facts(review).as_checklist()
     answers.update(_checked_checklist(checklist or {}))
     trial_review_verdict_check(
         review=review, verdict=verdict, notes=notes, checklist=answers
     )
     notes = (notes or "").strip()
-    from_verdict = review.verdict
     for name, value in answers.items():
         setattr(review, name, value)
-    review.verdict = verdict
     review.notes = notes
-    review.reviewer = _actor(actor)
+    review.reviewer = actor_or_none(actor)
     review.reviewed_at = timezone.now()
-    review.save(update_fields=["verdict", "notes", "reviewer", "reviewed_at", *answers])
-    TrialSaleVerdictChange.objects.create(
-        review=review, from_verdict=from_verdict, to_verdict=verdict,
-        actor=review.reviewer, reason=notes,
+    TRIAL_SALE_VERDICT.move(
+        review, verdict, actor=actor, reason=notes,
+        fields=("notes", "reviewer", "reviewed_at", *answers),
     )  # fmt: skip
     if verdict == Verdict.FAILED:
         _trial_flag(review, notes)
@@ -182,7 +188,7 @@ def trial_review_pass_checked(
     Refuses, saying why, a sale whose facts are not all good or not known
     yet: QA then looks at it on its own page.
     """
-    review = TrialSaleReview.objects.select_for_update().get(pk=review.pk)
+    review = locked(review)
     facts = trial_review_facts(review)
     if not facts.all_good:
         raise TrialReviewRefused("; ".join(facts.problems()) + ".")

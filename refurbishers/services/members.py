@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from marketplace.emails import email_queue
+from marketplace.status import locked
 from refurbishers.exceptions import RefurbisherError
 from refurbishers.models import (
     ApiToken,
@@ -49,10 +50,6 @@ def _owner_check(*, refurbisher: Refurbisher, actor) -> None:
         raise PermissionDenied("Only an owner of the refurbisher can manage its team.")
 
 
-def _locked(refurbisher: Refurbisher) -> Refurbisher:
-    return Refurbisher.objects.select_for_update().get(pk=refurbisher.pk)
-
-
 def _clean_email(email: str) -> str:
     email = (email or "").strip()
     try:
@@ -76,7 +73,7 @@ def invitation_create(*, refurbisher: Refurbisher, actor, email: str) -> Invitat
     """
     email = _clean_email(email)
     _owner_check(refurbisher=refurbisher, actor=actor)
-    refurbisher = _locked(refurbisher)
+    refurbisher = locked(refurbisher)
     member = (
         Membership.objects.filter(user__email__iexact=email)
         .values_list("refurbisher_id", flat=True)
@@ -216,7 +213,7 @@ def membership_remove(
 ) -> Membership:
     """Take a member off the team (never oneself, never the last owner)."""
     _owner_check(refurbisher=refurbisher, actor=actor)
-    refurbisher = _locked(refurbisher)
+    refurbisher = locked(refurbisher)
     membership = Membership.objects.select_related("user").get(
         pk=membership_id, refurbisher=refurbisher
     )

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from listings.services import offers_refresh
+from marketplace.status import StatusMachine, locked
 from refurbishers.exceptions import ApplicationIncomplete, StatusChangeNotAllowed
 from refurbishers.models import (
     ALLOWED_MOVES,
@@ -32,23 +33,22 @@ MAX_TRIAL_DAYS = 365
 MAX_DAILY_SALES_CAP = 1000
 
 
-def _locked(refurbisher: Refurbisher) -> Refurbisher:
-    return Refurbisher.objects.select_for_update().get(pk=refurbisher.pk)
-
-
-def _audit(
-    refurbisher, from_status, to_status, actor, reason
-) -> RefurbisherStatusChange:
-    return RefurbisherStatusChange.objects.create(
-        refurbisher=refurbisher,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        reason=reason,
+def _refused(from_status: str, to_status: str) -> StatusChangeNotAllowed:
+    return StatusChangeNotAllowed(
+        f"A refurbisher that is {Status(from_status).label.lower()} cannot be "
+        f"moved to {Status(to_status).label.lower()}."
     )
 
 
-def _move(
+REFURBISHER_STATUS: StatusMachine[Refurbisher] = StatusMachine(
+    moves=ALLOWED_MOVES,
+    refusal=_refused,
+    audit_model=RefurbisherStatusChange,
+    audit_parent=lambda refurbisher: {"refurbisher": refurbisher},
+)
+
+
+def _status_move(
     refurbisher: Refurbisher,
     to_status: str,
     *,
@@ -56,16 +56,10 @@ def _move(
     reason: str,
     fields: tuple[str, ...] = (),
 ) -> Refurbisher:
-    """Check and apply one move on a locked refurbisher; audit, refresh, notify."""
-    from_status = refurbisher.status
-    if to_status not in ALLOWED_MOVES[from_status]:
-        raise StatusChangeNotAllowed(
-            f"A refurbisher that is {Status(from_status).label.lower()} cannot be "
-            f"moved to {Status(to_status).label.lower()}."
-        )
-    refurbisher.status = to_status
-    refurbisher.save(update_fields=["status", *fields])
-    change = _audit(refurbisher, from_status, to_status, actor, reason)
+    """Check, apply and audit one move on a locked refurbisher; refresh, notify."""
+    change = REFURBISHER_STATUS.move(
+        refurbisher, to_status, actor=actor, reason=reason, fields=fields
+    )
     # Listings follow the status at once: off the site when not selling.
     offers_refresh(refurbisher_ids=[refurbisher.pk])
     status_change_notify(change_id=change.pk)
@@ -91,10 +85,9 @@ def refurbisher_status_change(
     """
     if to_status not in Status.values:
         raise StatusChangeNotAllowed(f"{to_status!r} is not a refurbisher status.")
-    refurbisher = _locked(refurbisher)
+    refurbisher = locked(refurbisher)
+    REFURBISHER_STATUS.check(refurbisher, to_status)
     from_status = refurbisher.status
-    if to_status not in ALLOWED_MOVES[from_status]:
-        return _move(refurbisher, to_status, actor=actor, reason=reason)  # refuses
     if from_status == Status.SUSPENDED:
         back_to = refurbisher.status_before_suspension or Status.ACTIVE
         if to_status != back_to:
@@ -126,7 +119,7 @@ def refurbisher_status_change(
     }
     if to_status in special:
         return special[to_status]()
-    return _move(refurbisher, to_status, actor=actor, reason=reason)
+    return _status_move(refurbisher, to_status, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -134,20 +127,22 @@ def application_submit(*, refurbisher: Refurbisher, actor) -> Refurbisher:
     """Send a draft (or a corrected) application to QA."""
     from refurbishers.selectors import application_missing
 
-    refurbisher = _locked(refurbisher)
+    refurbisher = locked(refurbisher)
     missing = application_missing(refurbisher)
     if missing:
         raise ApplicationIncomplete("Still missing: " + ", ".join(missing) + ".")
     application = refurbisher.application
     application.submitted_at = timezone.now()
     application.save(update_fields=["submitted_at", "updated_at"])
-    return _move(refurbisher, Status.SUBMITTED, actor=actor, reason="Application sent")
+    return _status_move(
+        refurbisher, Status.SUBMITTED, actor=actor, reason="Application sent"
+    )
 
 
 @transaction.atomic
 def application_review_start(*, refurbisher: Refurbisher, actor) -> Refurbisher:
     """QA takes a submitted application into review."""
-    return _move(_locked(refurbisher), Status.IN_REVIEW, actor=actor, reason="")
+    return _status_move(locked(refurbisher), Status.IN_REVIEW, actor=actor, reason="")
 
 
 @transaction.atomic
@@ -157,9 +152,9 @@ def criterion_review_set(
     """Record QA's verdict on one criterion (a submitted application enters review)."""
     if criterion not in Criterion.values:
         raise ApplicationIncomplete(f"{criterion!r} is not a vetting criterion.")
-    refurbisher = _locked(refurbisher)
+    refurbisher = locked(refurbisher)
     if refurbisher.status == Status.SUBMITTED:
-        _move(refurbisher, Status.IN_REVIEW, actor=actor, reason="")
+        _status_move(refurbisher, Status.IN_REVIEW, actor=actor, reason="")
     if refurbisher.status != Status.IN_REVIEW:
         raise StatusChangeNotAllowed(
             "Criteria are reviewed while the application is in review."
@@ -183,22 +178,24 @@ def criterion_review_set(
 def application_changes_request(*, refurbisher: Refurbisher, actor, message: str):
     """Send the application back to the applicant with QA's message."""
     message = _required(message, "a message saying what to change")
-    refurbisher = _locked(refurbisher)
+    refurbisher = locked(refurbisher)
     application = refurbisher.application
     application.qa_message = message
     application.save(update_fields=["qa_message", "updated_at"])
-    return _move(refurbisher, Status.CHANGES_REQUESTED, actor=actor, reason=message)
+    return _status_move(
+        refurbisher, Status.CHANGES_REQUESTED, actor=actor, reason=message
+    )
 
 
 @transaction.atomic
 def application_reject(*, refurbisher: Refurbisher, actor, reason: str):
     """Turn the application down for good, with the reason the applicant sees."""
     reason = _required(reason, "the reason for the rejection")
-    refurbisher = _locked(refurbisher)
+    refurbisher = locked(refurbisher)
     application = refurbisher.application
     application.rejection_reason = reason
     application.save(update_fields=["rejection_reason", "updated_at"])
-    return _move(refurbisher, Status.REJECTED, actor=actor, reason=reason)
+    return _status_move(refurbisher, Status.REJECTED, actor=actor, reason=reason)
 
 
 def _check_trial_limits(days: int, cap: int) -> None:
@@ -223,8 +220,8 @@ def application_approve(
 ) -> Refurbisher:
     """Approve an application whose every criterion passed: the trial starts now."""
     _check_trial_limits(trial_days, daily_sales_cap)
-    refurbisher = _locked(refurbisher)
-    if Status.TRIAL not in ALLOWED_MOVES[refurbisher.status]:
+    refurbisher = locked(refurbisher)
+    if not REFURBISHER_STATUS.allows(refurbisher.status, Status.TRIAL):
         raise StatusChangeNotAllowed(
             "Only an application in review can be approved; this one is "
             f"{Status(refurbisher.status).label.lower()}."
@@ -244,7 +241,7 @@ def application_approve(
     refurbisher.trial_ends_at = now + timedelta(days=trial_days)
     refurbisher.daily_sales_cap = daily_sales_cap
     refurbisher.selling_since = now.date()
-    return _move(
+    return _status_move(
         refurbisher,
         Status.TRIAL,
         actor=actor,
@@ -262,11 +259,11 @@ def application_approve(
 def refurbisher_suspend(*, refurbisher: Refurbisher, actor, reason: str) -> Refurbisher:
     """Take a selling refurbisher off the site at once; its orders stay visible."""
     reason = _required(reason, "the reason for the suspension")
-    refurbisher = _locked(refurbisher)
+    refurbisher = locked(refurbisher)
     refurbisher.status_before_suspension = refurbisher.status
     # Suspending is QA's decision on a flag: it leaves the queue.
     refurbisher.needs_qa_decision = False
-    return _move(
+    return _status_move(
         refurbisher, Status.SUSPENDED, actor=actor, reason=reason,
         fields=("status_before_suspension", "needs_qa_decision"),
     )  # fmt: skip
@@ -280,16 +277,15 @@ def qa_decision_keep(*, refurbisher: Refurbisher, actor, reason: str) -> Refurbi
     this adds QA's answer to it. A later crossing flags it again.
     """
     reason = _required(reason, "why it keeps selling")
-    refurbisher = _locked(refurbisher)
+    refurbisher = locked(refurbisher)
     if not refurbisher.needs_qa_decision:
         raise StatusChangeNotAllowed(f"{refurbisher.name} is not waiting for QA.")
     refurbisher.needs_qa_decision = False
     refurbisher.qa_decision_reason = ""
     refurbisher.save(update_fields=["needs_qa_decision", "qa_decision_reason"])
-    _audit(
-        refurbisher, refurbisher.status, refurbisher.status, actor,
-        f"QA decided it keeps selling: {reason}",
-    )  # fmt: skip
+    REFURBISHER_STATUS.record(
+        refurbisher, actor=actor, reason=f"QA decided it keeps selling: {reason}"
+    )
     return refurbisher
 
 
@@ -299,19 +295,19 @@ def refurbisher_reinstate(
 ) -> Refurbisher:
     """Let a suspended refurbisher sell again, in the status it had before."""
     reason = _required(reason, "the reason for reinstating")
-    refurbisher = _locked(refurbisher)
+    refurbisher = locked(refurbisher)
     if refurbisher.status != Status.SUSPENDED:
         raise StatusChangeNotAllowed("Only a suspended refurbisher can be reinstated.")
     back_to = refurbisher.status_before_suspension or Status.ACTIVE
     refurbisher.status_before_suspension = ""
-    return _move(
+    return _status_move(
         refurbisher, back_to, actor=actor, reason=reason,
         fields=("status_before_suspension",),
     )  # fmt: skip
 
 
-def _locked_trial(refurbisher: Refurbisher) -> Refurbisher:
-    refurbisher = _locked(refurbisher)
+def _trial_locked(refurbisher: Refurbisher) -> Refurbisher:
+    refurbisher = locked(refurbisher)
     if refurbisher.status != Status.TRIAL:
         raise StatusChangeNotAllowed("This refurbisher is not on trial.")
     return refurbisher
@@ -327,18 +323,14 @@ def trial_extend(
         raise ApplicationIncomplete(
             f"Extend by 1 to {MAX_TRIAL_DAYS} days.", field="days"
         )
-    refurbisher = _locked_trial(refurbisher)
+    refurbisher = _trial_locked(refurbisher)
     refurbisher.trial_ends_at = max(
         refurbisher.trial_ends_at, timezone.now()
     ) + timedelta(days=days)
     refurbisher.needs_qa_decision = False
     refurbisher.save(update_fields=["trial_ends_at", "needs_qa_decision"])
-    _audit(
-        refurbisher,
-        Status.TRIAL,
-        Status.TRIAL,
-        actor,
-        f"Trial extended by {days} days: {reason}",
+    REFURBISHER_STATUS.record(
+        refurbisher, actor=actor, reason=f"Trial extended by {days} days: {reason}"
     )
     return refurbisher
 
@@ -355,7 +347,7 @@ def trial_limits_set(
     """Change a trial's length (from its start) and its daily sales cap."""
     reason = _required(reason, "the reason for the change")
     _check_trial_limits(trial_days, daily_sales_cap)
-    refurbisher = _locked_trial(refurbisher)
+    refurbisher = _trial_locked(refurbisher)
     refurbisher.trial_ends_at = refurbisher.trial_started_at + timedelta(
         days=trial_days
     )
@@ -364,9 +356,10 @@ def trial_limits_set(
     from refurbishers.services.sales import sale_day_cap_update
 
     sale_day_cap_update(refurbisher=refurbisher)
-    _audit(
-        refurbisher, Status.TRIAL, Status.TRIAL, actor,
-        f"Trial set to {trial_days} days and {daily_sales_cap} sales a day: {reason}",
+    REFURBISHER_STATUS.record(
+        refurbisher, actor=actor,
+        reason=f"Trial set to {trial_days} days and {daily_sales_cap} sales a day: "
+        f"{reason}",
     )  # fmt: skip
     offers_refresh(refurbisher_ids=[refurbisher.pk])
     return refurbisher
@@ -375,10 +368,10 @@ def trial_limits_set(
 @transaction.atomic
 def trial_end(*, refurbisher: Refurbisher, actor, reason: str) -> Refurbisher:
     """Lift the trial limits: the refurbisher sells freely (early, or graduation)."""
-    refurbisher = _locked_trial(refurbisher)
+    refurbisher = _trial_locked(refurbisher)
     refurbisher.needs_qa_decision = False
     refurbisher.qa_decision_reason = ""
-    return _move(
+    return _status_move(
         refurbisher, Status.ACTIVE, actor=actor, reason=reason,
         fields=("needs_qa_decision", "qa_decision_reason"),
     )  # fmt: skip
@@ -387,12 +380,10 @@ def trial_end(*, refurbisher: Refurbisher, actor, reason: str) -> Refurbisher:
 @transaction.atomic
 def trial_flag_for_qa(*, refurbisher: Refurbisher, reason: str) -> Refurbisher:
     """Ask QA to decide on a trial that could not end by itself."""
-    refurbisher = _locked_trial(refurbisher)
+    refurbisher = _trial_locked(refurbisher)
     if not refurbisher.needs_qa_decision:
         refurbisher.needs_qa_decision = True
         refurbisher.qa_decision_reason = reason
         refurbisher.save(update_fields=["needs_qa_decision", "qa_decision_reason"])
-        _audit(
-            refurbisher, Status.TRIAL, Status.TRIAL, None, f"Flagged for QA: {reason}"
-        )
+        REFURBISHER_STATUS.record(refurbisher, reason=f"Flagged for QA: {reason}")
     return refurbisher

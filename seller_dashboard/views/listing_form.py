@@ -101,8 +101,11 @@ def listing_new(request: HttpRequest) -> HttpResponse:
                 prices=prices,
                 dispatch_days=data["dispatch_days"],
                 status=data["status"],
+                actor=request.user,
             )
-            listing_photos_add(listing=listing, uploads=data["photos"])
+            listing_photos_add(
+                listing=listing, uploads=data["photos"], actor=request.user
+            )
         except ListingError as error:
             refusal_to_form(form, error)
         else:
@@ -136,8 +139,11 @@ def listing_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
                 dispatch_days=data["dispatch_days"],
                 status=data["status"],
                 prices=form.prices(),
+                actor=request.user,
             )
-            listing_photos_add(listing=listing, uploads=data["photos"])
+            listing_photos_add(
+                listing=listing, uploads=data["photos"], actor=request.user
+            )
         except ListingError as error:
             refusal_to_form(form, error)
         else:
@@ -150,7 +156,9 @@ def listing_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
 @member_required
 def listing_archive(request: HttpRequest, listing_id: int) -> HttpResponse:
     listing = _listing_or_404(request, listing_id)
-    listing_status_set(listing=listing, status=ListingStatus.ARCHIVED)
+    listing_status_set(
+        listing=listing, status=ListingStatus.ARCHIVED, actor=request.user
+    )
     messages.success(
         request, f"{listing.sku} is archived: it is off the site and kept on record."
     )
@@ -176,7 +184,7 @@ def listing_photo_remove_view(
     request: HttpRequest, listing_id: int, photo_id: int
 ) -> HttpResponse:
     listing = _listing_or_404(request, listing_id)
-    if not listing_photo_remove(listing=listing, photo_id=photo_id):
+    if not listing_photo_remove(listing=listing, photo_id=photo_id, actor=request.user):
         raise Http404("No such photo.")
     messages.success(request, "Photo removed.")
     return redirect(reverse("seller:listing-edit", args=[listing.pk]) + "#photos")

@@ -115,7 +115,7 @@ def listings(request: HttpRequest) -> HttpResponse:
         bulk_form = BulkActionForm(request.POST, refurbisher=refurbisher)
         if bulk_form.is_valid():
             try:
-                done = _bulk_apply(refurbisher, bulk_form.cleaned_data)
+                done = _bulk_apply(refurbisher, bulk_form.cleaned_data, request.user)
             except BulkActionRefused as refusal:
                 bulk_errors = refusal.rows
                 bulk_form.add_error(None, refusal.message)
@@ -161,13 +161,14 @@ def listings(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _bulk_apply(refurbisher, data: dict) -> str:
+def _bulk_apply(refurbisher, data: dict, actor) -> str:
     ids, action = data["selected"], data["action"]
     if action in ("pause", "resume"):
         result = listings_bulk_status_set(
             refurbisher=refurbisher,
             listing_ids=ids,
             status=ListingStatus.PAUSED if action == "pause" else ListingStatus.ACTIVE,
+            actor=actor,
         )
         verb = "paused" if action == "pause" else "resumed"
     else:
@@ -177,6 +178,7 @@ def _bulk_apply(refurbisher, data: dict) -> str:
             market=data.get("market") or None,
             percent=data["value"] if action == "percent" else None,
             amount=data["value"] if action == "set" else None,
+            actor=actor,
         )
         verb = "repriced"
     count = result.changed
@@ -201,6 +203,7 @@ def listing_quick_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
                 listing=listing,
                 stock=form.cleaned_data["stock"],
                 prices=form.changed_prices() or None,
+                actor=request.user,
             )
         except ListingError as error:
             field = error.field if error.field in form.fields else None

@@ -173,14 +173,15 @@ def test_a_bulk_action_costs_the_same_queries_for_3_or_20_rows(
 ):
     seller = RefurbisherFactory()
     ids = [make_listing(refurbisher=seller).pk for _ in range(count)]
-    # Savepoint, lock, offers, one UPDATE of prices, updated_at, offers_refresh,
-    # release: whatever the number of rows.
-    with django_assert_num_queries(7):
+    # Savepoint, lock, offers, one UPDATE of prices, the history's one INSERT,
+    # updated_at, offers_refresh, release: whatever the number of rows.
+    with django_assert_num_queries(8):
         listings_bulk_price_change(
             refurbisher=seller, listing_ids=ids, market=None, percent=Decimal("1")
         )
-    # Savepoint, lock, one UPDATE of statuses, offers_refresh, release.
-    with django_assert_num_queries(5):
+    # Savepoint, lock, one UPDATE of statuses, the history's one INSERT,
+    # offers_refresh, release.
+    with django_assert_num_queries(6):
         listings_bulk_status_set(
             refurbisher=seller, listing_ids=ids, status=ListingStatus.PAUSED
         )

@@ -21,11 +21,13 @@ from listings import csv_format as fmt
 from listings.exceptions import ListingError
 from listings.models import Listing, ListingImport, ListingImportStatus, Offer
 from listings.services.catalog import listings_changed
+from listings.services.history import listing_changes_record_alike
 from listings.services.listing_imports.plan import (
     CREATE,
     ERRORS_KEPT,
     UPDATE,
     Progress,
+    RowPlan,
 )
 from listings.services.listing_imports.progress import SideProgress
 from listings.services.listing_imports.reading import (
@@ -191,10 +193,11 @@ def _apply_in_transaction(
     priced = False
     for start in range(0, len(chosen), WRITE_BATCH):
         batch = chosen[start : start + WRITE_BATCH]
-        touched += creates_write(refurbisher, [r for r in batch if r.action == CREATE])
+        made = creates_write(refurbisher, [r for r in batch if r.action == CREATE])
         updates = [r for r in batch if r.action == UPDATE]
         updates_write(refurbisher, updates)
-        touched += [r.listing_id for r in updates]
+        _changes_record(listing_import, created=made, updates=updates)
+        touched += made + [r.listing_id for r in updates]
         priced = priced or any(r.prices for r in updates)
         progress(_rows_done(table, batch[-1].row))
     if created >= ANALYZE_AFTER_CREATES:
@@ -211,6 +214,23 @@ def _apply_in_transaction(
         listings_updated=plan.count(UPDATE, chosen),
         failure="",
         applied_at=timezone.now(),
+    )
+
+
+def _changes_record(
+    listing_import: ListingImport, *, created: list[int], updates: list[RowPlan]
+) -> None:
+    """Name the import's uploader in the history of each listing it wrote."""
+    name = listing_import.filename
+    listing_changes_record_alike(
+        actor_id=listing_import.created_by_id,
+        listing_ids=created,
+        reason=f"Created by the import of {name}",
+    )
+    listing_changes_record_alike(
+        actor_id=listing_import.created_by_id,
+        listing_ids=[r.listing_id for r in updates],
+        reason=f"Updated by the import of {name}",
     )
 
 

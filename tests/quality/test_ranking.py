@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from listings.models import Offer
+from listings.rank_weights import Weights
 from listings.selectors import device_page
 from listings.services import catalog_version, listing_stock_set, offers_refresh
 from marketplace.celery import app
@@ -24,7 +25,6 @@ from marketplace.markets import MARKETS
 from quality.models import SellerMetrics
 from quality.services.ranking import (
     SOON_KEY,
-    Weights,
     rank_recompute_soon,
     rank_scores_recompute,
 )

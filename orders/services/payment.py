@@ -22,6 +22,7 @@ from django.utils import timezone
 from listings.models import Listing
 from listings.services import catalog_version_bump, offers_refresh
 from marketplace.money import MINOR_UNIT_EXPONENT, quantize, to_minor_units
+from orders.events import seller_order_paid
 from orders.exceptions import CheckoutRefused
 from orders.models import (
     ORDER_MOVES,
@@ -29,12 +30,12 @@ from orders.models import (
     OrderStatus,
     OrderStatusChange,
     ReservationStatus,
+    SellerOrder,
     SellerOrderStatus,
     StockReservation,
 )
 from orders.notifications import order_paid_notify
 from orders.services.fulfilment import ship_by_for
-from quality.services.trial_reviews import trial_review_open
 from refurbishers.exceptions import SaleCapReached
 from refurbishers.services import sale_slot_confirm, sale_slot_release
 
@@ -140,8 +141,12 @@ def order_payment_succeeded(
             order=order, seller_order=seller_order, from_status=previous,
             to_status=SellerOrderStatus.PAID, reason="Payment received",
         )  # fmt: skip
-        if seller_order.sale_slot_reference:
-            trial_review_open(seller_order=seller_order)  # QA reviews trial sales
+        # QA reviews trial sales: quality opens the review in this transaction.
+        seller_order_paid.send(
+            sender=SellerOrder,
+            seller_order=seller_order,
+            trial_sale=bool(seller_order.sale_slot_reference),
+        )
     order_paid_notify(order_id=order.pk)
     return PaymentOutcome.PAID
 

@@ -16,11 +16,15 @@ import enum
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from listings.models import Listing
-from listings.services import catalog_version_bump, offers_refresh
+from listings.services import (
+    catalog_version_bump,
+    listing_stock_give_back,
+    listing_stock_take,
+    listings_lock,
+    offers_refresh,
+)
 from marketplace.money import MINOR_UNIT_EXPONENT, quantize, to_minor_units
 from orders.events import seller_order_paid
 from orders.exceptions import CheckoutRefused
@@ -66,19 +70,12 @@ def _retake(order: Order) -> None:
             "listing_id"
         )
     )
-    locked = {
-        listing.pk: listing
-        for listing in Listing.objects.filter(
-            pk__in=[r.listing_id for r in reservations]
-        )
-        .order_by("pk")
-        .select_for_update(of=("self",))
-    }
+    locked = listings_lock(listing_ids=[r.listing_id for r in reservations])
     for reservation in reservations:
         if locked[reservation.listing_id].stock < reservation.quantity:
             raise CheckoutRefused("Sold out since the payment started.")
-        Listing.objects.filter(pk=reservation.listing_id).update(
-            stock=F("stock") - reservation.quantity
+        listing_stock_take(
+            listing_id=reservation.listing_id, quantity=reservation.quantity
         )
         locked[reservation.listing_id].stock -= reservation.quantity
 
@@ -161,8 +158,8 @@ def _release(order_id: int, to_status: str, reason: str) -> bool:
         ).order_by("listing_id")
     )
     for reservation in held:
-        Listing.objects.filter(pk=reservation.listing_id).update(
-            stock=F("stock") + reservation.quantity
+        listing_stock_give_back(
+            listing_id=reservation.listing_id, quantity=reservation.quantity
         )
     StockReservation.objects.filter(pk__in=[r.pk for r in held]).update(
         status=ReservationStatus.RELEASED

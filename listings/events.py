@@ -21,7 +21,8 @@ not a copy, but it moves the variant's price floor). Keyword arguments:
 ``listing_ids`` and ``refurbisher_ids``, each an id list or None (not limited
 to those).
 
-Sent inside the service's transaction, after the write. Heard by quality
+Sent synchronously right after the write, so inside the caller's transaction
+when there is one (the trial caps task calls without one). Heard by quality
 (``quality.receivers``), which asks for a debounced rank recompute after the
 commit (``rank_recompute_soon``).
 """

@@ -25,9 +25,10 @@ only the offers whose score or parts changed; ``offers_refresh`` never touches
 them. Runs are serialized by a PostgreSQL advisory lock, so two at once (beat
 and an event, two workers) queue up and the second finds nothing to write.
 ``rank_recompute_soon`` is what an event calls (a review, a metrics update,
-``offers_refresh`` when stock, status, grade or warranty moved): a burst of
-events schedules one recompute. Claims, returns and late shipments reach the
-score through the daily seller metrics, whose update is such an event.
+``listings.events.offers_changed`` when stock, status, grade, warranty or a
+price moved): a burst of events schedules one recompute. Claims, returns and
+late shipments reach the score through the daily seller metrics, whose update
+is such an event.
 """
 
 from __future__ import annotations

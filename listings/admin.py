@@ -1,3 +1,6 @@
+"""The catalog (QA edits it through the catalog services) and listings (QA
+looks and can pause one)."""
+
 from django.contrib import admin, messages
 
 from listings.models import (
@@ -11,18 +14,42 @@ from listings.models import (
     Variant,
     VariantNewPrice,
 )
-from listings.services import listing_status_set, variant_search_text_refresh
+from listings.services import listing_delete, listing_status_set
+from listings.services.catalog_entries import catalog_entry_delete, catalog_entry_save
+
+
+class CatalogEntryAdmin(admin.ModelAdmin):
+    """Saves and deletes catalog entries, inline ones too, through the services,
+    so search words, offers and cached pages follow every edit."""
+
+    def save_model(self, request, obj, form, change):
+        catalog_entry_save(entry=obj)
+
+    def delete_model(self, request, obj):
+        catalog_entry_delete(entry=obj)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset.order_by("pk"):
+            catalog_entry_delete(entry=entry)
+
+    def save_formset(self, request, form, formset, change):
+        entries = formset.save(commit=False)
+        for entry in formset.deleted_objects:
+            catalog_entry_delete(entry=entry)
+        for entry in entries:
+            catalog_entry_save(entry=entry)
+        formset.save_m2m()
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(CatalogEntryAdmin):
     list_display = ["name", "kind", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(CatalogEntryAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -35,20 +62,13 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(DeviceModel)
-class DeviceModelAdmin(admin.ModelAdmin):
+class DeviceModelAdmin(CatalogEntryAdmin):
     list_display = ["name", "brand", "category", "release_year"]
     list_filter = ["category", "brand", "release_year"]
     list_select_related = ["brand", "category"]
     search_fields = ["name", "brand__name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [VariantInline]
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # New or renamed variants must be findable by the search box at once.
-        variant_search_text_refresh(
-            variant_ids=form.instance.variants.values_list("pk", flat=True)
-        )
 
 
 class VariantNewPriceInline(admin.TabularInline):
@@ -57,17 +77,13 @@ class VariantNewPriceInline(admin.TabularInline):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(CatalogEntryAdmin):
     list_display = ["__str__", "device_model", "storage_gb", "colour", "connectivity"]
     list_filter = ["device_model__category", "connectivity"]
     list_select_related = ["device_model"]
     search_fields = ["search_text"]
     readonly_fields = ["search_text"]
     inlines = [VariantNewPriceInline]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        variant_search_text_refresh(variant_ids=[obj.pk])
 
 
 class OfferInline(admin.TabularInline):
@@ -115,6 +131,15 @@ class ListingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # The admin deletes only listings nothing protects (never sold); the
+    # service also makes cached pages stale.
+    def delete_model(self, request, obj):
+        listing_delete(listing=obj)
+
+    def delete_queryset(self, request, queryset):
+        for listing in queryset.order_by("pk"):
+            listing_delete(listing=listing)
 
     @admin.action(description="Pause selected listings", permissions=["change"])
     def pause_listings(self, request, queryset):

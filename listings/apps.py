@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class ListingsConfig(AppConfig):
     name = "listings"
+
+    def ready(self) -> None:
+        from listings import receivers
+
+        receivers.connect()

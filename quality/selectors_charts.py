@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString
 
+from listings.rank_weights import PARTS
 from marketplace.charts import (
     LimitLine,
     Series,
@@ -27,7 +28,6 @@ from marketplace.charts import (
 )
 from quality.selectors_metrics import PART_LABELS, ListingScore
 from quality.services.metrics import LIMITS_BY_METRIC, Limit, percent
-from quality.services.ranking import PARTS
 from refurbishers.models import Refurbisher
 
 CHART_DAYS = 90

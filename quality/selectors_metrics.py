@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from listings.models import Grade, Listing, ListingStatus, Offer
+from listings.rank_weights import PARTS, Weights
 from marketplace.markets import MARKETS
 from quality.models import SellerMetrics
 from quality.services.metrics import LIMITS, LIMITS_BY_METRIC, percent
@@ -21,10 +22,8 @@ from quality.services.ranking import (
     CLAIM_GOOD_HOURS,
     DEVICE_BATTERY,
     DEVICE_WARRANTY,
-    PARTS,
     PRICE_ZERO_ABOVE,
     WARRANTY_FULL_EXTRA_MONTHS,
-    Weights,
 )
 from refurbishers.models import Refurbisher, RefurbisherStatus
 

@@ -20,10 +20,10 @@ from listings.models import (
     Variant,
     VariantNewPrice,
 )
+from listings.rank_weights import Weights
 from listings.services import catalog_version
 from marketplace.markets import MARKETS, Market
 from marketplace.money import quantize, saving_percent
-from quality.services.ranking import Weights
 
 HIGHLY_RATED = Decimal("4.5")
 # A part this strong is worth saying when an offer has no rival in its grade.

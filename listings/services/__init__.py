@@ -18,6 +18,11 @@ from listings.services.listing import (
     listing_status_set,
     listing_stock_set,
 )
+from listings.services.stock import (
+    listing_stock_give_back,
+    listing_stock_take,
+    listings_lock,
+)
 
 __all__ = [
     "MAX_DISPATCH_DAYS",
@@ -30,9 +35,12 @@ __all__ = [
     "listing_create",
     "listing_delete",
     "listing_status_set",
+    "listing_stock_give_back",
     "listing_stock_set",
+    "listing_stock_take",
     "listing_update",
     "listings_changed",
+    "listings_lock",
     "offers_refresh",
     "variant_search_text_refresh",
 ]

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from listings.events import offers_changed
 from listings.models import (
     Listing,
     ListingStatus,
+    Offer,
 )
 from refurbishers.models import SELLING_STATUSES
 
@@ -82,15 +84,17 @@ def offers_refresh(
     The offer's rank score and its parts are not copied: they are per market
     and belong to ``quality.services.ranking.rank_scores_recompute``, which
     writes them on offers and nothing here overwrites them. When an offer
-    changed, a recompute is asked for soon (debounced).
+    changed, ``offers_changed`` is sent (the ranking asks for a recompute).
     """
     conditions, params = [], []
     if listing_ids is not None:
+        listing_ids = list(listing_ids)
         conditions.append("l.id = ANY(%s)")
-        params.append(list(listing_ids))
+        params.append(listing_ids)
     if refurbisher_ids is not None:
+        refurbisher_ids = list(refurbisher_ids)
         conditions.append("l.refurbisher_id = ANY(%s)")
-        params.append(list(refurbisher_ids))
+        params.append(refurbisher_ids)
     extra = "".join(f" AND {c}" for c in conditions)
     with connection.cursor() as cursor:
         # Only offers whose copies change are written, so a periodic refresh
@@ -144,10 +148,10 @@ def offers_refresh(
     if count:
         catalog_version_bump()
         # Stock, status, grade or warranty moved: price floors and device
-        # parts may have too. Imported here: the ranking builds on this module.
-        from quality.services.ranking import rank_recompute_soon
-
-        rank_recompute_soon()
+        # parts may have too.
+        offers_changed.send(
+            sender=Offer, listing_ids=listing_ids, refurbisher_ids=refurbisher_ids
+        )
     return count
 
 
@@ -157,7 +161,7 @@ def listings_changed(*, listing_ids: list[int], prices_changed: bool = False) ->
     if prices_changed:
         # A price is not one of the copies offers_refresh writes, but it moves
         # the variant's price floor: the ranking must hear of it.
-        from quality.services.ranking import rank_recompute_soon
-
-        rank_recompute_soon()
+        offers_changed.send(
+            sender=Offer, listing_ids=list(listing_ids), refurbisher_ids=None
+        )
     catalog_version_bump()

@@ -22,11 +22,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from listings.models import Listing
-from listings.services import catalog_version_bump, offers_refresh
+from listings.services import (
+    catalog_version_bump,
+    listing_stock_give_back,
+    listings_lock,
+    offers_refresh,
+)
 from marketplace.markets import MARKETS
 from marketplace.status import locked
 from orders.exceptions import OrderError
@@ -128,16 +131,9 @@ def _restock(seller_order: SellerOrder) -> list[int]:
         quantities[line.listing_id] += line.quantity
     listing_ids = sorted(quantities)
     # Locked by pk, as checkout and payment lock them.
-    list(
-        Listing.objects.filter(pk__in=listing_ids)
-        .order_by("pk")
-        .select_for_update(of=("self",))
-        .values_list("pk", flat=True)
-    )
+    listings_lock(listing_ids=listing_ids)
     for listing_id in listing_ids:
-        Listing.objects.filter(pk=listing_id).update(
-            stock=F("stock") + quantities[listing_id]
-        )
+        listing_stock_give_back(listing_id=listing_id, quantity=quantities[listing_id])
     StockReservation.objects.filter(
         line__seller_order=seller_order, status=ReservationStatus.SOLD
     ).update(status=ReservationStatus.RELEASED)

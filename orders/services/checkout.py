@@ -32,11 +32,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from listings.models import Listing, Offer
-from listings.services import catalog_version_bump, offers_refresh
+from listings.models import Offer
+from listings.services import (
+    catalog_version_bump,
+    listing_stock_take,
+    listings_lock,
+    offers_refresh,
+)
 from marketplace.markets import MARKETS
 from marketplace.money import quantize
 from orders.exceptions import CheckoutRefused, PaymentProviderError
@@ -131,13 +136,7 @@ def _title(offer: Offer) -> str:
 
 def _lock_and_take_stock(offers: list[Offer], quantities: dict[int, int]) -> None:
     """Lock the listings in pk order, check and decrement their stock."""
-    listing_ids = sorted({offer.listing_id for offer in offers})
-    locked = {
-        listing.pk: listing
-        for listing in Listing.objects.filter(pk__in=listing_ids)
-        .order_by("pk")
-        .select_for_update(of=("self",))
-    }
+    locked = listings_lock(listing_ids=sorted({offer.listing_id for offer in offers}))
     needed: dict[int, int] = {}
     for offer in offers:
         needed[offer.listing_id] = (
@@ -162,7 +161,7 @@ def _lock_and_take_stock(offers: list[Offer], quantities: dict[int, int]) -> Non
                 f"Only {listing.stock} of {_title(offer)} left: lower the quantity."
             )
     for listing_id, quantity in needed.items():
-        Listing.objects.filter(pk=listing_id).update(stock=F("stock") - quantity)
+        listing_stock_take(listing_id=listing_id, quantity=quantity)
 
 
 def _repeats(

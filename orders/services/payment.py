@@ -16,25 +16,30 @@ import enum
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from listings.models import Listing
-from listings.services import catalog_version_bump, offers_refresh
+from listings.services import (
+    catalog_version_bump,
+    listing_stock_give_back,
+    listing_stock_take,
+    listings_lock,
+    offers_refresh,
+)
 from marketplace.money import MINOR_UNIT_EXPONENT, quantize, to_minor_units
 from marketplace.status import locked
+from orders.events import seller_order_paid
 from orders.exceptions import CheckoutRefused
 from orders.models import (
     Order,
     OrderStatus,
     ReservationStatus,
+    SellerOrder,
     SellerOrderStatus,
     StockReservation,
 )
 from orders.moves import ORDER_STATUS, SELLER_ORDER_STATUS
 from orders.notifications import order_paid_notify
 from orders.services.fulfilment import ship_by_for
-from quality.services.trial_reviews import trial_review_open
 from refurbishers.exceptions import SaleCapReached
 from refurbishers.services import sale_slot_confirm, sale_slot_release
 
@@ -55,19 +60,12 @@ def _retake(order: Order) -> None:
             "listing_id"
         )
     )
-    locked = {
-        listing.pk: listing
-        for listing in Listing.objects.filter(
-            pk__in=[r.listing_id for r in reservations]
-        )
-        .order_by("pk")
-        .select_for_update(of=("self",))
-    }
+    locked = listings_lock(listing_ids=[r.listing_id for r in reservations])
     for reservation in reservations:
         if locked[reservation.listing_id].stock < reservation.quantity:
             raise CheckoutRefused("Sold out since the payment started.")
-        Listing.objects.filter(pk=reservation.listing_id).update(
-            stock=F("stock") - reservation.quantity
+        listing_stock_take(
+            listing_id=reservation.listing_id, quantity=reservation.quantity
         )
         locked[reservation.listing_id].stock -= reservation.quantity
 
@@ -129,8 +127,12 @@ def order_payment_succeeded(
             reason="Payment received",
             fields=("paid_at", "commission_amount", "ship_by"), checked=False,
         )  # fmt: skip
-        if seller_order.sale_slot_reference:
-            trial_review_open(seller_order=seller_order)  # QA reviews trial sales
+        # QA reviews trial sales: quality opens the review in this transaction.
+        seller_order_paid.send(
+            sender=SellerOrder,
+            seller_order=seller_order,
+            trial_sale=bool(seller_order.sale_slot_reference),
+        )
     order_paid_notify(order_id=order.pk)
     return PaymentOutcome.PAID
 
@@ -145,8 +147,8 @@ def _release(order_id: int, to_status: str, reason: str) -> bool:
         ).order_by("listing_id")
     )
     for reservation in held:
-        Listing.objects.filter(pk=reservation.listing_id).update(
-            stock=F("stock") + reservation.quantity
+        listing_stock_give_back(
+            listing_id=reservation.listing_id, quantity=reservation.quantity
         )
     StockReservation.objects.filter(pk__in=[r.pk for r in held]).update(
         status=ReservationStatus.RELEASED

@@ -1,7 +1,8 @@
 """Every offer's rank score: what the featured offer and the "recommended" sort use.
 
-An offer's score runs 0 to 100: the weighted sum (``RANK_WEIGHT_*`` settings)
-of four parts, each 0 to 1 and stored on the offer so pages can explain it:
+An offer's score runs 0 to 100: the weighted sum (``RANK_WEIGHT_*`` settings,
+read by ``listings.rank_weights.Weights``) of four parts, each 0 to 1 and
+stored on the offer so pages can explain it:
 
 - device: the grade, the battery guaranteed, and the warranty months beyond
   the market's minimum;
@@ -24,9 +25,10 @@ only the offers whose score or parts changed; ``offers_refresh`` never touches
 them. Runs are serialized by a PostgreSQL advisory lock, so two at once (beat
 and an event, two workers) queue up and the second finds nothing to write.
 ``rank_recompute_soon`` is what an event calls (a review, a metrics update,
-``offers_refresh`` when stock, status, grade or warranty moved): a burst of
-events schedules one recompute. Claims, returns and late shipments reach the
-score through the daily seller metrics, whose update is such an event.
+``listings.events.offers_changed`` when stock, status, grade, warranty or a
+price moved): a burst of events schedules one recompute. Claims, returns and
+late shipments reach the score through the daily seller metrics, whose update
+is such an event.
 """
 
 from __future__ import annotations
@@ -39,13 +41,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from listings.rank_weights import Weights
 from listings.services import catalog_version_bump
 from marketplace.markets import MARKETS
 from refurbishers.models import RefurbisherStatus
 
 logger = logging.getLogger(__name__)
 
-PARTS = ("device", "seller", "service", "price")
 NEUTRAL = 0.5
 GRADE_POINTS = {"P": 1.0, "A": 0.8, "B": 0.55, "C": 0.3}
 # Device part: the grade weighs most, then battery and warranty beyond the minimum.
@@ -79,31 +81,6 @@ SELLER_STEPS, PART_PLACES, PRICE_PLACES, SCORE_PLACES = 20, 2, 3, 2
 # pg_advisory_lock key of the recompute (any fixed 64-bit number of our own).
 RECOMPUTE_LOCK_KEY = 0x52414E4B  # "RANK"
 SOON_KEY = "quality:rank-recompute-soon"
-
-
-@dataclass(frozen=True)
-class Weights:
-    device: float
-    seller: float
-    service: float
-    price: float
-
-    @classmethod
-    def from_settings(cls) -> Weights:
-        return cls(
-            device=settings.RANK_WEIGHT_DEVICE,
-            seller=settings.RANK_WEIGHT_SELLER,
-            service=settings.RANK_WEIGHT_SERVICE,
-            price=settings.RANK_WEIGHT_PRICE,
-        )
-
-    def scale(self) -> float:
-        """The weights' sum: the score is out of 100 whatever they add up to."""
-        return self.device + self.seller + self.service + self.price
-
-    def points(self, part: str) -> float:
-        """How many of the 100 points a part is worth."""
-        return 100 * getattr(self, part) / self.scale()
 
 
 @dataclass

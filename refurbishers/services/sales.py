@@ -28,7 +28,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from listings.services import offers_refresh
+from refurbishers.events import selling_changed
 from refurbishers.exceptions import SaleCapReached
 from refurbishers.models import (
     Refurbisher,
@@ -145,7 +145,7 @@ def sale_slot_confirm(*, reference: str) -> SaleSlot | None:
     slot.status = SaleSlotStatus.CONFIRMED
     slot.save(update_fields=["status", "updated_at"])
     # A full day takes the refurbisher's listings off the site until midnight.
-    offers_refresh(refurbisher_ids=[slot.refurbisher_id])
+    selling_changed.send(sender=Refurbisher, refurbisher_ids=[slot.refurbisher_id])
     return slot
 
 
@@ -172,7 +172,7 @@ def sale_slot_release(
     slot.status = SaleSlotStatus.RELEASED
     slot.save(update_fields=["status", "updated_at"])
     if was_confirmed:
-        offers_refresh(refurbisher_ids=[slot.refurbisher_id])
+        selling_changed.send(sender=Refurbisher, refurbisher_ids=[slot.refurbisher_id])
     return slot
 
 
@@ -205,10 +205,16 @@ def sale_day_cap_update(*, refurbisher: Refurbisher) -> int:
 
 
 def trial_caps_refresh() -> int:
-    """Re-show capped trial listings once it is a new day where their seller works."""
+    """Re-show capped trial listings once it is a new day where their seller works.
+
+    Returns how many offers changed (the listeners of ``selling_changed`` say).
+    """
     trial_ids = list(
         Refurbisher.objects.filter(status=RefurbisherStatus.TRIAL).values_list(
             "pk", flat=True
         )
     )
-    return offers_refresh(refurbisher_ids=trial_ids) if trial_ids else 0
+    if not trial_ids:
+        return 0
+    answers = selling_changed.send(sender=Refurbisher, refurbisher_ids=trial_ids)
+    return sum(changed for _, changed in answers if isinstance(changed, int))

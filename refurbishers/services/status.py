@@ -1,8 +1,8 @@
 """Every refurbisher status change, each a service that checks the move and audits it.
 
 Lock order: the refurbisher row first (``select_for_update``), then its
-listings' offers (``offers_refresh``), so two QA actions on one refurbisher
-queue up instead of interleaving.
+listings' offers (refreshed by listings when it hears ``selling_changed``),
+so two QA actions on one refurbisher queue up instead of interleaving.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from listings.services import offers_refresh
 from marketplace.status import StatusMachine, locked
+from refurbishers.events import selling_changed
 from refurbishers.exceptions import ApplicationIncomplete, StatusChangeNotAllowed
 from refurbishers.models import (
     ALLOWED_MOVES,
@@ -61,7 +61,7 @@ def _status_move(
         refurbisher, to_status, actor=actor, reason=reason, fields=fields
     )
     # Listings follow the status at once: off the site when not selling.
-    offers_refresh(refurbisher_ids=[refurbisher.pk])
+    selling_changed.send(sender=Refurbisher, refurbisher_ids=[refurbisher.pk])
     status_change_notify(change_id=change.pk)
     return refurbisher
 
@@ -361,7 +361,7 @@ def trial_limits_set(
         reason=f"Trial set to {trial_days} days and {daily_sales_cap} sales a day: "
         f"{reason}",
     )  # fmt: skip
-    offers_refresh(refurbisher_ids=[refurbisher.pk])
+    selling_changed.send(sender=Refurbisher, refurbisher_ids=[refurbisher.pk])
     return refurbisher
 
 

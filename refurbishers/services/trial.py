@@ -1,9 +1,11 @@
 """The daily review of trials that reached their end: graduate or ask QA.
 
-A trial whose every sale QA reviewed and passed (``quality.selectors.
-trial_sales_all_passed``) graduates by itself: ``trial_end`` makes the
-refurbisher active and emails its owners. Any other finished trial is flagged
-for a QA decision in the admin (extend, end, or suspend), once.
+A trial whose every sale QA reviewed and passed graduates by itself:
+``trial_end`` makes the refurbisher active and emails its owners. Quality
+answers that question through ``refurbishers.events.trial_may_graduate`` (it
+registers ``quality.selectors.trial_sales_all_passed`` as a check). Any other
+finished trial is flagged for a QA decision in the admin (extend, end, or
+suspend), once.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from quality.selectors import trial_sales_all_passed
+from refurbishers.events import trial_may_graduate
 from refurbishers.models import Refurbisher, RefurbisherStatus
 from refurbishers.services.status import trial_end, trial_flag_for_qa
 
@@ -56,7 +58,7 @@ def trial_review(*, refurbisher: Refurbisher, at: dt.datetime | None = None) -> 
     refurbisher = Refurbisher.objects.select_for_update().get(pk=refurbisher.pk)
     if not _due(at).filter(pk=refurbisher.pk).exists():
         return NOT_DUE
-    if trial_sales_all_passed(refurbisher):
+    if trial_may_graduate(refurbisher):
         trial_end(
             refurbisher=refurbisher,
             actor=None,

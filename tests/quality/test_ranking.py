@@ -17,14 +17,20 @@ from django.db import connection
 from django.utils import timezone
 
 from listings.models import Offer
+from listings.rank_weights import Weights
 from listings.selectors import device_page
-from listings.services import catalog_version, listing_stock_set, offers_refresh
+from listings.services import (
+    MarketPrice,
+    catalog_version,
+    listing_stock_set,
+    listing_update,
+    offers_refresh,
+)
 from marketplace.celery import app
 from marketplace.markets import MARKETS
 from quality.models import SellerMetrics
 from quality.services.ranking import (
     SOON_KEY,
-    Weights,
     rank_recompute_soon,
     rank_scores_recompute,
 )
@@ -352,6 +358,24 @@ def test_a_stock_change_asks_for_a_recompute_and_a_quiet_refresh_does_not(
 
     with django_capture_on_commit_callbacks(execute=True):
         listing_stock_set(listing=sold, stock=0)  # off sale: the floor moves
+    assert cache.get(SOON_KEY) == "1"
+    cache.delete(SOON_KEY)
+
+
+@pytest.mark.django_db
+def test_a_price_change_alone_asks_for_a_recompute(
+    good_and_bad, settings, django_capture_on_commit_callbacks
+):
+    """A price is no copy offers_refresh writes, but it moves the price floor."""
+    good, _ = good_and_bad
+    sold = listing(good, VariantFactory(), price="459.00")
+    settings.RANK_RECOMPUTE_ON_CHANGE = True
+    settings.RANK_RECOMPUTE_DELAY_SECONDS = 3600
+    cache.delete(SOON_KEY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        listing_update(listing=sold, prices={"FR": MarketPrice(Decimal("449.00"))})
+
     assert cache.get(SOON_KEY) == "1"
     cache.delete(SOON_KEY)
 

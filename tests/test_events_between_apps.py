@@ -26,7 +26,7 @@ from quality.selectors import trial_sales_all_passed
 from refurbishers import events as refurbisher_events
 from refurbishers.models import Refurbisher, RefurbisherStatus
 from refurbishers.services.trial import FLAGGED, GRADUATED, trial_review
-from tests.refurbishers.builders import trial_refurbisher_make
+from tests.support.refurbisher_builders import trial_refurbisher_make
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

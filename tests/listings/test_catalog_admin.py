@@ -11,21 +11,10 @@ from django.test import Client
 
 from listings.models import DeviceModel, Offer, Variant
 from listings.services import catalog_version
-from tests.listings.catalog import build_catalog
-from tests.refurbishers.builders import user_make
-from tests.second_factor import staff_sign_in
+from tests.support.refurbisher_builders import user_make
+from tests.support.second_factor import staff_sign_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def catalog():
-    return build_catalog()
 
 
 @pytest.fixture

@@ -28,10 +28,10 @@ from listings.services.listing_imports import (
 )
 from listings.services.photos import listing_photo_remove, listing_photos_add
 from refurbishers.models import MemberRole, Membership
-from tests.api.conftest import seller_key_make
-from tests.factories import RefurbisherFactory, VariantFactory, make_listing
-from tests.images import image_bytes, upload
-from tests.refurbishers.builders import user_make
+from tests.support.api import seller_key_make
+from tests.support.factories import RefurbisherFactory, VariantFactory, make_listing
+from tests.support.images import image_bytes, upload
+from tests.support.refurbisher_builders import user_make
 
 pytestmark = pytest.mark.django_db
 LISTINGS = "/seller/listings/"

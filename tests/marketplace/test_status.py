@@ -12,7 +12,7 @@ from marketplace.status import actor_or_none, locked
 from refurbishers.exceptions import StatusChangeNotAllowed
 from refurbishers.models import Refurbisher, RefurbisherStatus, RefurbisherStatusChange
 from refurbishers.services.status import REFURBISHER_STATUS
-from tests.refurbishers.builders import applicant_make, qa_user_make
+from tests.support.refurbisher_builders import applicant_make, qa_user_make
 
 pytestmark = pytest.mark.django_db
 Status = RefurbisherStatus

@@ -46,17 +46,13 @@ from orders.tracking import ANY_FORMAT, FORMATS
 from quality.models import SellerMetrics, TrialSaleVerdict
 from quality.services.ranking import rank_recompute_soon
 from refurbishers.models import (
-    Refurbisher,
     RefurbisherStatus,
 )
-from refurbishers.services.status import REFURBISHER_STATUS
+from refurbishers.services.status import refurbisher_flag_for_qa
 
 Status = RefurbisherStatus
 # Refurbishers with a scorecard: those that sell or sold.
 MEASURED_STATUSES = (Status.TRIAL, Status.ACTIVE, Status.SUSPENDED)
-# Refurbishers QA is asked about when a limit is crossed (a suspended one is
-# already decided).
-FLAGGABLE_STATUSES = (Status.TRIAL, Status.ACTIVE)
 
 
 @dataclass(frozen=True)
@@ -369,19 +365,15 @@ def crossed_words(crossed: list[str], figures: dict[str, float | None]) -> str:
     return ", ".join(parts)
 
 
-@transaction.atomic
 def metrics_flag_for_qa(
     *, refurbisher_id: int, crossed: list[str], day: dt.date
 ) -> bool:
     """Ask QA to decide on a refurbisher whose metrics crossed a limit.
 
-    Locks the refurbisher row; a trial or active refurbisher gets
-    ``needs_qa_decision`` with the reason (added to any reason already there)
-    and an audit row in its status history. Returns whether it was flagged.
+    The flag and its audit row are the refurbishers app's to write
+    (``refurbisher_flag_for_qa``): a trial or active refurbisher gets
+    ``needs_qa_decision`` with the reason. Returns whether it was flagged.
     """
-    refurbisher = Refurbisher.objects.select_for_update().get(pk=refurbisher_id)
-    if refurbisher.status not in FLAGGABLE_STATUSES:
-        return False
     figures = (
         SellerMetrics.objects.filter(refurbisher_id=refurbisher_id, day=day)
         .values(*[limit.metric for limit in LIMITS])
@@ -391,14 +383,4 @@ def metrics_flag_for_qa(
         f"Seller metrics over the limits on {day:%d %B %Y}: "
         f"{crossed_words(crossed, figures)}. Decide whether to suspend."
     )
-    if refurbisher.needs_qa_decision and reason in refurbisher.qa_decision_reason:
-        return False
-    refurbisher.qa_decision_reason = (
-        f"{refurbisher.qa_decision_reason}\n{reason}"
-        if refurbisher.needs_qa_decision and refurbisher.qa_decision_reason
-        else reason
-    )
-    refurbisher.needs_qa_decision = True
-    refurbisher.save(update_fields=["needs_qa_decision", "qa_decision_reason"])
-    REFURBISHER_STATUS.record(refurbisher, reason=f"Flagged for QA: {reason}")
-    return True
+    return refurbisher_flag_for_qa(refurbisher_id=refurbisher_id, reason=reason)

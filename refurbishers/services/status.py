@@ -387,3 +387,32 @@ def trial_flag_for_qa(*, refurbisher: Refurbisher, reason: str) -> Refurbisher:
         refurbisher.save(update_fields=["needs_qa_decision", "qa_decision_reason"])
         REFURBISHER_STATUS.record(refurbisher, reason=f"Flagged for QA: {reason}")
     return refurbisher
+
+
+# Refurbishers QA is asked about when their metrics cross a limit (a
+# suspended one is already decided).
+FLAGGABLE_STATUSES = (Status.TRIAL, Status.ACTIVE)
+
+
+@transaction.atomic
+def refurbisher_flag_for_qa(*, refurbisher_id: int, reason: str) -> bool:
+    """Ask QA to decide on a trial or active refurbisher, adding ``reason`` to
+    any reason already waiting; the same reason twice flags once.
+
+    Locks the refurbisher row and writes an audit row in its status history.
+    Returns whether it was flagged now.
+    """
+    refurbisher = locked(Refurbisher(pk=refurbisher_id))
+    if refurbisher.status not in FLAGGABLE_STATUSES:
+        return False
+    if refurbisher.needs_qa_decision and reason in refurbisher.qa_decision_reason:
+        return False
+    refurbisher.qa_decision_reason = (
+        f"{refurbisher.qa_decision_reason}\n{reason}"
+        if refurbisher.needs_qa_decision and refurbisher.qa_decision_reason
+        else reason
+    )
+    refurbisher.needs_qa_decision = True
+    refurbisher.save(update_fields=["needs_qa_decision", "qa_decision_reason"])
+    REFURBISHER_STATUS.record(refurbisher, reason=f"Flagged for QA: {reason}")
+    return True

@@ -7,8 +7,7 @@ default throttles. Each list costs a fixed number of queries.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -21,7 +20,14 @@ from listings.filters_catalog import (
     VariantFilter,
     as_id,
 )
-from listings.models import Category, DeviceModel, Offer, Variant
+from listings.models import DeviceModel, Offer
+from listings.selectors.catalog_api import (
+    categories_for_api,
+    device_model_by_slug_or_id,
+    device_models_for_api,
+    offers_on_sale_for_api,
+    variants_for_api,
+)
 from listings.serializers_catalog import (
     CategorySerializer,
     DeviceModelDetailSerializer,
@@ -47,7 +53,7 @@ class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(tags=TAG, summary="One category"),
 )
 class CategoryViewSet(CatalogViewSet):
-    queryset = Category.objects.order_by("position", "name", "id")
+    queryset = categories_for_api()
     serializer_class = CategorySerializer
 
 
@@ -70,16 +76,7 @@ class DeviceModelViewSet(CatalogViewSet):
     lookup_url_kwarg = "id"
 
     def get_queryset(self) -> QuerySet[DeviceModel]:
-        # Case-blind, so "iPhone" sorts among the I's, not after every capital.
-        models = DeviceModel.objects.select_related("brand", "category").order_by(
-            Lower("brand__name"), Lower("name"), "id"
-        )
-        if self.action == "retrieve":
-            models = models.prefetch_related(
-                Prefetch("variants", queryset=Variant.objects.order_by(
-                    "storage_gb", "colour", "connectivity", "id"))
-            )  # fmt: skip
-        return models
+        return device_models_for_api(with_variants=self.action == "retrieve")
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -88,10 +85,7 @@ class DeviceModelViewSet(CatalogViewSet):
 
     def get_object(self) -> DeviceModel:
         value = self.kwargs["id"]
-        models = self.get_queryset()
-        model = models.filter(slug=value).first()
-        if model is None and (pk := as_id(value)) is not None:
-            model = models.filter(pk=pk).first()
+        model = device_model_by_slug_or_id(self.get_queryset(), value, as_id(value))
         if model is None:
             raise NotFound("No such device model.")
         return model
@@ -102,9 +96,7 @@ class DeviceModelViewSet(CatalogViewSet):
     retrieve=extend_schema(tags=TAG, summary="One variant"),
 )
 class VariantViewSet(CatalogViewSet):
-    queryset = Variant.objects.order_by(
-        "device_model_id", "storage_gb", "colour", "connectivity", "id"
-    )
+    queryset = variants_for_api()
     serializer_class = VariantSerializer
     filterset_class = VariantFilter
 
@@ -124,9 +116,7 @@ class OfferViewSet(CatalogViewSet):
     filterset_class = OfferFilter
 
     def get_queryset(self) -> QuerySet[Offer]:
-        return Offer.objects.filter(is_purchasable=True).select_related(
-            "listing", "refurbisher", "variant", "device_model__brand"
-        )
+        return offers_on_sale_for_api()
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         if self.action == "retrieve":

@@ -67,7 +67,14 @@ def test_an_email_refused_twice_arrives_once_after_backoff_and_the_change_stays(
     # Exponential backoff: about 1 s, then about 2 s.
     first_wait, second_wait = (b.at - a.at for a, b in itertools.pairwise(tries))
     assert 0.9 <= first_wait < second_wait and second_wait >= 1.9
+    # The worker marks the row sent just after the server took the message.
     email = OutgoingEmail.objects.get(to=[to])
+    wait_until(
+        lambda: OutgoingEmail.objects.filter(
+            pk=email.pk, status=EmailStatus.SENT
+        ).exists()
+    )
+    email.refresh_from_db()
     assert (email.status, email.attempts) == (EmailStatus.SENT, 3)
     assert email.last_error.startswith("451")
     # The saved change was never undone, and nothing more arrives.

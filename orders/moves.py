@@ -26,8 +26,10 @@ from orders.models import (
 # A status as the word that completes "This order is ..." and "it cannot be
 # ... now": a context of its own, since a language may need another form
 # there than in the status's label.
-_STATE_WORDS = {
-    "pending_payment": pgettext_lazy("order state in a sentence", "waiting for payment"),
+STATE_WORDS = {
+    "pending_payment": pgettext_lazy(
+        "order state in a sentence", "waiting for payment"
+    ),
     "paid": pgettext_lazy("order state in a sentence", "paid"),
     "payment_failed": pgettext_lazy("order state in a sentence", "payment failed"),
     "expired": pgettext_lazy("order state in a sentence", "expired"),
@@ -41,8 +43,8 @@ _STATE_WORDS = {
 
 def _refusal_words(from_status: str, to_status: str) -> str:
     return gettext("This order is %(status)s: it cannot be %(target)s now.") % {
-        "status": _STATE_WORDS[from_status],
-        "target": _STATE_WORDS[to_status],
+        "status": STATE_WORDS[from_status],
+        "target": STATE_WORDS[to_status],
     }
 
 
@@ -56,7 +58,6 @@ def _seller_order_refused(from_status: str, to_status: str) -> FulfilmentRefused
     return FulfilmentRefused(
         _refusal_words(SellerOrderStatus(from_status), SellerOrderStatus(to_status))
     )
-
 
 
 ORDER_STATUS: StatusMachine[Order] = StatusMachine(

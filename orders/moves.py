@@ -22,7 +22,6 @@ from orders.models import (
     SellerOrderStatus,
 )
 
-
 # A status as the word that completes "This order is ..." and "it cannot be
 # ... now": a context of its own, since a language may need another form
 # there than in the status's label.

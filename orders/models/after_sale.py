@@ -6,8 +6,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from marketplace.audit import AuditRecord
 from orders.models.fulfilment import Warranty

@@ -169,7 +169,10 @@ class WarrantyClaimAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["status", "order_reference", "shopper", "refurbisher"]}),
         (gettext_lazy("Device"), {"fields": ["device", "serial", "warranty_dates"]}),
-        (gettext_lazy("The shopper's report"), {"fields": ["problem", "description", "created_at"]}),
+        (
+            gettext_lazy("The shopper's report"),
+            {"fields": ["problem", "description", "created_at"]},
+        ),
         (
             gettext_lazy("The seller's answer"),
             {
@@ -291,7 +294,9 @@ class WarrantyClaimAdmin(admin.ModelAdmin):
                 claim=claim, actor=request.user, remedy=data["remedy"],
                 note=data["note"], refund_amount=data.get("refund_amount"),
             ),
-            done=lambda claim: gettext("decided; the shopper and the seller were told."),
+            done=lambda claim: gettext(
+                "decided; the shopper and the seller were told."
+            ),
             refusal=ClaimRefused,
             label=lambda claim: gettext("Claim %(claim)s") % {"claim": claim.pk},
             template=DECIDE_TEMPLATE,

@@ -83,7 +83,7 @@ def message_send(
     exactly the shopper messages written before it.
     """
     if author not in MessageAuthor.values:
-        raise MessageRefused("Unknown author.")
+        raise MessageRefused(gettext("Unknown author."))
     body = _clean_body(body, has_image=image is not None)
     # Decoded and written again before any lock: the slow part, done once.
     clean = message_image_clean(image) if image is not None else None

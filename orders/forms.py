@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from marketplace.markets import Market
 from orders.services.checkout import ShippingAddress
@@ -19,13 +20,30 @@ from orders.services.checkout import ShippingAddress
 POSTAL_CODES: dict[str, tuple[re.Pattern[str], str]] = {
     "US": (
         re.compile(r"^\d{5}(-\d{4})?$"),
-        "Enter a ZIP code of 5 digits, or 5+4 digits (94107 or 94107-1234).",
+        gettext_lazy(
+            "Enter a ZIP code of 5 digits, or 5+4 digits (94107 or 94107-1234)."
+        ),
     ),
-    "BE": (re.compile(r"^\d{4}$"), "Enter a postal code of 4 digits (1000)."),
-    "FR": (re.compile(r"^\d{5}$"), "Enter a postal code of 5 digits (75011)."),
-    "DE": (re.compile(r"^\d{5}$"), "Enter a postal code of 5 digits (10115)."),
-    "IT": (re.compile(r"^\d{5}$"), "Enter a postal code of 5 digits (00184)."),
-    "ES": (re.compile(r"^\d{5}$"), "Enter a postal code of 5 digits (28013)."),
+    "BE": (
+        re.compile(r"^\d{4}$"),
+        gettext_lazy("Enter a postal code of 4 digits (1000)."),
+    ),
+    "FR": (
+        re.compile(r"^\d{5}$"),
+        gettext_lazy("Enter a postal code of 5 digits (75011)."),
+    ),
+    "DE": (
+        re.compile(r"^\d{5}$"),
+        gettext_lazy("Enter a postal code of 5 digits (10115)."),
+    ),
+    "IT": (
+        re.compile(r"^\d{5}$"),
+        gettext_lazy("Enter a postal code of 5 digits (00184)."),
+    ),
+    "ES": (
+        re.compile(r"^\d{5}$"),
+        gettext_lazy("Enter a postal code of 5 digits (28013)."),
+    ),
 }
 
 US_STATES = [
@@ -64,36 +82,41 @@ class CheckoutDetailsForm(forms.Form):
     """Email and shipping address, for the shopper's market (its country)."""
 
     email = forms.EmailField(
-        label="Email",
+        label=gettext_lazy("Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="For the order confirmation and the link to follow your order.",
+        help_text=gettext_lazy(
+            "For the order confirmation and the link to follow your order."
+        ),
     )
-    name = _text("Full name", 120, "shipping name")
-    line1 = _text("Address", 200, "shipping address-line1")
+    name = _text(gettext_lazy("Full name"), 120, "shipping name")
+    line1 = _text(gettext_lazy("Address"), 200, "shipping address-line1")
     line2 = _text(
-        "Apartment, floor, building", 200, "shipping address-line2", required=False
+        gettext_lazy("Apartment, floor, building"),
+        200,
+        "shipping address-line2",
+        required=False,
     )
-    postal_code = _text("Postal code", 16, "shipping postal-code")
-    city = _text("City", 80, "shipping address-level2")
+    postal_code = _text(gettext_lazy("Postal code"), 16, "shipping postal-code")
+    city = _text(gettext_lazy("City"), 80, "shipping address-level2")
     state = forms.ChoiceField(
-        label="State",
-        choices=[("", "Choose a state"), *US_STATES],
+        label=gettext_lazy("State"),
+        choices=[("", gettext_lazy("Choose a state")), *US_STATES],
         widget=forms.Select(attrs={"autocomplete": "shipping address-level1"}),
     )
     phone = forms.CharField(
-        label="Phone",
+        label=gettext_lazy("Phone"),
         max_length=32,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "shipping tel", "type": "tel"}),
-        help_text="Only for the carrier, if it needs to reach you.",
+        help_text=gettext_lazy("Only for the carrier, if it needs to reach you."),
     )
 
     def __init__(self, *args, market: Market, **kwargs):
         super().__init__(*args, **kwargs)
         self.market = market
         if market.code == "US":
-            self.fields["postal_code"].label = "ZIP code"
+            self.fields["postal_code"].label = gettext("ZIP code")
             self.fields["postal_code"].widget.attrs["inputmode"] = "numeric"
         else:
             del self.fields["state"]
@@ -110,7 +133,7 @@ class CheckoutDetailsForm(forms.Form):
         value = self.cleaned_data["phone"].strip()
         if value and not PHONE.match(value):
             raise forms.ValidationError(
-                "Enter a phone number with digits, spaces and an optional +."
+                gettext("Enter a phone number with digits, spaces and an optional +.")
             )
         return value
 

@@ -8,6 +8,8 @@ delivery and cancellation services move seller orders.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, pgettext_lazy
+
 from marketplace.status import StatusMachine
 from orders.exceptions import CheckoutRefused, FulfilmentRefused
 from orders.models import (
@@ -20,18 +22,40 @@ from orders.models import (
     SellerOrderStatus,
 )
 
+# A status as the word that completes "This order is ..." and "it cannot be
+# ... now": a context of its own, since a language may need another form
+# there than in the status's label.
+STATE_WORDS = {
+    "pending_payment": pgettext_lazy(
+        "order state in a sentence", "waiting for payment"
+    ),
+    "paid": pgettext_lazy("order state in a sentence", "paid"),
+    "payment_failed": pgettext_lazy("order state in a sentence", "payment failed"),
+    "expired": pgettext_lazy("order state in a sentence", "expired"),
+    "accepted": pgettext_lazy("order state in a sentence", "accepted"),
+    "shipped": pgettext_lazy("order state in a sentence", "shipped"),
+    "delivered": pgettext_lazy("order state in a sentence", "delivered"),
+    "cancelled": pgettext_lazy("order state in a sentence", "cancelled"),
+    "void": pgettext_lazy("order state in a sentence", "not paid"),
+}
+
+
+def _refusal_words(from_status: str, to_status: str) -> str:
+    return gettext("This order is %(status)s: it cannot be %(target)s now.") % {
+        "status": STATE_WORDS[from_status],
+        "target": STATE_WORDS[to_status],
+    }
+
 
 def _order_refused(from_status: str, to_status: str) -> CheckoutRefused:
     return CheckoutRefused(
-        f"This order is {OrderStatus(from_status).label.lower()}: it cannot be "
-        f"{OrderStatus(to_status).label.lower()} now."
+        _refusal_words(OrderStatus(from_status), OrderStatus(to_status))
     )
 
 
 def _seller_order_refused(from_status: str, to_status: str) -> FulfilmentRefused:
     return FulfilmentRefused(
-        f"This order is {SellerOrderStatus(from_status).label.lower()}: it cannot "
-        f"be {SellerOrderStatus(to_status).label.lower()} now."
+        _refusal_words(SellerOrderStatus(from_status), SellerOrderStatus(to_status))
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
 from marketplace.emails import email_queue
 from marketplace.markets import MARKETS
@@ -51,7 +52,8 @@ def order_paid_notify(*, order_id: int) -> int:
         "order_url": f"{settings.SITE_URL}/orders/access/{order.access_token}/",
     }
     sent = _send(
-        f"ReMarket: your order {order.reference} is confirmed",
+        gettext("ReMarket: your order %(reference)s is confirmed")
+        % {"reference": order.reference},
         "order_paid_shopper",
         context,
         [order.email],
@@ -65,7 +67,8 @@ def order_paid_notify(*, order_id: int) -> int:
         ]
         if owners:
             sent += _send(
-                f"ReMarket: new order {order.reference}",
+                gettext("ReMarket: new order %(reference)s")
+                % {"reference": order.reference},
                 "seller_new_order",
                 {**context, "seller_order": seller_order},
                 owners,
@@ -100,7 +103,8 @@ def refund_notify(*, refund_id: int) -> int:
         "order_url": f"{settings.SITE_URL}/orders/access/{order.access_token}/",
     }
     return _send(
-        f"ReMarket: a refund on your order {order.reference}",
+        gettext("ReMarket: a refund on your order %(reference)s")
+        % {"reference": order.reference},
         "refund_issued",
         context,
         [order.email],

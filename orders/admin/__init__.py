@@ -1,6 +1,7 @@
 """Orders in the admin: read-only for QA and support; changes go through services."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from orders.models import Message, Order, OrderStatusChange, SellerOrder
 
@@ -85,7 +86,7 @@ class SellerOrderAdmin(ReadOnlyAdmin):
         return seller_order_goodwill_allowed(request)
 
     @admin.action(
-        description="Refund part of this order (goodwill)",
+        description=gettext_lazy("Refund part of this order (goodwill)"),
         permissions=["goodwill_refund"],
     )
     def refund_goodwill(self, request, queryset):

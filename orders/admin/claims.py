@@ -15,6 +15,7 @@ from django.db.models import Case, IntegerField, QuerySet, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 
 from marketplace.admin_actions import BACK_TO_OBJECT, action_with_form
 from orders.models import (
@@ -38,7 +39,7 @@ Status = ClaimStatus
 class ClaimStatusFilter(admin.SimpleListFilter):
     """Status, with QA's queue (escalated) offered first."""
 
-    title = "status"
+    title = gettext_lazy("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
@@ -58,11 +59,11 @@ class ClaimStatusFilter(admin.SimpleListFilter):
 class OverdueFilter(admin.SimpleListFilter):
     """Open claims past the seller's answer time (the job escalates them)."""
 
-    title = "seller's answer"
+    title = gettext_lazy("seller's answer")
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Overdue")]
+        return [("yes", gettext("Overdue"))]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
         if self.value() == "yes":
@@ -95,54 +96,58 @@ class ClaimPhotoInline(_ReadOnlyInline):
         # The preview's size lives in a file: the CSP allows no inline style.
         css = {"all": ["css/admin-claims.css"]}
 
-    @admin.display(description="Photo")
+    @admin.display(description=gettext_lazy("Photo"))
     def preview(self, photo: ClaimPhoto):
         url = reverse("claim-photo", args=[photo.pk])
         return format_html(
-            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="Photo {}'
-            ' of the claim" class="claim-photo-preview"></a>',
-            url, url, photo.pk,
+            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}"'
+            ' class="claim-photo-preview"></a>',
+            url, url, gettext("Photo %(number)s of the claim") % {"number": photo.pk},
         )  # fmt: skip
 
 
 class ClaimStatusChangeInline(_ReadOnlyInline):
     model = ClaimStatusChange
-    verbose_name = "status change"
-    verbose_name_plural = "Status history"
+    verbose_name = gettext_lazy("status change")
+    verbose_name_plural = gettext_lazy("Status history")
     fields = ["created_at", "from_status", "to_status", "actor_name", "reason"]
     readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
-    @admin.display(description="By")
+    @admin.display(description=gettext_lazy("By"))
     def actor_name(self, change: ClaimStatusChange) -> str:
-        return str(change.actor) if change.actor_id else "System or guest"
+        return str(change.actor) if change.actor_id else gettext("System or guest")
 
 
 class DecideForm(forms.Form):
     remedy = forms.ChoiceField(
-        label="Decision", choices=ClaimRemedy.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Decision"),
+        choices=ClaimRemedy.choices,
+        widget=forms.RadioSelect,
     )
     refund_amount = forms.DecimalField(
-        label="Refund amount",
+        label=gettext_lazy("Refund amount"),
         required=False,
         min_value=0.01,
         max_digits=10,
         decimal_places=2,
-        help_text="For a refund only: at most the device's price.",
+        help_text=gettext_lazy("For a refund only: at most the device's price."),
     )
     note = forms.CharField(
-        label="Note to the shopper and the seller",
+        label=gettext_lazy("Note to the shopper and the seller"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=TEXT_MAX_CHARS,
-        help_text="Why ReMarket decides this way; both sides receive it by email.",
+        help_text=gettext_lazy(
+            "Why ReMarket decides this way; both sides receive it by email."
+        ),
     )
 
     def clean(self):
         data = super().clean()
         if data.get("remedy") == ClaimRemedy.REFUND and not data.get("refund_amount"):
-            self.add_error("refund_amount", "Give the amount to refund.")
+            self.add_error("refund_amount", gettext("Give the amount to refund."))
         return data
 
 
@@ -163,10 +168,13 @@ class WarrantyClaimAdmin(admin.ModelAdmin):
     actions = ["decide"]
     fieldsets = [
         (None, {"fields": ["status", "order_reference", "shopper", "refurbisher"]}),
-        ("Device", {"fields": ["device", "serial", "warranty_dates"]}),
-        ("The shopper's report", {"fields": ["problem", "description", "created_at"]}),
+        (gettext_lazy("Device"), {"fields": ["device", "serial", "warranty_dates"]}),
         (
-            "The seller's answer",
+            gettext_lazy("The shopper's report"),
+            {"fields": ["problem", "description", "created_at"]},
+        ),
+        (
+            gettext_lazy("The seller's answer"),
             {
                 "fields": [
                     "answer_due_at", "reminded_at", "seller_remedy",
@@ -175,11 +183,11 @@ class WarrantyClaimAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "The shopper's reply",
+            gettext_lazy("The shopper's reply"),
             {"fields": ["accepted_at", "escalated_at", "escalation_reason"]},
         ),
         (
-            "ReMarket's decision",
+            gettext_lazy("ReMarket's decision"),
             {"fields": ["qa_remedy", "qa_note", "decided_by", "decided_at", "refund"]},
         ),
     ]  # fmt: skip
@@ -220,36 +228,39 @@ class WarrantyClaimAdmin(admin.ModelAdmin):
 
     # Columns and read-only displays.
 
-    @admin.display(description="Claim", ordering="pk")
+    @admin.display(description=gettext_lazy("Claim"), ordering="pk")
     def claim(self, claim: WarrantyClaim) -> str:
-        return f"Claim {claim.pk}"
+        return gettext("Claim %(claim)s") % {"claim": claim.pk}
 
-    @admin.display(description="Order", ordering="seller_order__order__reference")
+    @admin.display(
+        description=gettext_lazy("Order"), ordering="seller_order__order__reference"
+    )
     def order_reference(self, claim: WarrantyClaim) -> str:
         return claim.seller_order.order.reference
 
-    @admin.display(description="Shopper")
+    @admin.display(description=gettext_lazy("Shopper"))
     def shopper(self, claim: WarrantyClaim) -> str:
         return claim.seller_order.order.email
 
-    @admin.display(description="Device")
+    @admin.display(description=gettext_lazy("Device"))
     def device(self, claim: WarrantyClaim) -> str:
         line = claim.warranty.line
         return f"{line.title} ({line.variant_label}), {line.unit_price} {line.currency}"
 
-    @admin.display(description="Serial or IMEI")
+    @admin.display(description=gettext_lazy("Serial or IMEI"))
     def serial(self, claim: WarrantyClaim) -> str:
         return claim.warranty.unit.serial
 
-    @admin.display(description="Warranty")
+    @admin.display(description=gettext_lazy("Warranty"))
     def warranty_dates(self, claim: WarrantyClaim) -> str:
         warranty = claim.warranty
-        return (
-            f"{warranty.months} months, {warranty.starts_at:%d %b %Y} to "
-            f"{warranty.ends_at:%d %b %Y}"
-        )
+        return gettext("%(months)s months, %(start)s to %(end)s") % {
+            "months": warranty.months,
+            "start": f"{warranty.starts_at:%d %b %Y}",
+            "end": f"{warranty.ends_at:%d %b %Y}",
+        }
 
-    @admin.display(description="Overdue", boolean=True)
+    @admin.display(description=gettext_lazy("Overdue"), boolean=True)
     def overdue(self, claim: WarrantyClaim) -> bool:
         return claim.status == Status.OPEN and claim.answer_due_at <= timezone.now()
 
@@ -272,19 +283,21 @@ class WarrantyClaimAdmin(admin.ModelAdmin):
 
     # The action.
 
-    @admin.action(description="Decide", permissions=["decide"])
+    @admin.action(description=gettext_lazy("Decide"), permissions=["decide"])
     def decide(self, request, queryset: QuerySet):
         """Ask for the decision on its own page, then decide each claim."""
         return action_with_form(
             self, request, queryset.order_by("pk"),
             form_class=DecideForm,
-            title="Decide the warranty claim",
+            title=gettext("Decide the warranty claim"),
             run_each=lambda claim, data: claim_decide(
                 claim=claim, actor=request.user, remedy=data["remedy"],
                 note=data["note"], refund_amount=data.get("refund_amount"),
             ),
-            done=lambda claim: "decided; the shopper and the seller were told.",
+            done=lambda claim: gettext(
+                "decided; the shopper and the seller were told."
+            ),
             refusal=ClaimRefused,
-            label=lambda claim: f"Claim {claim.pk}",
+            label=lambda claim: gettext("Claim %(claim)s") % {"claim": claim.pk},
             template=DECIDE_TEMPLATE,
         )  # fmt: skip

@@ -9,6 +9,7 @@ payout already paid is left alone and none is paid twice).
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders.admin import ReadOnlyAdmin
@@ -62,25 +63,31 @@ class PayoutAdmin(ReadOnlyAdmin):
     def has_send_permission(self, request) -> bool:
         return request.user.has_perm("orders.change_payout")
 
-    @admin.action(description="Send again", permissions=["send"])
+    @admin.action(description=_("Send again"), permissions=["send"])
     def send_again(self, request, queryset):
         for payout in queryset.order_by("pk"):
             if payout.status != PayoutStatus.PENDING:
+                message = (
+                    gettext("%(payout)s: already paid, left as it is.")
+                    if payout.status == PayoutStatus.PAID
+                    else gettext("%(payout)s: already not sent, left as it is.")
+                )
                 self.message_user(
-                    request,
-                    f"{payout}: already {payout.get_status_display().lower()}, "
-                    "left as it is.",
-                    messages.WARNING,
+                    request, message % {"payout": payout}, messages.WARNING
                 )
                 continue
             sent = payout_send(payout_id=payout.pk)
             if sent.status == PayoutStatus.PAID:
                 self.message_user(
-                    request, f"{sent}: paid, transfer {sent.transfer_id}.",
+                    request,
+                    gettext("%(payout)s: paid, transfer %(transfer)s.")
+                    % {"payout": sent, "transfer": sent.transfer_id},
                     messages.SUCCESS,
                 )  # fmt: skip
             else:
                 self.message_user(
-                    request, f"{sent}: not sent. {sent.failure_message}",
+                    request,
+                    gettext("%(payout)s: not sent. %(problem)s")
+                    % {"payout": sent, "problem": sent.failure_message},
                     messages.ERROR,
                 )  # fmt: skip

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from marketplace.admin_actions import action_with_form
 from orders.admin import ReadOnlyAdmin
@@ -47,11 +48,11 @@ class RefundAdmin(ReadOnlyAdmin):
     fieldsets = [
         (None, {"fields": ["order_reference", "shopper", "seller"]}),
         (
-            "Refund",
+            gettext_lazy("Refund"),
             {"fields": ["amount", "currency", "reason", "note", "requested_by"]},
         ),
         (
-            "Payment provider",
+            gettext_lazy("Payment provider"),
             {
                 "fields": [
                     "status", "attempts", "failure_message", "provider_refund_id",
@@ -74,29 +75,29 @@ class RefundAdmin(ReadOnlyAdmin):
     def has_send_again_permission(self, request) -> bool:
         return request.user.has_perm(SEND_AGAIN_PERMISSION)
 
-    @admin.display(description="Refund", ordering="pk")
+    @admin.display(description=gettext_lazy("Refund"), ordering="pk")
     def refund(self, refund: Refund) -> str:
-        return f"Refund {refund.pk}"
+        return gettext("Refund %(refund)s") % {"refund": refund.pk}
 
-    @admin.display(description="Order", ordering="order__reference")
+    @admin.display(description=gettext_lazy("Order"), ordering="order__reference")
     def order_reference(self, refund: Refund) -> str:
         return refund.order.reference
 
-    @admin.display(description="Shopper")
+    @admin.display(description=gettext_lazy("Shopper"))
     def shopper(self, refund: Refund) -> str:
         return refund.order.email
 
-    @admin.display(description="Seller")
+    @admin.display(description=gettext_lazy("Seller"))
     def seller(self, refund: Refund) -> str:
         if refund.seller_order_id is None:
-            return "Whole order"
+            return gettext("Whole order")
         return refund.seller_order.refurbisher.name
 
-    @admin.display(description="Idempotency key")
+    @admin.display(description=gettext_lazy("Idempotency key"))
     def idempotency_key(self, refund: Refund) -> str:
         return refund.idempotency_key
 
-    @admin.action(description="Send again", permissions=["send_again"])
+    @admin.action(description=gettext_lazy("Send again"), permissions=["send_again"])
     def send_again(self, request, queryset: QuerySet):
         """Send each selected refund still being sent, with its own key."""
         for refund in queryset.order_by("pk"):
@@ -107,15 +108,24 @@ class RefundAdmin(ReadOnlyAdmin):
                 continue
             if refund.status == RefundStatus.SUCCEEDED:
                 self.message_user(
-                    request, f"Refund {refund.pk}: refunded.", messages.SUCCESS
+                    request,
+                    gettext("Refund %(refund)s: refunded.") % {"refund": refund.pk},
+                    messages.SUCCESS,
                 )
             else:
-                self.message_user(
-                    request,
-                    f"Refund {refund.pk}: not sent ({refund.failure_message}); it is "
-                    f"{refund.get_status_display().lower()}.",
-                    messages.ERROR,
+                values = {"refund": refund.pk, "problem": refund.failure_message}
+                message = (
+                    gettext(
+                        "Refund %(refund)s: not sent (%(problem)s); it is being "
+                        "refunded."
+                    )
+                    if refund.status == RefundStatus.PENDING
+                    else gettext(
+                        "Refund %(refund)s: not sent (%(problem)s); it is refund "
+                        "failed."
+                    )
                 )
+                self.message_user(request, message % values, messages.ERROR)
 
 
 # --- The SellerOrder admin's goodwill action ---------------------------------
@@ -123,18 +133,22 @@ class RefundAdmin(ReadOnlyAdmin):
 
 class GoodwillRefundForm(forms.Form):
     amount = forms.DecimalField(
-        label="Amount",
+        label=gettext_lazy("Amount"),
         min_value=Decimal("0.01"),
         max_digits=10,
         decimal_places=2,
-        help_text="In the order's currency; at most what is left to refund.",
+        help_text=gettext_lazy(
+            "In the order's currency; at most what is left to refund."
+        ),
     )
     note = forms.CharField(
-        label="Note to the shopper",
+        label=gettext_lazy("Note to the shopper"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why ReMarket refunds this: shown on the order page and in the "
-        "refund email.",
+        help_text=gettext_lazy(
+            "Why ReMarket refunds this: shown on the order page and in the "
+            "refund email."
+        ),
     )
 
 
@@ -147,7 +161,7 @@ def seller_order_goodwill_refund(model_admin, request, queryset: QuerySet):
     if queryset.count() != 1:
         model_admin.message_user(
             request,
-            "Choose one seller order for a goodwill refund.",
+            gettext("Choose one seller order for a goodwill refund."),
             messages.WARNING,
         )
         return None
@@ -161,16 +175,24 @@ def seller_order_goodwill_refund(model_admin, request, queryset: QuerySet):
         )  # fmt: skip
         model_admin.message_user(
             request,
-            f"{order.reference}: refund {refund.pk} of {refund.amount} "
-            f"{refund.currency} decided; it is sent to the payment provider "
-            "now and the shopper gets an email.",
+            gettext(
+                "%(reference)s: refund %(refund)s of %(amount)s %(currency)s "
+                "decided; it is sent to the payment provider now and the shopper "
+                "gets an email."
+            )
+            % {
+                "reference": order.reference,
+                "refund": refund.pk,
+                "amount": refund.amount,
+                "currency": refund.currency,
+            },
             messages.SUCCESS,
         )
 
     return action_with_form(
         model_admin, request, queryset,
         form_class=GoodwillRefundForm,
-        title="Refund part of this order (goodwill)",
+        title=gettext("Refund part of this order (goodwill)"),
         run=issue,
         refusal=RefundRefused,
         shown=lambda: [seller_order],

@@ -5,6 +5,7 @@ and the overdue ones are refunded by the periodic task.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from orders.admin import ReadOnlyAdmin
 from orders.models import ReturnRequest, ReturnStatusChange
@@ -16,8 +17,8 @@ class ReturnStatusChangeInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name = "status change"
-    verbose_name_plural = "status history"
+    verbose_name = gettext_lazy("status change")
+    verbose_name_plural = gettext_lazy("status history")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -55,10 +56,14 @@ class ReturnRequestAdmin(ReadOnlyAdmin):
     ]  # fmt: skip
     readonly_fields = fields
 
-    @admin.display(description="order", ordering="seller_order__order__reference")
+    @admin.display(
+        description=gettext_lazy("order"), ordering="seller_order__order__reference"
+    )
     def order_reference(self, obj: ReturnRequest) -> str:
         return obj.seller_order.order.reference
 
-    @admin.display(description="refurbisher", ordering="seller_order__refurbisher")
+    @admin.display(
+        description=gettext_lazy("refurbisher"), ordering="seller_order__refurbisher"
+    )
     def refurbisher(self, obj: ReturnRequest) -> str:
         return obj.seller_order.refurbisher.name

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from marketplace.audit import AuditRecord
 from orders.models.fulfilment import Warranty
@@ -17,8 +18,8 @@ from orders.models.payments import Refund
 
 
 class MessageAuthor(models.TextChoices):
-    SHOPPER = "shopper", "Shopper"
-    SELLER = "seller", "Seller"
+    SHOPPER = "shopper", gettext_lazy("Shopper")
+    SELLER = "seller", gettext_lazy("Seller")
 
 
 def message_image_path(message: Message, filename: str) -> str:
@@ -68,10 +69,10 @@ class Message(models.Model):
 
 
 class ReturnReason(models.TextChoices):
-    CHANGED_MIND = "changed_mind", "Changed my mind"
-    DEFECTIVE = "defective", "Does not work properly"
-    DAMAGED_IN_TRANSIT = "damaged_in_transit", "Damaged in transit"
-    NOT_AS_DESCRIBED = "not_as_described", "Not as described"
+    CHANGED_MIND = "changed_mind", gettext_lazy("Changed my mind")
+    DEFECTIVE = "defective", gettext_lazy("Does not work properly")
+    DAMAGED_IN_TRANSIT = "damaged_in_transit", gettext_lazy("Damaged in transit")
+    NOT_AS_DESCRIBED = "not_as_described", gettext_lazy("Not as described")
 
 
 # Returns for these reasons count against the seller (quality metrics).
@@ -85,12 +86,12 @@ SELLER_FAULT_RETURN_REASONS = frozenset(
 
 
 class ReturnStatus(models.TextChoices):
-    REQUESTED = "requested", "Return requested"
-    AUTHORISED = "authorised", "Return instructions sent"
-    SENT_BACK = "sent_back", "On its way back"
-    RECEIVED = "received", "Received by the seller"
-    REFUNDED = "refunded", "Refunded"
-    WITHDRAWN = "withdrawn", "Withdrawn by the shopper"
+    REQUESTED = "requested", gettext_lazy("Return requested")
+    AUTHORISED = "authorised", gettext_lazy("Return instructions sent")
+    SENT_BACK = "sent_back", gettext_lazy("On its way back")
+    RECEIVED = "received", gettext_lazy("Received by the seller")
+    REFUNDED = "refunded", gettext_lazy("Refunded")
+    WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn by the shopper")
 
 
 # orders.services.returns is the only code that moves a return, with an audit row.
@@ -194,23 +195,23 @@ class ReturnStatusChange(AuditRecord):
 
 
 class ClaimProblem(models.TextChoices):
-    SCREEN = "screen", "Screen or touch"
-    BATTERY = "battery", "Battery"
-    CHARGING = "charging", "Charging port or charging"
-    CAMERA = "camera", "Camera"
-    AUDIO = "audio", "Speaker or microphone"
-    CONNECTIVITY = "connectivity", "Wi-Fi, Bluetooth or mobile network"
-    BUTTONS = "buttons", "Buttons or sensors"
-    SOFTWARE = "software", "Software or start-up"
-    OTHER = "other", "Something else"
+    SCREEN = "screen", gettext_lazy("Screen or touch")
+    BATTERY = "battery", gettext_lazy("Battery")
+    CHARGING = "charging", gettext_lazy("Charging port or charging")
+    CAMERA = "camera", gettext_lazy("Camera")
+    AUDIO = "audio", gettext_lazy("Speaker or microphone")
+    CONNECTIVITY = "connectivity", gettext_lazy("Wi-Fi, Bluetooth or mobile network")
+    BUTTONS = "buttons", gettext_lazy("Buttons or sensors")
+    SOFTWARE = "software", gettext_lazy("Software or start-up")
+    OTHER = "other", gettext_lazy("Something else")
 
 
 class ClaimStatus(models.TextChoices):
-    OPEN = "open", "Waiting for the seller"
-    ANSWERED = "answered", "Seller answered"
-    ACCEPTED = "accepted", "Solution accepted"
-    ESCALATED = "escalated", "With ReMarket"
-    RESOLVED = "resolved", "Decided by ReMarket"
+    OPEN = "open", gettext_lazy("Waiting for the seller")
+    ANSWERED = "answered", gettext_lazy("Seller answered")
+    ACCEPTED = "accepted", gettext_lazy("Solution accepted")
+    ESCALATED = "escalated", gettext_lazy("With ReMarket")
+    RESOLVED = "resolved", gettext_lazy("Decided by ReMarket")
 
 
 # orders.services.claims is the only code that moves a claim, with an audit row.
@@ -225,10 +226,10 @@ OPEN_CLAIM_STATUSES = (ClaimStatus.OPEN, ClaimStatus.ANSWERED, ClaimStatus.ESCAL
 
 
 class ClaimRemedy(models.TextChoices):
-    REPAIR = "repair", "Repair"
-    REPLACEMENT = "replacement", "Replacement"
-    REFUND = "refund", "Refund"
-    DECLINE = "decline", "Declined"
+    REPAIR = "repair", gettext_lazy("Repair")
+    REPLACEMENT = "replacement", gettext_lazy("Replacement")
+    REFUND = "refund", gettext_lazy("Refund")
+    DECLINE = "decline", gettext_lazy("Declined")
 
 
 class WarrantyClaim(models.Model):

@@ -14,10 +14,10 @@ from orders.models.cart import Cart
 
 
 class OrderStatus(models.TextChoices):
-    PENDING_PAYMENT = "pending_payment", "Waiting for payment"
-    PAID = "paid", "Paid"
-    PAYMENT_FAILED = "payment_failed", "Payment failed"
-    EXPIRED = "expired", "Expired"
+    PENDING_PAYMENT = "pending_payment", _("Waiting for payment")
+    PAID = "paid", _("Paid")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    EXPIRED = "expired", _("Expired")
 
 
 # An order is paid exactly once; a failed or expired checkout is final (the
@@ -33,13 +33,13 @@ ORDER_MOVES: dict[str, frozenset[str]] = {
 
 
 class SellerOrderStatus(models.TextChoices):
-    PENDING_PAYMENT = "pending_payment", "Waiting for payment"
-    PAID = "paid", "Paid"
-    ACCEPTED = "accepted", "Accepted"
-    SHIPPED = "shipped", "Shipped"
-    DELIVERED = "delivered", "Delivered"
-    CANCELLED = "cancelled", "Cancelled"
-    VOID = "void", "Not paid"
+    PENDING_PAYMENT = "pending_payment", _("Waiting for payment")
+    PAID = "paid", _("Paid")
+    ACCEPTED = "accepted", _("Accepted")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+    VOID = "void", _("Not paid")
 
 
 # The moves a seller order permits; orders.services.fulfilment is the only
@@ -83,7 +83,7 @@ class Carrier(models.TextChoices):
     BPOST = "bpost", "bpost"
     POSTE_ITALIANE = "poste_italiane", "Poste Italiane"
     CORREOS = "correos", "Correos"
-    OTHER = "other", "Other"
+    OTHER = "other", _("Other")
 
 
 class Order(models.Model):
@@ -304,9 +304,9 @@ class OrderLine(models.Model):
 
 
 class ReservationStatus(models.TextChoices):
-    HELD = "held", "Held"
-    SOLD = "sold", "Sold"
-    RELEASED = "released", "Released"
+    HELD = "held", _("Held")
+    SOLD = "sold", _("Sold")
+    RELEASED = "released", _("Released")
 
 
 class StockReservation(models.Model):

@@ -55,19 +55,19 @@ class PaymentEvent(models.Model):
 
 
 class RefundReason(models.TextChoices):
-    SHOPPER_CANCELLED = "shopper_cancelled", "Cancelled by the shopper"
-    SELLER_CANCELLED = "seller_cancelled", "Cancelled by the seller"
-    RETURN = "return", "Item returned"
-    WARRANTY_CLAIM = "warranty_claim", "Warranty claim"
-    PAID_TOO_LATE = "paid_too_late", "Paid after the items were released"
-    GOODWILL = "goodwill", "Goodwill gesture from ReMarket"
+    SHOPPER_CANCELLED = "shopper_cancelled", _("Cancelled by the shopper")
+    SELLER_CANCELLED = "seller_cancelled", _("Cancelled by the seller")
+    RETURN = "return", _("Item returned")
+    WARRANTY_CLAIM = "warranty_claim", _("Warranty claim")
+    PAID_TOO_LATE = "paid_too_late", _("Paid after the items were released")
+    GOODWILL = "goodwill", _("Goodwill gesture from ReMarket")
     PAYMENT_MISMATCH = "payment_mismatch", _("Payment did not match the order")
 
 
 class RefundStatus(models.TextChoices):
-    PENDING = "pending", "Being refunded"
-    SUCCEEDED = "succeeded", "Refunded"
-    FAILED = "failed", "Refund failed"
+    PENDING = "pending", _("Being refunded")
+    SUCCEEDED = "succeeded", _("Refunded")
+    FAILED = "failed", _("Refund failed")
 
 
 class Refund(models.Model):

@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from orders.models.orders import SellerOrder
 from orders.models.payments import Refund
 
 
 class PayoutStatus(models.TextChoices):
-    PENDING = "pending", "Being sent"
-    PAID = "paid", "Paid"
-    FAILED = "failed", "Not sent"
+    PENDING = "pending", gettext_lazy("Being sent")
+    PAID = "paid", gettext_lazy("Paid")
+    FAILED = "failed", gettext_lazy("Not sent")
 
 
 class Payout(models.Model):
@@ -58,8 +59,8 @@ class Payout(models.Model):
 
 
 class PayoutLineKind(models.TextChoices):
-    SALE = "sale", "Sale"
-    REFUND = "refund", "Refund deducted"
+    SALE = "sale", gettext_lazy("Sale")
+    REFUND = "refund", gettext_lazy("Refund deducted")
 
 
 class PayoutLine(models.Model):

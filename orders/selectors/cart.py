@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, Sum
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from listings.models import Grade, Offer
 from marketplace.markets import MARKETS, Market
@@ -184,48 +185,88 @@ def _line_view(
     if offer.market != market.code:
         buyable = False
         line_market = MARKETS.get(offer.market)
-        where = f" (you added it in {line_market.name})" if line_market else ""
+        values = {
+            "market": market.name,
+            "added_in": line_market.name if line_market else "",
+        }
         alternative = alternatives.get(offer.listing_id)
+        # One whole sentence per case (the market it was added in known or not).
         if alternative is not None:
+            values["price"] = _money(
+                alternative.price_amount, alternative.currency, market
+            )
             notices.append(
-                f"Not sold in {market.name} at this price{where}. The same "
-                f"item is sold in {market.name} at "
-                f"{_money(alternative.price_amount, alternative.currency, market)}."
+                (
+                    gettext(
+                        "Not sold in %(market)s at this price (you added it in "
+                        "%(added_in)s). The same item is sold in %(market)s at "
+                        "%(price)s."
+                    )
+                    if line_market
+                    else gettext(
+                        "Not sold in %(market)s at this price. The same item is "
+                        "sold in %(market)s at %(price)s."
+                    )
+                )
+                % values
             )
         else:
             notices.append(
-                f"Not sold in {market.name}{where}: remove it, or switch back "
-                "to that market to buy it."
+                (
+                    gettext(
+                        "Not sold in %(market)s (you added it in %(added_in)s): "
+                        "remove it, or switch back to that market to buy it."
+                    )
+                    if line_market
+                    else gettext(
+                        "Not sold in %(market)s: remove it, or switch back to that "
+                        "market to buy it."
+                    )
+                )
+                % values
             )
     elif seller.status not in SELLING_STATUSES:
         buyable = False
-        notices.append(f"{seller.name} is not selling on ReMarket at the moment.")
+        notices.append(
+            gettext("%(seller)s is not selling on ReMarket at the moment.")
+            % {"seller": seller.name}
+        )
     elif seller.pk in capped:
         buyable = False
         notices.append(
-            f"{seller.name} is a new seller on ReMarket and has reached today's "
-            f"limit of {seller.daily_sales_cap} sales. Choose another offer, or "
-            "come back tomorrow."
+            gettext(
+                "%(seller)s is a new seller on ReMarket and has reached today's "
+                "limit of %(cap)s sales. Choose another offer, or come back "
+                "tomorrow."
+            )
+            % {"seller": seller.name, "cap": seller.daily_sales_cap}
         )
     elif stock == 0:
         buyable = False
-        notices.append(f"Sold out: {seller.name} has none left.")
+        notices.append(
+            gettext("Sold out: %(seller)s has none left.") % {"seller": seller.name}
+        )
     elif not offer.is_purchasable:
         buyable = False
-        notices.append("No longer on sale: choose another offer.")
+        notices.append(gettext("No longer on sale: choose another offer."))
     else:
         if quantity > stock:
             notices.append(
-                f"Only {stock} left: we lowered the quantity from {quantity} "
-                f"to {stock}."
+                gettext(
+                    "Only %(stock)s left: we lowered the quantity from "
+                    "%(quantity)s to %(stock)s."
+                )
+                % {"stock": stock, "quantity": quantity}
             )
             quantity, quantity_lowered = stock, True
         if line.price_seen != offer.price_amount:
             price_changed = True
             notices.append(
-                "Price changed since you added it: "
-                f"{_money(line.price_seen, line.currency, market)} → "
-                f"{_money(offer.price_amount, offer.currency, market)}."
+                gettext("Price changed since you added it: %(before)s → %(now)s.")
+                % {
+                    "before": _money(line.price_seen, line.currency, market),
+                    "now": _money(offer.price_amount, offer.currency, market),
+                }
             )
 
     return CartLineView(

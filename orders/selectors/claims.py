@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, When
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from orders.models import (
     OPEN_CLAIM_STATUSES,
@@ -184,43 +185,49 @@ def claim_timeline(claim: WarrantyClaim) -> list[dict]:
     the shopper accepted or sent it to ReMarket, and ReMarket's decision.
     Steps not reached yet are listed undated so people see what comes next.
     """
-    steps = [{"label": "Filed", "at": claim.created_at, "done": True}]
+    steps = [{"label": gettext("Filed"), "at": claim.created_at, "done": True}]
     if claim.answered_at:
         steps.append(
-            {"label": "Seller answered", "at": claim.answered_at, "done": True}
+            {"label": gettext("Seller answered"), "at": claim.answered_at, "done": True}
         )
     elif claim.status == Status.OPEN:
         steps.append(
             {
-                "label": "Seller's answer due",
+                "label": gettext("Seller's answer due"),
                 "at": claim.answer_due_at,
                 "done": False,
                 "due": True,
             }
         )
     else:
-        steps.append({"label": "No answer from the seller", "at": None, "done": True})
+        steps.append(
+            {"label": gettext("No answer from the seller"), "at": None, "done": True}
+        )
     if claim.accepted_at:
         label = (
-            "Closed by the shopper"
+            gettext("Closed by the shopper")
             if claim.seller_remedy == "decline"
-            else "Solution accepted"
+            else gettext("Solution accepted")
         )
         steps.append({"label": label, "at": claim.accepted_at, "done": True})
     elif claim.escalated_at:
         steps.append(
-            {"label": "Sent to ReMarket", "at": claim.escalated_at, "done": True}
+            {
+                "label": gettext("Sent to ReMarket"),
+                "at": claim.escalated_at,
+                "done": True,
+            }
         )
         steps.append(
             {
-                "label": "Decided by ReMarket",
+                "label": gettext("Decided by ReMarket"),
                 "at": claim.decided_at,
                 "done": claim.decided_at is not None,
             }
         )
     else:
         steps.append(
-            {"label": "Solution accepted or sent to ReMarket", "at": None,
+            {"label": gettext("Solution accepted or sent to ReMarket"), "at": None,
              "done": False}
         )  # fmt: skip
     current = next((i for i, s in enumerate(steps) if not s["done"]), None)

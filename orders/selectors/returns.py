@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from orders.models import (
     Order,
@@ -37,9 +38,13 @@ class ReturnFilter:
 # The seller's list: what waits for its instructions, what is coming back to
 # it (the shopper has the instructions, or the parcel is on its way), all.
 FILTERS = (
-    ReturnFilter("action", "Needs action", (Status.REQUESTED,)),
-    ReturnFilter("on_the_way", "On the way", (Status.AUTHORISED, Status.SENT_BACK)),
-    ReturnFilter("all", "All", tuple(Status.values)),
+    ReturnFilter("action", gettext_lazy("Needs action"), (Status.REQUESTED,)),
+    ReturnFilter(
+        "on_the_way",
+        gettext_lazy("On the way"),
+        (Status.AUTHORISED, Status.SENT_BACK),
+    ),
+    ReturnFilter("all", gettext_lazy("All"), tuple(Status.values)),
 )
 FILTERS_BY_KEY = {f.key: f for f in FILTERS}
 DEFAULT_FILTER = "action"

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
 
 from marketplace.charts import Series, bar_chart
 from marketplace.markets import MARKETS, get_market
@@ -122,20 +123,27 @@ class OverviewCharts:
 
 def _trend(recent_text: str, before_text: str, change: int) -> str:
     """ "12 sales in the last 30 days, up from 8 in the 30 days before." """
+    values = {"recent": recent_text, "before": before_text, "days": TREND_DAYS}
     if change > 0:
-        move = f"up from {before_text}"
+        text = gettext(
+            "%(recent)s in the last %(days)s days, up from %(before)s in the "
+            "%(days)s days before."
+        )
     elif change < 0:
-        move = f"down from {before_text}"
+        text = gettext(
+            "%(recent)s in the last %(days)s days, down from %(before)s in the "
+            "%(days)s days before."
+        )
     else:
-        move = "the same as"
-    return (
-        f"{recent_text} in the last {TREND_DAYS} days, {move} in the "
-        f"{TREND_DAYS} days before."
-    )
+        text = gettext(
+            "%(recent)s in the last %(days)s days, the same as in the %(days)s "
+            "days before."
+        )
+    return text % values
 
 
 def _sales_words(count: int) -> str:
-    return f"{count} sale{'s' if count != 1 else ''}"
+    return ngettext("%(count)s sale", "%(count)s sales", count) % {"count": count}
 
 
 def sales_caption(sales: list[int]) -> str:
@@ -144,7 +152,10 @@ def sales_caption(sales: list[int]) -> str:
     before = sum(sales[-2 * TREND_DAYS : -TREND_DAYS])
     text = _trend(_sales_words(recent), _sales_words(before), recent - before)
     if len(sales) > 2 * TREND_DAYS:
-        text += f" {_sales_words(sum(sales))} over {len(sales)} days."
+        text += " " + gettext("%(sales)s over %(days)s days.") % {
+            "sales": _sales_words(sum(sales)),
+            "days": len(sales),
+        }
     return text
 
 
@@ -172,33 +183,42 @@ def overview_charts(*, refurbisher: Refurbisher) -> OverviewCharts:
     market = get_market(refurbisher.country) or next(iter(MARKETS.values()))
     sales = bar_chart(
         chart_id="chart-sales",
-        title="Sales per day",
+        title=gettext("Sales per day"),
         caption=sales_caption(data.sales),
         labels=labels,
-        series=Series("Sales", data.sales),
+        series=Series(gettext("Sales"), data.sales),
         value_text=lambda value: _sales_words(int(value)),
         whole=True,
-        headers=("Day", "Sales"),
-        empty=(
-            f"No sales in the last {len(data.days)} days yet. Each paid order "
-            "will show here on its day."
-        ),
+        headers=(gettext("Day"), gettext("Sales")),
+        empty=gettext(
+            "No sales in the last %(days)s days yet. Each paid order will show "
+            "here on its day."
+        )
+        % {"days": len(data.days)},
     )
     revenue = [
         bar_chart(
             chart_id=f"chart-revenue-{currency.lower()}",
-            title=f"Revenue per day in {currency}",
+            title=gettext("Revenue per day in %(currency)s") % {"currency": currency},
             caption=revenue_caption(amounts, currency, refurbisher.country),
             labels=labels,
-            series=Series(f"Revenue ({currency})", amounts, tone="strong"),
+            series=Series(
+                gettext("Revenue (%(currency)s)") % {"currency": currency},
+                amounts,
+                tone="strong",
+            ),
             value_text=lambda value, currency=currency: format_money(
                 value, currency, market
             ),
             tick_text=lambda value, currency=currency: format_money(
                 value, currency, market, whole=True
             ),
-            headers=("Day", f"Revenue ({currency})"),
-            empty=f"No revenue in {currency} in the last {len(data.days)} days.",
+            headers=(
+                gettext("Day"),
+                gettext("Revenue (%(currency)s)") % {"currency": currency},
+            ),
+            empty=gettext("No revenue in %(currency)s in the last %(days)s days.")
+            % {"currency": currency, "days": len(data.days)},
         )
         for currency, amounts in data.revenue.items()
     ]

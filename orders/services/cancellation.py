@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from listings.services import (
     catalog_version_bump,
@@ -56,11 +57,11 @@ SHOPPER_CANCELLED = "shopper_cancelled"
 class SellerCancelReason(models.TextChoices):
     """Why a seller cancels an order it was paid for."""
 
-    STOCK_ERROR = "stock_error", "My stock count was wrong"
-    DEFECT_FOUND = "defect_found", "I found a fault before shipping"
-    CANNOT_SHIP = "cannot_ship", "I cannot ship to this address"
-    SHOPPER_ASKED = "shopper_asked", "The shopper asked me to cancel"
-    OTHER = "other", "Another reason"
+    STOCK_ERROR = "stock_error", gettext_lazy("My stock count was wrong")
+    DEFECT_FOUND = "defect_found", gettext_lazy("I found a fault before shipping")
+    CANNOT_SHIP = "cannot_ship", gettext_lazy("I cannot ship to this address")
+    SHOPPER_ASKED = "shopper_asked", gettext_lazy("The shopper asked me to cancel")
+    OTHER = "other", gettext_lazy("Another reason")
 
 
 # These count against the seller (its cancellation rate): the shop's own
@@ -107,21 +108,43 @@ def _cancel_check(seller_order: SellerOrder, *, by_shopper: bool) -> None:
         return
     status = Status(seller_order.status)
     if status == Status.CANCELLED:
-        raise CancellationRefused("These items are already cancelled.")
+        raise CancellationRefused(gettext("These items are already cancelled."))
+    # One whole sentence per status, so each language words it its own way.
     if status in (Status.SHIPPED, Status.DELIVERED):
         if by_shopper:
             raise CancellationRefused(
-                f"These items are {status.label.lower()} already, so they can no "
-                "longer be cancelled. Once they arrive you can return them within "
-                "the return window."
+                gettext(
+                    "These items are shipped already, so they can no longer be "
+                    "cancelled. Once they arrive you can return them within the "
+                    "return window."
+                )
+                if status == Status.SHIPPED
+                else gettext(
+                    "These items are delivered already, so they can no longer be "
+                    "cancelled. Once they arrive you can return them within the "
+                    "return window."
+                )
             )
         raise CancellationRefused(
-            f"This order is {status.label.lower()} already: it can no longer be "
-            "cancelled. The shopper can return it after delivery."
+            gettext(
+                "This order is shipped already: it can no longer be cancelled. "
+                "The shopper can return it after delivery."
+            )
+            if status == Status.SHIPPED
+            else gettext(
+                "This order is delivered already: it can no longer be cancelled. "
+                "The shopper can return it after delivery."
+            )
         )
-    raise CancellationRefused(
-        f"This order is {status.label.lower()}: it cannot be cancelled."
-    )
+    not_cancellable = {
+        Status.PENDING_PAYMENT: gettext(
+            "This order is waiting for payment: it cannot be cancelled."
+        ),
+        Status.PAID: gettext("This order is paid: it cannot be cancelled."),
+        Status.ACCEPTED: gettext("This order is accepted: it cannot be cancelled."),
+        Status.VOID: gettext("This order is not paid: it cannot be cancelled."),
+    }
+    raise CancellationRefused(not_cancellable[status])
 
 
 def _restock(seller_order: SellerOrder) -> list[int]:
@@ -200,7 +223,8 @@ def seller_order_cancel_by_shopper(
     reason = " ".join((reason or "").split())
     if len(reason) > REASON_MAX_CHARS:
         raise CancellationRefused(
-            f"Please keep the reason under {REASON_MAX_CHARS} characters.",
+            gettext("Please keep the reason under %(most)s characters.")
+            % {"most": REASON_MAX_CHARS},
             field="reason",
         )
     seller_order = _order_then_seller_order_locked(seller_order)
@@ -233,24 +257,27 @@ def seller_order_cancel_by_seller(
     """
     if reason_code not in SellerCancelReason.values:
         raise CancellationRefused(
-            "Please choose why you are cancelling.", field="reason_code"
+            gettext("Please choose why you are cancelling."), field="reason_code"
         )
     code = SellerCancelReason(reason_code)
     note = " ".join((note or "").split())
     if code == SellerCancelReason.OTHER and not note:
         raise CancellationRefused(
-            "Please say in a few words why you are cancelling: the shopper "
-            "will read it.",
+            gettext(
+                "Please say in a few words why you are cancelling: the shopper "
+                "will read it."
+            ),
             field="note",
         )
     if len(note) > REASON_MAX_CHARS:
         raise CancellationRefused(
-            f"Please keep the note under {REASON_MAX_CHARS} characters.",
+            gettext("Please keep the note under %(most)s characters.")
+            % {"most": REASON_MAX_CHARS},
             field="note",
         )
     seller_order = _order_then_seller_order_locked(seller_order)
     _cancel_check(seller_order, by_shopper=False)
-    reason = code.label if code != SellerCancelReason.OTHER else note
+    reason = str(code.label) if code != SellerCancelReason.OTHER else note
     if note and code != SellerCancelReason.OTHER:
         reason = f"{code.label}: {note}"
     _cancel(
@@ -297,14 +324,15 @@ def seller_order_cancelled_notify(*, seller_order_id: int) -> int:
         if not owners:
             return 0
         return _send(
-            f"ReMarket: order {order.reference} was cancelled, do not ship it",
+            gettext("ReMarket: order %(reference)s was cancelled, do not ship it")
+            % {"reference": order.reference},
             "order_cancelled_seller",
             context,
             owners,
         )
     return _send(
-        f"ReMarket: {seller_order.refurbisher.name} cancelled items of your order "
-        f"{order.reference}",
+        gettext("ReMarket: %(seller)s cancelled items of your order %(reference)s")
+        % {"seller": seller_order.refurbisher.name, "reference": order.reference},
         "order_cancelled_shopper",
         context,
         [order.email],

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from listings.models import Offer
 from marketplace.markets import Market
@@ -47,17 +48,28 @@ def _quantity_limit(offer: Offer) -> int:
 
 def _check_quantity(quantity: object, limit: int, *, already: int = 0) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise CartError("Choose a quantity as a whole number.", "quantity")
+        raise CartError(gettext("Choose a quantity as a whole number."), "quantity")
     if quantity < 1:
-        raise CartError("Choose a quantity of at least 1.", "quantity")
+        raise CartError(gettext("Choose a quantity of at least 1."), "quantity")
     if quantity > MAX_QUANTITY_PER_LINE:
         raise CartError(
-            f"You can buy at most {MAX_QUANTITY_PER_LINE} of one offer.", "quantity"
+            gettext("You can buy at most %(most)s of one offer.")
+            % {"most": MAX_QUANTITY_PER_LINE},
+            "quantity",
         )
     if already + quantity > limit:
-        left = f"Only {limit} left" if limit else "None left"
-        have = f": you already have {already} in your cart" if already else ""
-        raise CartError(f"{left}{have}.", "quantity")
+        # One whole sentence per case, so each language words it its own way.
+        if limit and already:
+            message = gettext(
+                "Only %(left)s left: you already have %(already)s in your cart."
+            )
+        elif limit:
+            message = gettext("Only %(left)s left.")
+        elif already:
+            message = gettext("None left: you already have %(already)s in your cart.")
+        else:
+            message = gettext("None left.")
+        raise CartError(message % {"left": limit, "already": already}, "quantity")
     return quantity
 
 
@@ -72,24 +84,30 @@ def cart_line_add(
     line remembers is the offer's, now.
     """
     if isinstance(offer_id, bool) or not isinstance(offer_id, int):
-        raise CartError("Choose an offer to add.", "offer_id")
+        raise CartError(gettext("Choose an offer to add."), "offer_id")
     offer = (
         Offer.objects.select_related("listing", "refurbisher", "device_model")
         .filter(pk=offer_id)
         .first()
     )
     if offer is None:
-        raise CartError("That offer does not exist (any more).", "offer_id")
+        raise CartError(gettext("That offer does not exist (any more)."), "offer_id")
     if offer.market != market.code:
         raise CartError(
-            f"That offer is not sold in {market.name}: choose an offer shown "
-            f"in {market.name}.",
+            gettext(
+                "That offer is not sold in %(market)s: choose an offer shown "
+                "in %(market)s."
+            )
+            % {"market": market.name},
             "offer_id",
         )
     if not offer.is_purchasable:
         raise CartError(
-            f"The {offer.device_model.name} from {offer.refurbisher.name} cannot "
-            "be bought right now: choose another offer.",
+            gettext(
+                "The %(device)s from %(seller)s cannot be bought right now: "
+                "choose another offer."
+            )
+            % {"device": offer.device_model.name, "seller": offer.refurbisher.name},
             "offer_id",
         )
     locked(cart)
@@ -116,7 +134,7 @@ def cart_line_add(
 
 def _line(cart: Cart, line_id: int) -> CartLine:
     if isinstance(line_id, bool) or not isinstance(line_id, int):
-        raise CartLineNotFound("That item is not in your cart.")
+        raise CartLineNotFound(gettext("That item is not in your cart."))
     line = (
         CartLine.objects.select_for_update(of=("self",))
         .select_related("offer__listing")
@@ -124,7 +142,7 @@ def _line(cart: Cart, line_id: int) -> CartLine:
         .first()
     )
     if line is None:
-        raise CartLineNotFound("That item is not in your cart.")
+        raise CartLineNotFound(gettext("That item is not in your cart."))
     return line
 
 
@@ -168,8 +186,11 @@ def cart_line_offer_swap(
     )
     if offer is None or not offer.is_purchasable:
         raise CartError(
-            f"This item cannot be bought in {market.name} right now.", "offer_id"
+            gettext("This item cannot be bought in %(market)s right now.")
+            % {"market": market.name},
+            "offer_id",
         )
+
     limit = _quantity_limit(offer)
     quantity = min(line.quantity, limit)
     line.delete()

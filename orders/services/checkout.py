@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from listings.models import Offer
 from listings.services import (
@@ -98,12 +99,14 @@ def _reference() -> str:
 
 def _check_lines(lines: Sequence[CheckoutLine]) -> dict[int, int]:
     if not lines:
-        raise CheckoutRefused("Your cart is empty.")
+        raise CheckoutRefused(gettext("Your cart is empty."))
     quantities: dict[int, int] = {}
     for line in lines:
         if not 1 <= line.quantity <= MAX_QUANTITY_PER_LINE:
             raise CheckoutRefused(
-                f"A quantity is 1 to {MAX_QUANTITY_PER_LINE}.", field="quantity"
+                gettext("A quantity is 1 to %(most)s.")
+                % {"most": MAX_QUANTITY_PER_LINE},
+                field="quantity",
             )
         quantities[line.offer_id] = quantities.get(line.offer_id, 0) + line.quantity
     return quantities
@@ -119,12 +122,13 @@ def _offers(quantities: dict[int, int], market: str) -> list[Offer]:
     )
     if len(offers) != len(quantities):
         raise CheckoutRefused(
-            "An item in your cart is no longer sold. Remove it to go on."
+            gettext("An item in your cart is no longer sold. Remove it to go on.")
         )
     for offer in offers:
         if offer.market != market:
             raise CheckoutRefused(
-                f"{_title(offer)} is not sold in {MARKETS[market].name}."
+                gettext("%(device)s is not sold in %(market)s.")
+                % {"device": _title(offer), "market": MARKETS[market].name}
             )
     return offers
 
@@ -150,15 +154,21 @@ def _lock_and_take_stock(offers: list[Offer], quantities: dict[int, int]) -> Non
     for offer in offers:
         listing = locked[offer.listing_id]
         if listing.stock == 0:
-            raise CheckoutRefused(f"{_title(offer)} has just sold out.")
+            raise CheckoutRefused(
+                gettext("%(device)s has just sold out.") % {"device": _title(offer)}
+            )
         if offer.pk not in purchasable:
             raise CheckoutRefused(
-                f"{_title(offer)} cannot be bought right now: its seller paused it "
-                "or reached today's sales limit."
+                gettext(
+                    "%(device)s cannot be bought right now: its seller paused it "
+                    "or reached today's sales limit."
+                )
+                % {"device": _title(offer)}
             )
         if listing.stock < needed[listing.pk]:
             raise CheckoutRefused(
-                f"Only {listing.stock} of {_title(offer)} left: lower the quantity."
+                gettext("Only %(left)s of %(device)s left: lower the quantity.")
+                % {"left": listing.stock, "device": _title(offer)}
             )
     for listing_id, quantity in needed.items():
         listing_stock_take(listing_id=listing_id, quantity=quantity)
@@ -262,12 +272,14 @@ def checkout_start(
     """
     market_obj = MARKETS.get(market)
     if market_obj is None:
-        raise CheckoutRefused("Choose a country to ship to.")
+        raise CheckoutRefused(gettext("Choose a country to ship to."))
     if address.country != market:
         raise CheckoutRefused(
-            f"We ship to {market_obj.name} from this shop: the address must be there.",
+            gettext("We ship to %(market)s from this shop: the address must be there.")
+            % {"market": market_obj.name},
             field="country",
         )
+
     quantities = _check_lines(lines)
     email = email.strip().lower()
     user_id = user.pk if user is not None and user.is_authenticated else None

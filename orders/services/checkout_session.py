@@ -15,6 +15,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from marketplace.money import to_minor_units
 from orders.exceptions import PaymentProviderError
@@ -54,7 +55,8 @@ def payment_lines(order: Order) -> list[CheckoutLine]:
         if seller_order.shipping_amount > 0:
             lines.append(
                 {
-                    "name": f"Shipping from {seller_order.refurbisher.name}",
+                    "name": gettext("Shipping from %(seller)s")
+                    % {"seller": seller_order.refurbisher.name},
                     "unit_amount_minor": to_minor_units(
                         seller_order.shipping_amount, order.currency
                     ),

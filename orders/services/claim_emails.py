@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from marketplace.markets import MARKETS
 from marketplace.money import format_money
@@ -32,14 +33,20 @@ def money_words(amount: Decimal, currency: str) -> str:
     return format_money(amount, currency)
 
 
+# A remedy as the object of a sentence ("The seller offers a repair").
+_REMEDY_CONTEXT = "claim remedy: the seller offers ..."
+
+
 def remedy_words(remedy: str, amount: Decimal | None, currency: str) -> str:
     if remedy == ClaimRemedy.REFUND and amount is not None:
-        return f"a refund of {money_words(amount, currency)}"
+        return pgettext(_REMEDY_CONTEXT, "a refund of %(amount)s") % {
+            "amount": money_words(amount, currency)
+        }
     return {
-        ClaimRemedy.REFUND: "a refund",
-        ClaimRemedy.REPAIR: "a repair",
-        ClaimRemedy.REPLACEMENT: "a replacement",
-        ClaimRemedy.DECLINE: "no remedy (declined)",
+        ClaimRemedy.REFUND: pgettext(_REMEDY_CONTEXT, "a refund"),
+        ClaimRemedy.REPAIR: pgettext(_REMEDY_CONTEXT, "a repair"),
+        ClaimRemedy.REPLACEMENT: pgettext(_REMEDY_CONTEXT, "a replacement"),
+        ClaimRemedy.DECLINE: pgettext(_REMEDY_CONTEXT, "no remedy (declined)"),
     }.get(remedy, remedy)
 
 
@@ -92,8 +99,8 @@ def claim_filed_notify(*, claim_id: int) -> int:
     if not to:
         return 0
     return _send(
-        f"ReMarket: warranty claim on order {claim.seller_order.order.reference}, "
-        "please answer",
+        gettext("ReMarket: warranty claim on order %(reference)s, please answer")
+        % {"reference": claim.seller_order.order.reference},
         "claim_filed",
         _context(claim),
         to,
@@ -104,7 +111,8 @@ def claim_answered_notify(*, claim_id: int) -> int:
     """Tell the shopper what the seller offers (or why it declines)."""
     claim = _email_claim(claim_id)
     return _send(
-        f"ReMarket: {claim.refurbisher.name} answered your warranty claim",
+        gettext("ReMarket: %(seller)s answered your warranty claim")
+        % {"seller": claim.refurbisher.name},
         "claim_answered",
         _context(claim),
         [claim.seller_order.order.email],
@@ -118,7 +126,8 @@ def claim_accepted_notify(*, claim_id: int) -> int:
     if not to:
         return 0
     return _send(
-        f"ReMarket: the shopper accepted your answer to claim {claim.pk}",
+        gettext("ReMarket: the shopper accepted your answer to claim %(claim)s")
+        % {"claim": claim.pk},
         "claim_accepted",
         _context(claim),
         to,
@@ -128,10 +137,9 @@ def claim_accepted_notify(*, claim_id: int) -> int:
 def claim_escalated_notify(*, claim_id: int) -> int:
     """Tell QA, the seller and the shopper that ReMarket now decides."""
     claim = _email_claim(claim_id)
-    subject = (
-        f"ReMarket: warranty claim {claim.pk} on order "
-        f"{claim.seller_order.order.reference} is with ReMarket"
-    )
+    subject = gettext(
+        "ReMarket: warranty claim %(claim)s on order %(reference)s is with ReMarket"
+    ) % {"claim": claim.pk, "reference": claim.seller_order.order.reference}
     sent = _send(
         subject, "claim_escalated", _context(claim, audience="qa"),
         [settings.QA_EMAIL],
@@ -151,7 +159,7 @@ def claim_escalated_notify(*, claim_id: int) -> int:
 def claim_decided_notify(*, claim_id: int) -> int:
     """Tell the shopper and the seller what ReMarket decided, and why."""
     claim = _email_claim(claim_id)
-    subject = f"ReMarket decided warranty claim {claim.pk}"
+    subject = gettext("ReMarket decided warranty claim %(claim)s") % {"claim": claim.pk}
     sent = _send(
         subject, "claim_decided", _context(claim, audience="shopper"),
         [claim.seller_order.order.email],
@@ -171,8 +179,11 @@ def claim_reminder_notify(*, claim_id: int) -> int:
     if not to:
         return 0
     return _send(
-        f"ReMarket reminder: answer warranty claim {claim.pk} by "
-        f"{local_words(claim.answer_due_at, claim.refurbisher.time_zone)}",
+        gettext("ReMarket reminder: answer warranty claim %(claim)s by %(due)s")
+        % {
+            "claim": claim.pk,
+            "due": local_words(claim.answer_due_at, claim.refurbisher.time_zone),
+        },
         "claim_reminder",
         _context(claim),
         to,

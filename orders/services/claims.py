@@ -38,6 +38,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from marketplace.images import CleanImage, ImageRefused, image_reencode
@@ -117,25 +118,31 @@ def _order_then_claim_locked(claim: WarrantyClaim) -> tuple[Order, WarrantyClaim
 
 
 # How a refusal names the claim's state and the move asked for.
+# The words that complete "This claim is %(status)s: it cannot be %(move)s
+# now.", each in a context of its own so a translation can choose its form.
+_STATE_CONTEXT = "claim state: This claim is ..."
 STATE_WORDS = {
-    Status.OPEN: "waiting for the seller's answer",
-    Status.ANSWERED: "answered already",
-    Status.ACCEPTED: "closed (its solution was accepted)",
-    Status.ESCALATED: "with ReMarket",
-    Status.RESOLVED: "closed (ReMarket decided it)",
+    Status.OPEN: pgettext_lazy(_STATE_CONTEXT, "waiting for the seller's answer"),
+    Status.ANSWERED: pgettext_lazy(_STATE_CONTEXT, "answered already"),
+    Status.ACCEPTED: pgettext_lazy(
+        _STATE_CONTEXT, "closed (its solution was accepted)"
+    ),
+    Status.ESCALATED: pgettext_lazy(_STATE_CONTEXT, "with ReMarket"),
+    Status.RESOLVED: pgettext_lazy(_STATE_CONTEXT, "closed (ReMarket decided it)"),
 }
+_MOVE_CONTEXT = "claim move: it cannot be ... now"
 MOVE_WORDS = {
-    Status.ANSWERED: "answered",
-    Status.ACCEPTED: "accepted",
-    Status.ESCALATED: "sent to ReMarket",
-    Status.RESOLVED: "decided",
+    Status.ANSWERED: pgettext_lazy(_MOVE_CONTEXT, "answered"),
+    Status.ACCEPTED: pgettext_lazy(_MOVE_CONTEXT, "accepted"),
+    Status.ESCALATED: pgettext_lazy(_MOVE_CONTEXT, "sent to ReMarket"),
+    Status.RESOLVED: pgettext_lazy(_MOVE_CONTEXT, "decided"),
 }
 
 
 def _refused(from_status: str, to_status: str) -> ClaimRefused:
     return ClaimRefused(
-        f"This claim is {STATE_WORDS[from_status]}: it cannot be "
-        f"{MOVE_WORDS[to_status]} now."
+        gettext("This claim is %(status)s: it cannot be %(move)s now.")
+        % {"status": STATE_WORDS[from_status], "move": MOVE_WORDS[to_status]}
     )
 
 
@@ -154,7 +161,8 @@ def _text(value: str | None, *, field: str, required: str | None) -> str:
         raise ClaimRefused(required, field=field)
     if len(value) > TEXT_MAX_CHARS:
         raise ClaimRefused(
-            f"Please keep it to {TEXT_MAX_CHARS} characters (this has {len(value)}).",
+            gettext("Please keep it to %(most)s characters (this has %(now)s).")
+            % {"most": TEXT_MAX_CHARS, "now": len(value)},
             field=field,
         )
     return value
@@ -181,7 +189,7 @@ def _remedy_checked(
     """The remedy's refund amount, checked; None unless the remedy is a refund."""
     if remedy not in ClaimRemedy.values:
         raise ClaimRefused(
-            "Please choose a repair, a replacement, a refund or to decline.",
+            gettext("Please choose a repair, a replacement, a refund or to decline."),
             field="remedy",
         )
     if remedy != ClaimRemedy.REFUND:
@@ -191,21 +199,27 @@ def _remedy_checked(
     amount = _amount(refund_amount)
     if amount is None:
         raise ClaimRefused(
-            "Please give the amount to refund (for example 120.00).",
+            gettext("Please give the amount to refund (for example 120.00)."),
             field="refund_amount",
         )
     if amount <= 0:
-        raise ClaimRefused("A refund must be more than zero.", field="refund_amount")
+        raise ClaimRefused(
+            gettext("A refund must be more than zero."), field="refund_amount"
+        )
     if amount > line.unit_price:
         raise ClaimRefused(
-            f"A refund under the warranty can be at most the device's price, "
-            f"{money_words(line.unit_price, currency)}.",
+            gettext(
+                "A refund under the warranty can be at most the device's price, "
+                "%(price)s."
+            )
+            % {"price": money_words(line.unit_price, currency)},
             field="refund_amount",
         )
     left = refundable_amount(order=order, seller_order=claim.seller_order)
     if amount > left:
         raise ClaimRefused(
-            f"Only {money_words(left, currency)} is left to refund on this order.",
+            gettext("Only %(amount)s is left to refund on this order.")
+            % {"amount": money_words(left, currency)},
             field="refund_amount",
         )
     return amount
@@ -243,17 +257,30 @@ def _photos_checked(photos: Sequence[UploadedFile] | None) -> list[CleanImage]:
     photos = [photo for photo in (photos or []) if photo is not None]
     if len(photos) > PHOTOS_MAX:
         raise ClaimRefused(
-            f"Attach at most {PHOTOS_MAX} photos ({len(photos)} chosen).",
+            gettext("Attach at most %(most)s photos (%(chosen)s chosen).")
+            % {"most": PHOTOS_MAX, "chosen": len(photos)},
             field="photos",
         )
     checked = []
+    several = len(photos) > 1
     for number, upload in enumerate(photos, start=1):
-        name = f"Photo {number}" if len(photos) > 1 else "The photo"
+        # Whole sentences for one photo and for "Photo 2" of several.
         if not upload.size:
-            raise ClaimRefused(f"{name} is empty.", field="photos")
-        if upload.size > PHOTO_MAX_BYTES:
             raise ClaimRefused(
-                f"{name} is too large: {photo_max_megabytes()} MB at most.",
+                gettext("Photo %(number)s is empty.") % {"number": number}
+                if several
+                else gettext("The photo is empty."),
+                field="photos",
+            )
+        if upload.size > PHOTO_MAX_BYTES:
+            values = {"number": number, "megabytes": photo_max_megabytes()}
+            raise ClaimRefused(
+                (
+                    gettext("Photo %(number)s is too large: %(megabytes)s MB at most.")
+                    if several
+                    else gettext("The photo is too large: %(megabytes)s MB at most.")
+                )
+                % values,
                 field="photos",
             )
         try:
@@ -285,17 +312,21 @@ def claim_file(
     device are taken one after the other.
     """
     if problem not in ClaimProblem.values:
-        raise ClaimRefused("Please choose what the problem is.", field="problem")
+        raise ClaimRefused(
+            gettext("Please choose what the problem is."), field="problem"
+        )
     description = _text(
         description,
         field="description",
-        required="Please describe the problem: what happens, and since when.",
+        required=gettext("Please describe the problem: what happens, and since when."),
     )
     if len(description) < DESCRIPTION_MIN_CHARS:
         raise ClaimRefused(
-            f"Please describe the problem in a little more detail "
-            f"({DESCRIPTION_MIN_CHARS} characters at least): what happens, and "
-            "since when.",
+            gettext(
+                "Please describe the problem in a little more detail "
+                "(%(least)s characters at least): what happens, and since when."
+            )
+            % {"least": DESCRIPTION_MIN_CHARS},
             field="description",
         )
     checked = _photos_checked(photos)
@@ -318,24 +349,31 @@ def _claim_create(*, warranty, problem, description, photos, actor) -> WarrantyC
     ).get(pk=warranty.pk)
     now = timezone.now()
     if now < warranty.starts_at:
-        raise ClaimRefused("This warranty has not started yet.")
+        raise ClaimRefused(gettext("This warranty has not started yet."))
     if now >= warranty.ends_at:
         raise ClaimRefused(
-            f"This warranty ended on {warranty.ends_at:%d %B %Y}: a claim can be "
-            "filed while the warranty runs. Contact the seller about a paid repair."
+            gettext(
+                "This warranty ended on %(date)s: a claim can be filed while the "
+                "warranty runs. Contact the seller about a paid repair."
+            )
+            % {"date": f"{warranty.ends_at:%d %B %Y}"}
         )
     open_claim = warranty.claims.filter(status__in=OPEN_CLAIM_STATUSES).first()
     if open_claim is not None:
         raise ClaimRefused(
-            "There is already an open claim for this device: follow it on its "
-            "page, or wait until it is closed to file another."
+            gettext(
+                "There is already an open claim for this device: follow it on its "
+                "page, or wait until it is closed to file another."
+            )
         )
     if warranty.claims.filter(refund__isnull=False).exists():
-        raise ClaimRefused("This device was already refunded under a warranty claim.")
+        raise ClaimRefused(
+            gettext("This device was already refunded under a warranty claim.")
+        )
     if ReturnRequest.objects.filter(
         line_id=warranty.line_id, status=ReturnStatus.REFUNDED
     ).exists():
-        raise ClaimRefused("This device was returned and refunded.")
+        raise ClaimRefused(gettext("This device was returned and refunded."))
     seller_order = warranty.line.seller_order
     refurbisher = seller_order.refurbisher
     try:
@@ -357,7 +395,9 @@ def _claim_create(*, warranty, problem, description, photos, actor) -> WarrantyC
             )
     except IntegrityError as error:
         raise ClaimRefused(
-            "There is already an open claim for this device: follow it on its page."
+            gettext(
+                "There is already an open claim for this device: follow it on its page."
+            )
         ) from error
     CLAIM_STATUS.record(
         claim, actor=actor, from_status="", to_status=Status.OPEN,
@@ -400,11 +440,13 @@ def claim_answer(
             user=actor, refurbisher_id=claim.refurbisher_id
         ).exists()
     ):
-        raise ClaimRefused("Only the seller's team can answer this claim.")
+        raise ClaimRefused(gettext("Only the seller's team can answer this claim."))
     if claim.status == Status.ESCALATED:
         raise ClaimRefused(
-            "This claim is with ReMarket now: our team decides it, and both of "
-            "you will get an email."
+            gettext(
+                "This claim is with ReMarket now: our team decides it, and both of "
+                "you will get an email."
+            )
         )
     CLAIM_STATUS.check(claim, Status.ANSWERED)
     amount = _remedy_checked(claim, order, remedy=remedy, refund_amount=refund_amount)
@@ -412,7 +454,7 @@ def claim_answer(
         message,
         field="message",
         required=(
-            "Please tell the shopper why you decline the claim."
+            gettext("Please tell the shopper why you decline the claim.")
             if remedy == ClaimRemedy.DECLINE
             else None
         ),
@@ -452,9 +494,9 @@ def claim_accept(
     """
     order, claim = _order_then_claim_locked(claim)
     if claim.status == Status.ACCEPTED:
-        raise ClaimRefused("You accepted this already: nothing more to do.")
+        raise ClaimRefused(gettext("You accepted this already: nothing more to do."))
     if claim.status == Status.OPEN:
-        raise ClaimRefused("There is no answer from the seller to accept yet.")
+        raise ClaimRefused(gettext("There is no answer from the seller to accept yet."))
     CLAIM_STATUS.check(claim, Status.ACCEPTED)
     fields = ["accepted_at"]
     currency = claim.seller_order.currency
@@ -494,17 +536,20 @@ def claim_escalate(
     reason = _text(
         reason,
         field="reason",
-        required="Please tell us why you ask ReMarket to decide.",
+        required=gettext("Please tell us why you ask ReMarket to decide."),
     )
     _, claim = _order_then_claim_locked(claim)
     if claim.status == Status.ESCALATED:
-        raise ClaimRefused("This claim is with ReMarket already.")
+        raise ClaimRefused(gettext("This claim is with ReMarket already."))
     CLAIM_STATUS.check(claim, Status.ESCALATED)
     if claim.status == Status.OPEN and at < claim.answer_due_at:
         due = local_words(claim.answer_due_at, claim.refurbisher.time_zone)
         raise ClaimRefused(
-            f"The seller has until {due} to answer. If they do not, the claim goes "
-            "to ReMarket by itself."
+            gettext(
+                "The seller has until %(due)s to answer. If they do not, the claim "
+                "goes to ReMarket by itself."
+            )
+            % {"due": due}
         )
     claim.escalated_at = at
     claim.escalation_reason = reason
@@ -540,9 +585,13 @@ def claim_decide(
         and actor.is_staff
         and actor.has_perm(QA_PERMISSION)
     ):
-        raise ClaimRefused("Only ReMarket's quality team decides warranty claims.")
+        raise ClaimRefused(
+            gettext("Only ReMarket's quality team decides warranty claims.")
+        )
     note = _text(
-        note, field="note", required="Please write the decision's reason for both."
+        note,
+        field="note",
+        required=gettext("Please write the decision's reason for both."),
     )
     order, claim = _order_then_claim_locked(claim)
     CLAIM_STATUS.check(claim, Status.RESOLVED)
@@ -647,7 +696,8 @@ def claims_remind_and_escalate(*, at: dt.datetime | None = None) -> dict[str, in
 def _escalate_overdue(pk: int, at: dt.datetime) -> None:
     claim = WarrantyClaim.objects.select_related("refurbisher").get(pk=pk)
     if claim.status != Status.OPEN:
-        raise ClaimRefused("Not open any more.")
+        raise ClaimRefused(gettext("Not open any more."))
+
     due = local_words(claim.answer_due_at, claim.refurbisher.time_zone)
     claim_escalate(
         claim=claim,

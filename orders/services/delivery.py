@@ -27,7 +27,7 @@ from marketplace.status import locked
 from orders.exceptions import FulfilmentRefused
 from orders.models import DeliveredBy, SellerOrder
 from orders.models import SellerOrderStatus as Status
-from orders.moves import SELLER_ORDER_STATUS
+from orders.moves import SELLER_ORDER_STATUS, STATE_WORDS
 from orders.services.fulfilment import auto_delivery_at, seller_order_deliver
 
 # A carrier's clock may run a little ahead of ours.
@@ -52,7 +52,7 @@ def seller_order_delivery_report(
     if seller_order.status != Status.SHIPPED:
         raise FulfilmentRefused(
             _("Only a shipped order can be reported delivered: this one is %(status)s.")
-            % {"status": Status(seller_order.status).label.lower()}
+            % {"status": STATE_WORDS[seller_order.status]}
         )
     if seller_order.seller_reported_delivered_at is not None:
         return seller_order

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.markets import MARKETS
@@ -133,41 +134,60 @@ def _serials_checked(
     stray = [line_id for line_id in serials if line_id not in own]
     if stray:
         raise FulfilmentRefused(
-            "Serial numbers were given for items not in this order."
+            gettext("Serial numbers were given for items not in this order.")
         )
     checked: list[tuple[int, str]] = []
     seen: set[str] = set()
     for line in lines:
         given = [serial_normalize(s) for s in serials.get(line.pk, [])]
         if len(given) != line.quantity:
-            unit = "unit" if line.quantity == 1 else "units"
             raise FulfilmentRefused(
-                f"{line.title}: give one serial number or IMEI for each of the "
-                f"{line.quantity} {unit} shipped ({len(given)} given).",
+                ngettext(
+                    "%(item)s: give one serial number or IMEI for each of the "
+                    "%(count)s unit shipped (%(given)s given).",
+                    "%(item)s: give one serial number or IMEI for each of the "
+                    "%(count)s units shipped (%(given)s given).",
+                    line.quantity,
+                )
+                % {"item": line.title, "count": line.quantity, "given": len(given)},
                 f"serial_{line.pk}_{min(len(given), line.quantity - 1)}",
             )
         for index, serial in enumerate(given):
             field = f"serial_{line.pk}_{index}"
             if not serial:
                 raise FulfilmentRefused(
-                    f"{line.title}: please give the serial number or IMEI of "
-                    f"unit {index + 1}.",
+                    gettext(
+                        "%(item)s: please give the serial number or IMEI of "
+                        "unit %(number)s."
+                    )
+                    % {"item": line.title, "number": index + 1},
                     field,
                 )
             if not SERIAL.fullmatch(serial):
                 raise FulfilmentRefused(
-                    f"{serial} is not a serial number: use 6 to 64 letters or digits.",
+                    gettext(
+                        "%(serial)s is not a serial number: use 6 to 64 letters "
+                        "or digits."
+                    )
+                    % {"serial": serial},
                     field,
                 )
             if IMEI.fullmatch(serial) and not luhn_valid(serial):
                 raise FulfilmentRefused(
-                    f"{serial} is not a valid IMEI: its last digit does not match "
-                    "(check for a typing error).",
+                    gettext(
+                        "%(serial)s is not a valid IMEI: its last digit does not "
+                        "match (check for a typing error)."
+                    )
+                    % {"serial": serial},
                     field,
                 )
             if serial in seen:
                 raise FulfilmentRefused(
-                    f"{serial} is given twice: each unit has its own serial number.",
+                    gettext(
+                        "%(serial)s is given twice: each unit has its own serial "
+                        "number."
+                    )
+                    % {"serial": serial},
                     field,
                 )
             seen.add(serial)
@@ -197,16 +217,18 @@ def seller_order_ship(
     )
     SELLER_ORDER_STATUS.check(seller_order, Status.SHIPPED)
     if carrier not in Carrier.values:
-        raise FulfilmentRefused("Please choose the carrier.", "carrier")
+        raise FulfilmentRefused(gettext("Please choose the carrier."), "carrier")
     carrier_name = (carrier_name or "").strip()
     if carrier == Carrier.OTHER:
         if not carrier_name:
             raise FulfilmentRefused(
-                "Please name the carrier (you chose “Other”).", "carrier_name"
+                gettext("Please name the carrier (you chose “Other”)."),
+                "carrier_name",
             )
         if len(carrier_name) > 80:
             raise FulfilmentRefused(
-                "The carrier's name is too long (80 characters at most).",
+                gettext("The carrier's name is too long (%(most)s characters at most).")
+                % {"most": 80},
                 "carrier_name",
             )
     else:
@@ -383,7 +405,8 @@ def seller_order_shipped_notify(*, seller_order_id: int) -> int:
         ),
     }
     return _send(
-        f"ReMarket: your order {seller_order.order.reference} has shipped",
+        gettext("ReMarket: your order %(reference)s has shipped")
+        % {"reference": seller_order.order.reference},
         "order_shipped",
         context,
         [seller_order.order.email],
@@ -407,7 +430,8 @@ def seller_order_delivered_notify(*, seller_order_id: int) -> int:
         for warranty in line.warranties.all()
     ]
     return _send(
-        f"ReMarket: your order {seller_order.order.reference} was delivered",
+        gettext("ReMarket: your order %(reference)s was delivered")
+        % {"reference": seller_order.order.reference},
         "order_delivered",
         {**_email_context(seller_order), "warranties": warranties},
         [seller_order.order.email],

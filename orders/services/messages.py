@@ -13,6 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from marketplace.emails import email_queue
 from marketplace.images import CleanImage, ImageRefused, image_reencode
@@ -36,10 +37,12 @@ def message_image_clean(upload: UploadedFile) -> CleanImage:
     MessageRefused naming why not."""
     if upload.size is None or upload.size > settings.MESSAGE_IMAGE_MAX_BYTES:
         raise MessageRefused(
-            f"A photo can be {image_max_megabytes()} MB at most.", field="image"
+            gettext("A photo can be %(megabytes)s MB at most.")
+            % {"megabytes": image_max_megabytes()},
+            field="image",
         )
     if upload.size == 0:
-        raise MessageRefused("The photo is empty.", field="image")
+        raise MessageRefused(gettext("The photo is empty."), field="image")
     try:
         return image_reencode(upload)
     except ImageRefused as refusal:
@@ -49,11 +52,15 @@ def message_image_clean(upload: UploadedFile) -> CleanImage:
 def _clean_body(body: str | None, *, has_image: bool) -> str:
     body = (body or "").strip()
     if not body and not has_image:
-        raise MessageRefused("Write a message or attach a photo.", field="body")
+        raise MessageRefused(
+            gettext("Write a message or attach a photo."), field="body"
+        )
     if len(body) > BODY_MAX_CHARS:
         raise MessageRefused(
-            f"A message can be {BODY_MAX_CHARS} characters at most "
-            f"(this one has {len(body)}).",
+            gettext(
+                "A message can be %(most)s characters at most (this one has %(now)s)."
+            )
+            % {"most": BODY_MAX_CHARS, "now": len(body)},
             field="body",
         )
     return body
@@ -76,7 +83,7 @@ def message_send(
     exactly the shopper messages written before it.
     """
     if author not in MessageAuthor.values:
-        raise MessageRefused("Unknown author.")
+        raise MessageRefused(gettext("Unknown author."))
     body = _clean_body(body, has_image=image is not None)
     # Decoded and written again before any lock: the slow part, done once.
     clean = message_image_clean(image) if image is not None else None
@@ -86,14 +93,16 @@ def message_send(
         .get(pk=seller_order.pk)
     )
     if seller_order.status in NO_MESSAGES:
-        raise MessageRefused("Messages open once the order is paid.")
+        raise MessageRefused(gettext("Messages open once the order is paid."))
     if author == MessageAuthor.SELLER and not (
         sender is not None
         and Membership.objects.filter(
             user=sender, refurbisher_id=seller_order.refurbisher_id
         ).exists()
     ):
-        raise MessageRefused("Only the seller's team can answer for the seller.")
+        raise MessageRefused(
+            gettext("Only the seller's team can answer for the seller.")
+        )
     message = Message(
         seller_order=seller_order,
         author=author,
@@ -155,7 +164,8 @@ def message_new_notify(*, message_id: int) -> int:
             url = f"/orders/{order.reference}/messages/{seller_order.pk}/"
         context.update(to_seller=False, url=settings.SITE_URL + url)
         return _send(
-            f"ReMarket: {refurbisher.name} answered about order {order.reference}",
+            gettext("ReMarket: %(seller)s answered about order %(reference)s")
+            % {"seller": refurbisher.name, "reference": order.reference},
             context,
             [order.email],
         )
@@ -172,5 +182,8 @@ def message_new_notify(*, message_id: int) -> int:
         url=f"{settings.SITE_URL}/seller/messages/{order.reference}/",
     )
     return _send(
-        f"ReMarket: a shopper wrote about order {order.reference}", context, members
+        gettext("ReMarket: a shopper wrote about order %(reference)s")
+        % {"reference": order.reference},
+        context,
+        members,
     )

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from listings.services import (
     catalog_version_bump,
@@ -63,7 +64,8 @@ def _retake(order: Order) -> None:
     locked = listings_lock(listing_ids=[r.listing_id for r in reservations])
     for reservation in reservations:
         if locked[reservation.listing_id].stock < reservation.quantity:
-            raise CheckoutRefused("Sold out since the payment started.")
+            raise CheckoutRefused(gettext("Sold out since the payment started."))
+
         listing_stock_take(
             listing_id=reservation.listing_id, quantity=reservation.quantity
         )

@@ -52,8 +52,10 @@ def _owner_check(*, refurbisher: Refurbisher, actor) -> None:
     ).exists()
     if not is_owner:
         raise PayoutRefused(
-            "Only an owner can change where payouts are sent. Ask an owner to "
-            "make this change."
+            _(
+                "Only an owner can change where payouts are sent. Ask an owner to "
+                "make this change."
+            )
         )
 
 
@@ -77,9 +79,11 @@ def refurbisher_payout_account_set(
     account_id = (account_id or "").strip()
     if account_id and not ACCOUNT_ID.fullmatch(account_id):
         raise PayoutRefused(
-            "That is not a Stripe account id. It starts with acct_ followed by "
-            "letters and digits, like acct_1Nv0FGQ9RKHgCVdK (find it in your "
-            "Stripe dashboard under Settings, Account details).",
+            _(
+                "That is not a Stripe account id. It starts with acct_ followed by "
+                "letters and digits, like acct_1Nv0FGQ9RKHgCVdK (find it in your "
+                "Stripe dashboard under Settings, Account details)."
+            ),
             field="stripe_account_id",
         )
     if Refurbisher.objects.filter(

@@ -487,7 +487,8 @@ def payout_paid_notify(*, payout_id: int) -> int:
         "site_url": settings.SITE_URL,
     }
     return _send(
-        f"ReMarket: payout of {format_money(payout.amount, payout.currency)} sent",
+        _("ReMarket: payout of %(amount)s sent")
+        % {"amount": format_money(payout.amount, payout.currency)},
         "payout_sent",
         context,
         to,

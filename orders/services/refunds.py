@@ -110,22 +110,32 @@ def refund_create(
     # A payment that came after its items were released is refunded whole.
     late = reason == RefundReason.PAID_TOO_LATE and bool(order.payment_intent_id)
     if order.status != OrderStatus.PAID and not late:
-        raise RefundRefused("Only a paid order can be refunded.")
+        raise RefundRefused(gettext("Only a paid order can be refunded."))
     try:
         amount = Decimal(amount)
     except (InvalidOperation, TypeError, ValueError):
         amount = Decimal("NaN")
     if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
-        raise RefundRefused("Please give the amount as a number.", field="amount")
+        raise RefundRefused(
+            gettext("Please give the amount as a number."), field="amount"
+        )
     amount = quantize(amount)
     if amount <= 0:
-        raise RefundRefused("A refund must be more than zero.", field="amount")
+        raise RefundRefused(gettext("A refund must be more than zero."), field="amount")
     left = refundable_amount(order=order, seller_order=seller_order)
     if amount > left:
+        message = (
+            gettext(
+                "Only %(amount)s %(currency)s is left to refund on this part of "
+                "the order."
+            )
+            if seller_order
+            else gettext(
+                "Only %(amount)s %(currency)s is left to refund on this order."
+            )
+        )
         raise RefundRefused(
-            f"Only {left} {order.currency} is left to refund on this "
-            f"{'part of the order' if seller_order else 'order'}.",
-            field="amount",
+            message % {"amount": left, "currency": order.currency}, field="amount"
         )
     refund = Refund.objects.create(
         order=order,
@@ -299,10 +309,19 @@ def refund_send_again(*, refund: Refund, actor: AbstractBaseUser | None) -> Refu
     decides a new refund instead. Raises ``RefundRefused`` otherwise.
     """
     if refund.status != RefundStatus.PENDING:
-        raise RefundRefused(
-            f"Refund {refund.pk} is {RefundStatus(refund.status).label.lower()}: "
-            "only a refund still being sent can be sent again."
+        message = (
+            gettext(
+                "Refund %(refund)s is refunded: only a refund still being sent "
+                "can be sent again."
+            )
+            if refund.status == RefundStatus.SUCCEEDED
+            else gettext(
+                "Refund %(refund)s is refund failed: only a refund still being "
+                "sent can be sent again."
+            )
         )
+        raise RefundRefused(message % {"refund": refund.pk})
+
     refund = refund_send(refund_id=refund.pk)
     order = Order.objects.only("pk", "status").get(pk=refund.order_id)
     outcome = (

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 
 from marketplace.markets import MARKETS
 from marketplace.money import format_money
@@ -64,21 +65,29 @@ CARRIER_NAME_MAX_CHARS = 80
 # backlog never holds many order locks at once.
 BATCH = 100
 
-# Where a return stands, and what a move would do, in words for a refusal.
+# Where a return stands, and what a move would do, in words for a refusal
+# ("This return is %(status)s, so it cannot be %(move)s now."); each in a
+# context of its own so a translation can choose the form the sentence needs.
+_STANDS_CONTEXT = "return state: This return is ..."
 _STANDS = {
-    Status.REQUESTED: "waiting for the seller's return instructions",
-    Status.AUTHORISED: "waiting for the item to be sent back",
-    Status.SENT_BACK: "on its way back to the seller",
-    Status.RECEIVED: "received by the seller",
-    Status.REFUNDED: "already refunded",
-    Status.WITHDRAWN: "withdrawn",
+    Status.REQUESTED: pgettext_lazy(
+        _STANDS_CONTEXT, "waiting for the seller's return instructions"
+    ),
+    Status.AUTHORISED: pgettext_lazy(
+        _STANDS_CONTEXT, "waiting for the item to be sent back"
+    ),
+    Status.SENT_BACK: pgettext_lazy(_STANDS_CONTEXT, "on its way back to the seller"),
+    Status.RECEIVED: pgettext_lazy(_STANDS_CONTEXT, "received by the seller"),
+    Status.REFUNDED: pgettext_lazy(_STANDS_CONTEXT, "already refunded"),
+    Status.WITHDRAWN: pgettext_lazy(_STANDS_CONTEXT, "withdrawn"),
 }
+_MOVE_CONTEXT = "return move: it cannot be ... now"
 _MOVE = {
-    Status.AUTHORISED: "given return instructions",
-    Status.SENT_BACK: "marked as sent back",
-    Status.RECEIVED: "marked as received",
-    Status.REFUNDED: "refunded",
-    Status.WITHDRAWN: "withdrawn",
+    Status.AUTHORISED: pgettext_lazy(_MOVE_CONTEXT, "given return instructions"),
+    Status.SENT_BACK: pgettext_lazy(_MOVE_CONTEXT, "marked as sent back"),
+    Status.RECEIVED: pgettext_lazy(_MOVE_CONTEXT, "marked as received"),
+    Status.REFUNDED: pgettext_lazy(_MOVE_CONTEXT, "refunded"),
+    Status.WITHDRAWN: pgettext_lazy(_MOVE_CONTEXT, "withdrawn"),
 }
 
 
@@ -115,18 +124,18 @@ def return_window_problem(
     (``Market.return_window_days`` after delivery).
     """
     if seller_order.status != SellerOrderStatus.DELIVERED:
-        return "You can return an item once it has been delivered."
+        return gettext("You can return an item once it has been delivered.")
     ends = return_window_end(seller_order)
     if ends is None:
-        return "You can return an item once it has been delivered."
+        return gettext("You can return an item once it has been delivered.")
     if (at or timezone.now()) >= ends:
         days = MARKETS[seller_order.order.market].return_window_days
         closed = timezone.localtime(ends)
-        return (
-            f"The {days}-day return window of this order closed on "
-            f"{closed.day} {closed:%B %Y}. If the device is faulty, your "
-            "warranty still covers it: you can file a warranty claim instead."
-        )
+        return gettext(
+            "The %(days)s-day return window of this order closed on %(date)s. "
+            "If the device is faulty, your warranty still covers it: you can "
+            "file a warranty claim instead."
+        ) % {"days": days, "date": f"{closed.day} {closed:%B %Y}"}
     return ""
 
 
@@ -174,7 +183,7 @@ def _order_then_return_locked(return_request: ReturnRequest) -> ReturnRequest:
         .first()
     )
     if order_id is None:
-        raise ReturnRefused("This return does not exist.")
+        raise ReturnRefused(gettext("This return does not exist."))
     _lock_order(order_id)
     return locked(
         return_request,
@@ -187,8 +196,8 @@ def _order_then_return_locked(return_request: ReturnRequest) -> ReturnRequest:
 
 def _refused(from_status: str, to_status: str) -> ReturnRefused:
     return ReturnRefused(
-        f"This return is {_STANDS[from_status]}, so it cannot be "
-        f"{_MOVE[to_status]} now."
+        gettext("This return is %(status)s, so it cannot be %(move)s now.")
+        % {"status": _STANDS[from_status], "move": _MOVE[to_status]}
     )
 
 
@@ -231,18 +240,22 @@ def return_request(
     if problem:
         raise ReturnRefused(problem)
     if reason not in ReturnReason.values:
-        raise ReturnRefused("Please choose why you are returning it.", field="reason")
+        raise ReturnRefused(
+            gettext("Please choose why you are returning it."), field="reason"
+        )
     details = (details or "").strip()
     at_fault = reason in SELLER_FAULT_RETURN_REASONS
     if at_fault and not details:
         raise ReturnRefused(
-            "Please tell the seller what is wrong: it helps them put it right.",
+            gettext(
+                "Please tell the seller what is wrong: it helps them put it right."
+            ),
             field="details",
         )
     if len(details) > DETAILS_MAX_CHARS:
         raise ReturnRefused(
-            f"Please keep the details under {DETAILS_MAX_CHARS} characters "
-            f"({len(details)} now).",
+            gettext("Please keep the details under %(most)s characters (%(now)s now).")
+            % {"most": DETAILS_MAX_CHARS, "now": len(details)},
             field="details",
         )
     live = ReturnRequest.objects.filter(line=line).exclude(status=Status.WITHDRAWN)
@@ -271,8 +284,8 @@ def return_request(
 
 def _already_returned(existing: ReturnRequest | None) -> str:
     if existing is not None and existing.status == Status.REFUNDED:
-        return "This item was already returned and refunded."
-    return "A return of this item is already open: follow it on its page."
+        return gettext("This item was already returned and refunded.")
+    return gettext("A return of this item is already open: follow it on its page.")
 
 
 @transaction.atomic
@@ -288,13 +301,15 @@ def return_authorise(
     instructions = (instructions or "").strip()
     if not instructions:
         raise ReturnRefused(
-            "Please tell the shopper where and how to send the item back.",
+            gettext("Please tell the shopper where and how to send the item back."),
             field="instructions",
         )
     if len(instructions) > INSTRUCTIONS_MAX_CHARS:
         raise ReturnRefused(
-            f"Please keep the instructions under {INSTRUCTIONS_MAX_CHARS} "
-            f"characters ({len(instructions)} now).",
+            gettext(
+                "Please keep the instructions under %(most)s characters (%(now)s now)."
+            )
+            % {"most": INSTRUCTIONS_MAX_CHARS, "now": len(instructions)},
             field="instructions",
         )
     return_request.instructions = instructions
@@ -327,12 +342,12 @@ def return_mark_sent_back(
     typed = " ".join((carrier or "").split())
     if not typed or typed.lower() == Carrier.OTHER:
         raise ReturnRefused(
-            "Please say which carrier is bringing it back.", field="carrier"
+            gettext("Please say which carrier is bringing it back."), field="carrier"
         )
     if len(typed) > CARRIER_NAME_MAX_CHARS:
         raise ReturnRefused(
-            f"The carrier's name is too long ({CARRIER_NAME_MAX_CHARS} characters "
-            "at most).",
+            gettext("The carrier's name is too long (%(most)s characters at most).")
+            % {"most": CARRIER_NAME_MAX_CHARS},
             field="carrier",
         )
     code = _carrier_code(typed)
@@ -510,7 +525,8 @@ def return_requested_notify(*, return_id: int) -> int:
     if not to:
         return 0
     return _send(
-        f"ReMarket: return requested on order {context['order'].reference}",
+        gettext("ReMarket: return requested on order %(reference)s")
+        % {"reference": context["order"].reference},
         "return_requested",
         context,
         to,
@@ -521,7 +537,8 @@ def return_authorised_notify(*, return_id: int) -> int:
     """Send the shopper the seller's return instructions."""
     context = _email_context(return_id)
     return _send(
-        f"ReMarket: how to send back your {context['line'].title}",
+        gettext("ReMarket: how to send back your %(item)s")
+        % {"item": context["line"].title},
         "return_authorised",
         context,
         [context["order"].email],
@@ -536,7 +553,8 @@ def return_sent_back_notify(*, return_id: int) -> int:
         return 0
     context["tracking_url"] = return_tracking_url(context["return_request"])
     return _send(
-        f"ReMarket: a return is on its way back (order {context['order'].reference})",
+        gettext("ReMarket: a return is on its way back (order %(reference)s)")
+        % {"reference": context["order"].reference},
         "return_sent_back",
         context,
         to,
@@ -547,7 +565,8 @@ def return_refunded_notify(*, return_id: int) -> int:
     """Tell the shopper the return is done and how much comes back."""
     context = _email_context(return_id)
     return _send(
-        f"ReMarket: your return on order {context['order'].reference} is refunded",
+        gettext("ReMarket: your return on order %(reference)s is refunded")
+        % {"reference": context["order"].reference},
         "return_refunded",
         context,
         [context["order"].email],
@@ -561,7 +580,8 @@ def return_auto_refunded_notify(*, return_id: int) -> int:
     if not to:
         return 0
     return _send(
-        f"ReMarket: return refunded automatically (order {context['order'].reference})",
+        gettext("ReMarket: return refunded automatically (order %(reference)s)")
+        % {"reference": context["order"].reference},
         "return_auto_refunded",
         context,
         to,

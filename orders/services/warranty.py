@@ -12,15 +12,17 @@ import calendar
 import datetime as dt
 import secrets
 
+from django.utils.translation import gettext_lazy
+
 from marketplace.markets import MARKETS, PLATFORM_WARRANTY_MIN_MONTHS
 from orders.models import OrderLine, SellerOrder, ShippedUnit, Warranty
 
 # What every ReMarket warranty covers, shown on the order page and certificate.
-COVERS = "Faults of the device and its parts in normal use."
+COVERS = gettext_lazy("Faults of the device and its parts in normal use.")
 EXCLUDES = (
-    "Accidental damage (drops, cracked screens)",
-    "Liquid damage",
-    "Opening or repair by anyone other than the seller",
+    gettext_lazy("Accidental damage (drops, cracked screens)"),
+    gettext_lazy("Liquid damage"),
+    gettext_lazy("Opening or repair by anyone other than the seller"),
 )
 
 

@@ -51,7 +51,7 @@ def after_sale_queues_for(user) -> list[Queue]:
         escalated = WarrantyClaim.objects.filter(status=ClaimStatus.ESCALATED).count()
         queues.append(
             Queue(
-                "Warranty claims for ReMarket to decide",
+                gettext("Warranty claims for ReMarket to decide"),
                 escalated,
                 reverse("admin:orders_warrantyclaim_changelist")
                 + f"?status={ClaimStatus.ESCALATED}",
@@ -69,12 +69,12 @@ def after_sale_queues_for(user) -> list[Queue]:
         changelist = reverse("admin:orders_refund_changelist")
         queues += [
             Queue(
-                "Refunds still being retried",
+                gettext("Refunds still being retried"),
                 counts["stuck"],
                 f"{changelist}?status__exact={RefundStatus.PENDING}",
             ),
             Queue(
-                "Refunds that failed",
+                gettext("Refunds that failed"),
                 counts["failed"],
                 f"{changelist}?status__exact={RefundStatus.FAILED}",
             ),

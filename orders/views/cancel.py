@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from orders.models import Order, SellerOrder
@@ -65,8 +66,8 @@ def seller_order_cancel(request, reference: str, seller_order_id: int):
         if seller_order.status not in CANCELLABLE_BY_SHOPPER:
             messages.info(
                 request,
-                f"The items from {seller_order.refurbisher.name} can no longer be "
-                "cancelled.",
+                gettext("The items from %(seller)s can no longer be cancelled.")
+                % {"seller": seller_order.refurbisher.name},
             )
             return redirect("order-detail", order.reference)
         return _page(request, order, seller_order)
@@ -83,8 +84,10 @@ def seller_order_cancel(request, reference: str, seller_order_id: int):
         )  # fmt: skip
     messages.success(
         request,
-        f"Cancelled: {seller_order.refurbisher.name} will not ship these items. "
-        "Your refund is on its way; it usually shows on your card within 5 to 10 "
-        "business days.",
+        gettext(
+            "Cancelled: %(seller)s will not ship these items. Your refund is on "
+            "its way; it usually shows on your card within 5 to 10 business days."
+        )
+        % {"seller": seller_order.refurbisher.name},
     )
     return redirect("order-detail", order.reference)

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 
 from marketplace.next_url import local_next_url
@@ -74,9 +75,12 @@ def cart_page(request):
 @require_POST
 def cart_add(request):
     try:
-        offer_id = _posted_int(request, "offer_id", "Choose an offer to add.")
+        offer_id = _posted_int(request, "offer_id", gettext("Choose an offer to add."))
         quantity = _posted_int(
-            request, "quantity", "Choose a quantity as a whole number.", default=1
+            request,
+            "quantity",
+            gettext("Choose a quantity as a whole number."),
+            default=1,
         )
         cart = cart_for_request(request)
         line = cart_line_add(
@@ -88,7 +92,8 @@ def cart_add(request):
     offer = line.offer
     messages.success(
         request,
-        f"Added to your cart: {offer.device_model.name} from {offer.refurbisher.name}.",
+        gettext("Added to your cart: %(device)s from %(seller)s.")
+        % {"device": offer.device_model.name, "seller": offer.refurbisher.name},
     )
     return redirect(local_next_url(request) or "cart")
 
@@ -113,7 +118,7 @@ def _line_change(request, line_id: int, change):
 def cart_line_quantity(request, line_id: int):
     def change(cart):
         quantity = _posted_int(
-            request, "quantity", "Choose a quantity as a whole number."
+            request, "quantity", gettext("Choose a quantity as a whole number.")
         )
         cart_line_quantity_set(cart=cart, line_id=line_id, quantity=quantity)
         return None
@@ -125,7 +130,9 @@ def cart_line_quantity(request, line_id: int):
 def cart_line_delete(request, line_id: int):
     def change(cart):
         line = cart_line_remove(cart=cart, line_id=line_id)
-        return f"Removed from your cart: {line.offer.device_model.name}."
+        return gettext("Removed from your cart: %(device)s.") % {
+            "device": line.offer.device_model.name
+        }
 
     return _line_change(request, line_id, change)
 
@@ -133,10 +140,12 @@ def cart_line_delete(request, line_id: int):
 @require_POST
 def cart_line_swap(request, line_id: int):
     def change(cart):
-        offer_id = _posted_int(request, "offer_id", "Choose an offer to add.")
+        offer_id = _posted_int(request, "offer_id", gettext("Choose an offer to add."))
         cart_line_offer_swap(
             cart=cart, line_id=line_id, offer_id=offer_id, market=request.market
         )
-        return f"Switched to the offer sold in {request.market.name}."
+        return gettext("Switched to the offer sold in %(market)s.") % {
+            "market": request.market.name
+        }
 
     return _line_change(request, line_id, change)

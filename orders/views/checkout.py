@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.client_address import client_address
@@ -35,7 +36,7 @@ SESSION_PENDING_ORDER = "checkout_order_id"
 # test-payment page (an emailed order link does not open that page).
 SESSION_TEST_PAYMENTS = "checkout_test_payments"
 MAX_TEST_PAYMENTS = 10
-PAYMENT_FAILED_MESSAGE = (
+PAYMENT_FAILED_MESSAGE = gettext_lazy(
     "Your payment did not go through; nothing was charged. Try again."
 )
 
@@ -61,7 +62,7 @@ def _details_form(request) -> CheckoutDetailsForm | None:
 
 
 def _nothing_to_buy(request):
-    messages.warning(request, "Nothing in your cart can be bought right now.")
+    messages.warning(request, gettext("Nothing in your cart can be bought right now."))
     return redirect("cart")
 
 
@@ -132,7 +133,7 @@ def checkout_review(request):
         pending = request.session.pop(SESSION_PENDING_ORDER, None)
         if isinstance(pending, int):
             checkout_abandon(order_id=pending)
-        messages.info(request, "Payment cancelled: nothing was charged.")
+        messages.info(request, gettext("Payment cancelled: nothing was charged."))
     return _render_review(request, form, cart)
 
 
@@ -153,8 +154,10 @@ def checkout_pay_view(request):
     if request.POST.get("total_seen") != str(cart.total):
         return _render_review(
             request, form, cart, status=409,
-            error="The total changed since you opened this page: check it and "
-            "pay again.",
+            error=gettext(
+                "The total changed since you opened this page: check it and pay "
+                "again."
+            ),
         )  # fmt: skip
     previous = request.session.get(SESSION_PENDING_ORDER)
     if request.session.session_key is None:
@@ -178,7 +181,8 @@ def checkout_pay_view(request):
     except CheckoutRefused as refusal:
         return _render_review(
             request, form, _cart(request), status=409,
-            error=f"{refusal.message} Nothing was charged.",
+            error=gettext("%(problem)s Nothing was charged.")
+            % {"problem": refusal.message},
         )  # fmt: skip
     order_access_grant(request, order)
     request.session[SESSION_PENDING_ORDER] = order.pk
@@ -190,8 +194,10 @@ def checkout_pay_view(request):
         request.session.pop(SESSION_PENDING_ORDER, None)
         return _render_review(
             request, form, _cart(request), status=503,
-            error="We could not reach the payment service; nothing was charged. "
-            "Try again in a moment.",
+            error=gettext(
+                "We could not reach the payment service; nothing was charged. "
+                "Try again in a moment."
+            ),
         )  # fmt: skip
     return redirect(url)
 
@@ -240,7 +246,10 @@ def test_payment(request, session_id: str):
     if request.method == "POST":
         outcome = request.POST.get("outcome")
         if outcome not in {"paid", "failed"}:
-            return HttpResponseBadRequest("Choose to pay or to fail the payment.")
+            return HttpResponseBadRequest(
+                gettext("Choose to pay or to fail the payment.")
+            )
+
         try:
             events = payment_gateway().events_for(session_id, outcome)
         except PaymentProviderError:

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -89,8 +90,11 @@ def claim_new(request, reference: str, warranty_id: int):
             seller = warranty.line.seller_order.refurbisher.name
             messages.success(
                 request,
-                f"Thank you: your claim is filed. {seller} has been told; its "
-                "answer is due by the date below.",
+                gettext(
+                    "Thank you: your claim is filed. %(seller)s has been told; its "
+                    "answer is due by the date below."
+                )
+                % {"seller": seller},
             )
             return redirect(_claim_url(order, claim))
     return render(
@@ -156,9 +160,11 @@ def claim_accept_view(request, reference: str, claim_id: int):
         return _detail(request, order, claim, error=refused, status=409)
     messages.success(
         request,
-        "Thank you: the claim is closed."
+        gettext("Thank you: the claim is closed.")
         if claim.seller_remedy == ClaimRemedy.DECLINE
-        else "Thank you: you accepted the seller's answer. They have been told.",
+        else gettext(
+            "Thank you: you accepted the seller's answer. They have been told."
+        ),
     )
     return redirect(_claim_url(order, claim))
 
@@ -176,8 +182,10 @@ def claim_escalate_view(request, reference: str, claim_id: int):
         )
     messages.success(
         request,
-        "ReMarket's quality team now decides this claim. We will email you and "
-        "the seller the decision.",
+        gettext(
+            "ReMarket's quality team now decides this claim. We will email you "
+            "and the seller the decision."
+        ),
     )
     return redirect(_claim_url(order, claim))
 

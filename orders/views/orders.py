@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 
 from orders.cart_session import cart_count_remember, cart_of_request
@@ -202,7 +203,8 @@ def delivery_confirm(request, reference: str, seller_order_id: int):
         messages.error(request, refusal.message)
     else:
         messages.success(
-            request, "Thank you: delivery confirmed. Your warranty starts today."
+            request,
+            gettext("Thank you: delivery confirmed. Your warranty starts today."),
         )
     return redirect("order-detail", order.reference)
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -46,14 +47,20 @@ from orders.views.orders import _visible_order
 
 # The reasons as the shopper reads them, with a hint of what happens next.
 REASON_HINTS = {
-    ReturnReason.CHANGED_MIND: "No need to explain. The item must come back "
-    "complete and in the condition you received it.",
-    ReturnReason.DEFECTIVE: "It does not work as it should. Tell the seller what "
-    "happens.",
-    ReturnReason.DAMAGED_IN_TRANSIT: "It arrived broken, scratched or dented. "
-    "Tell the seller what you found.",
-    ReturnReason.NOT_AS_DESCRIBED: "The grade, colour, storage or battery is not "
-    "what the listing said. Tell the seller what differs.",
+    ReturnReason.CHANGED_MIND: gettext_lazy(
+        "No need to explain. The item must come back complete and in the "
+        "condition you received it."
+    ),
+    ReturnReason.DEFECTIVE: gettext_lazy(
+        "It does not work as it should. Tell the seller what happens."
+    ),
+    ReturnReason.DAMAGED_IN_TRANSIT: gettext_lazy(
+        "It arrived broken, scratched or dented. Tell the seller what you found."
+    ),
+    ReturnReason.NOT_AS_DESCRIBED: gettext_lazy(
+        "The grade, colour, storage or battery is not what the listing said. "
+        "Tell the seller what differs."
+    ),
 }
 CARRIERS = [label for value, label in Carrier.choices if value != Carrier.OTHER]
 
@@ -95,8 +102,11 @@ def return_new(request, reference: str, line_id: int):
         else:
             messages.success(
                 request,
-                f"Return requested. {seller_order.refurbisher.name} will send you "
-                "instructions by email; you can follow it here.",
+                gettext(
+                    "Return requested. %(seller)s will send you instructions by "
+                    "email; you can follow it here."
+                )
+                % {"seller": seller_order.refurbisher.name},
             )
             return redirect("order-return", order.reference, created.pk)
     problem = return_window_problem(seller_order)
@@ -178,8 +188,10 @@ def return_sent_back(request, reference: str, pk: int):
         )  # fmt: skip
     messages.success(
         request,
-        "Thank you. The seller can follow the parcel now; you are refunded as "
-        "soon as they receive it.",
+        gettext(
+            "Thank you. The seller can follow the parcel now; you are refunded "
+            "as soon as they receive it."
+        ),
     )
     return redirect("order-return", order.reference, pk)
 
@@ -195,5 +207,6 @@ def return_withdraw_view(request, reference: str, pk: int):
         return _detail(
             request, order, _return_or_404(order, pk), error=refusal, status=409
         )
-    messages.success(request, "Return withdrawn: you keep the item.")
+    messages.success(request, gettext("Return withdrawn: you keep the item."))
+
     return redirect("order-detail", order.reference)

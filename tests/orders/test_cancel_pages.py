@@ -215,7 +215,7 @@ class TestShopperCancels:
         client.get(f"/orders/access/{order.access_token}/")
         page = client.get(f"/orders/{order.reference}/").content.decode()
         assert "Refunds on this order" in page
-        assert RefundReason.PAID_TOO_LATE.label in page
+        assert str(RefundReason.PAID_TOO_LATE.label) in page
         assert "100,00" in page
 
 

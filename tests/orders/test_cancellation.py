@@ -319,7 +319,7 @@ class TestSellerCancels:
         assert seller_order.status == Status.CANCELLED
         assert seller_order.cancel_reason_code == code
         assert seller_order.cancelled_by_seller is counts_against
-        expected = note if code == Reason.OTHER else code.label
+        expected = note if code == Reason.OTHER else str(code.label)
         if note and code != Reason.OTHER:
             expected = f"{code.label}: {note}"
         assert seller_order.cancel_reason == expected

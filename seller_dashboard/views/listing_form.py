@@ -181,7 +181,7 @@ def listing_delete_view(request: HttpRequest, listing_id: int) -> HttpResponse:
     except ListingError as error:
         messages.error(request, error.message)
         return redirect("seller:listing-edit", listing.pk)
-    messages.success(request, f"{listing.sku} is deleted.")
+    messages.success(request, gettext("%(sku)s is deleted.") % {"sku": listing.sku})
     return redirect("seller:listings")
 
 

@@ -235,7 +235,7 @@ def listing_quick_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
             form.add_error(field, error.message)
     if form.is_valid():
         saved = seller_listing(refurbisher=request.refurbisher, listing_id=listing_id)
-        message = f"{saved.sku} saved."
+        message = gettext("%(sku)s saved.") % {"sku": saved.sku}
         if _wants_json(request):
             return JsonResponse(
                 {

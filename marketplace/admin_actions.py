@@ -26,6 +26,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from marketplace.errors import BusinessRuleError, refusal_to_form
 
@@ -76,11 +77,18 @@ def action_run_each(
             changed = call(obj)
         except refusal as error:
             model_admin.message_user(
-                request, f"{refused_prefix}{label(obj)}: {error.message}", refused_level
+                request,
+                refused_prefix
+                + gettext("%(label)s: %(message)s")
+                % {"label": label(obj), "message": error.message},
+                refused_level,
             )
         else:
             model_admin.message_user(
-                request, f"{label(obj)}: {done(changed)}", messages.SUCCESS
+                request,
+                gettext("%(label)s: %(message)s")
+                % {"label": label(obj), "message": done(changed)},
+                messages.SUCCESS,
             )
 
 
@@ -91,7 +99,7 @@ def action_with_form(
     *,
     form_class: type[forms.Form],
     title: str,
-    submit: str = "Apply",
+    submit: str = gettext_lazy("Apply"),
     refusal: Refusal,
     run_each: Callable[[Any, dict], Any] | None = None,
     done: Callable[[Any], str] | None = None,

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 
 @dataclass(frozen=True)
 class Market:
     code: str  # ISO 3166-1 alpha-2, also the country shipped to
-    name: str
+    name: str | Promise  # translated when shown, in the reader's language
     currency: str  # ISO 4217
     language: str
     flag: str
@@ -37,26 +40,28 @@ NARROW_NBSP = "\u202f"  # French writes thousands with a narrow no-break space
 MARKETS: dict[str, Market] = {
     market.code: market
     for market in [
-        Market("US", "United States", "USD", "en", "🇺🇸", frozenset({"US"})),
+        Market(
+            "US", gettext_lazy("United States"), "USD", "en", "🇺🇸", frozenset({"US"}),
+        ),
         # French law gives refurbished goods a 12-month legal guarantee.
         Market(
-            "FR", "France", "EUR", "fr", "🇫🇷", EU_ZONE, 12,
+            "FR", gettext_lazy("France"), "EUR", "fr", "🇫🇷", EU_ZONE, 12,
             thousands=NARROW_NBSP, decimal=",", symbol_before=False,
         ),
         Market(
-            "BE", "Belgium", "EUR", "fr", "🇧🇪", EU_ZONE, 12,
+            "BE", gettext_lazy("Belgium"), "EUR", "fr", "🇧🇪", EU_ZONE, 12,
             thousands=".", decimal=",", symbol_before=False,
         ),
         Market(
-            "DE", "Germany", "EUR", "de", "🇩🇪", EU_ZONE, 12,
+            "DE", gettext_lazy("Germany"), "EUR", "de", "🇩🇪", EU_ZONE, 12,
             thousands=".", decimal=",", symbol_before=False,
         ),
         Market(
-            "IT", "Italy", "EUR", "it", "🇮🇹", EU_ZONE, 12,
+            "IT", gettext_lazy("Italy"), "EUR", "it", "🇮🇹", EU_ZONE, 12,
             thousands=".", decimal=",", symbol_before=False,
         ),
         Market(
-            "ES", "Spain", "EUR", "es", "🇪🇸", EU_ZONE, 12,
+            "ES", gettext_lazy("Spain"), "EUR", "es", "🇪🇸", EU_ZONE, 12,
             thousands=".", decimal=",", symbol_before=False,
         ),
     ]

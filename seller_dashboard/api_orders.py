@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -120,7 +121,7 @@ class SellerOrderViewSet(viewsets.ReadOnlyModelViewSet):
             refurbisher=_refurbisher(self.request), reference=reference
         )
         if seller_order is None:
-            raise NotFound("No such order.")
+            raise NotFound(gettext("No such order."))
         return seller_order
 
     def retrieve(self, request, *args, **kwargs) -> Response:
@@ -240,7 +241,7 @@ class ClaimViewSet(viewsets.ReadOnlyModelViewSet):
             refurbisher=_refurbisher(self.request), claim_id=_id(self)
         )
         if claim is None:
-            raise NotFound("No such claim.")
+            raise NotFound(gettext("No such claim."))
         return claim
 
     def retrieve(self, request, *args, **kwargs) -> Response:
@@ -293,7 +294,7 @@ class ThreadView(generics.GenericAPIView):
             refurbisher=_refurbisher(self.request), reference=reference
         )
         if seller_order is None:
-            raise NotFound("No such conversation.")
+            raise NotFound(gettext("No such conversation."))
         return seller_order
 
     @extend_schema(
@@ -357,7 +358,7 @@ class PayoutViewSet(
             refurbisher=_refurbisher(self.request), payout_id=_id(self)
         )
         if payout is None:
-            raise NotFound("No such payout.")
+            raise NotFound(gettext("No such payout."))
         return payout
 
     def retrieve(self, request, *args, **kwargs) -> Response:

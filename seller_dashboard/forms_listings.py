@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 
 from listings.models import (
     BATTERY_MIN_PCT,
@@ -31,7 +32,7 @@ def _price_field(label: str, *, required: bool) -> forms.DecimalField:
         required=required,
         min_value=Decimal("0.01"),
         widget=forms.NumberInput(attrs=DECIMAL_ATTRS),
-        error_messages={"min_value": "A price is above zero."},
+        error_messages={"min_value": gettext_lazy("A price is above zero.")},
         **PRICE,
     )
 
@@ -42,7 +43,7 @@ class QuickEditForm(forms.Form):
     stock = forms.IntegerField(
         min_value=0,
         max_value=100_000,
-        error_messages={"min_value": "Stock cannot be negative."},
+        error_messages={"min_value": gettext_lazy("Stock cannot be negative.")},
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
@@ -55,7 +56,8 @@ class QuickEditForm(forms.Form):
         for offer in listing.offers.all():
             name = f"price_{offer.market}"
             self.fields[name] = _price_field(
-                f"Price in {MARKETS[offer.market].name} ({offer.currency})",
+                gettext("Price in %(market)s (%(currency)s)")
+                % {"market": MARKETS[offer.market].name, "currency": offer.currency},
                 required=True,
             )
             self.initial[name] = offer.price_amount
@@ -74,10 +76,10 @@ class QuickEditForm(forms.Form):
 
 
 BULK_ACTIONS = [
-    ("pause", "Pause"),
-    ("resume", "Resume"),
-    ("percent", "Change price by %"),
-    ("set", "Set price"),
+    ("pause", gettext_lazy("Pause")),
+    ("resume", gettext_lazy("Resume")),
+    ("percent", gettext_lazy("Change price by %")),
+    ("set", gettext_lazy("Set price")),
 ]
 
 
@@ -101,10 +103,10 @@ class BulkActionForm(forms.Form):
 
     def __init__(self, *args, refurbisher: Refurbisher, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["market"].choices = [("", "All markets")] + [
+        self.fields["market"].choices = [("", gettext("All markets"))] + [
             (code, MARKETS[code].name) for code in refurbisher.ships_to
         ]
-        self.fields["selected"].error_messages["required"] = (
+        self.fields["selected"].error_messages["required"] = gettext(
             "Select at least one listing."
         )
 
@@ -114,10 +116,14 @@ class BulkActionForm(forms.Form):
         if action in ("percent", "set") and data.get("value") is None:
             self.add_error(
                 "value",
-                "Give the percentage." if action == "percent" else "Give the price.",
+                gettext("Give the percentage.")
+                if action == "percent"
+                else gettext("Give the price."),
             )
         if action == "set" and not data.get("market"):
-            self.add_error("market", "A price is set for one market: choose it.")
+            self.add_error(
+                "market", gettext("A price is set for one market: choose it.")
+            )
         return data
 
 
@@ -145,43 +151,56 @@ class ListingForm(forms.Form):
     SKU are its identity: they are chosen once, at creation."""
 
     variant_q = forms.CharField(
-        label="Find the device",
+        label=gettext_lazy("Find the device"),
         required=False,
         max_length=100,
         widget=forms.TextInput(
             attrs={
                 "type": "search",
                 "autocomplete": "off",
-                "placeholder": "e.g. iphone 13 128 blue",
+                "placeholder": gettext_lazy("e.g. iphone 13 128 blue"),
             }
         ),
     )
     variant = forms.ModelChoiceField(
-        label="Device",
+        label=gettext_lazy("Device"),
         queryset=Variant.objects.select_related("device_model__brand"),
-        empty_label="Choose a device",
-        error_messages={"required": "Choose the device you are listing."},
+        empty_label=gettext_lazy("Choose a device"),
+        error_messages={"required": gettext_lazy("Choose the device you are listing.")},
     )
-    sku = forms.CharField(label="SKU", max_length=SKU_MAX_LENGTH)
-    grade = forms.ChoiceField(choices=Grade.choices, initial=Grade.EXCELLENT)
+    sku = forms.CharField(label=gettext_lazy("SKU"), max_length=SKU_MAX_LENGTH)
+    grade = forms.ChoiceField(
+        label=gettext_lazy("Grade"), choices=Grade.choices, initial=Grade.EXCELLENT
+    )
     battery_min_pct = forms.IntegerField(
-        label="Battery health guaranteed (%)",
+        label=gettext_lazy("Battery health guaranteed (%)"),
         min_value=BATTERY_MIN_PCT,
         max_value=100,
         initial=85,
     )
-    stock = forms.IntegerField(min_value=0, max_value=100_000, initial=1)
+    stock = forms.IntegerField(
+        label=gettext_lazy("Stock"), min_value=0, max_value=100_000, initial=1
+    )
     warranty_months = forms.IntegerField(
-        label="Warranty (months)", min_value=0, max_value=60, initial=12
+        label=gettext_lazy("Warranty (months)"), min_value=0, max_value=60, initial=12
     )
     dispatch_days = forms.IntegerField(
-        label="Dispatch time (working days)", min_value=0, max_value=MAX_DISPATCH_DAYS
+        label=gettext_lazy("Dispatch time (working days)"),
+        min_value=0,
+        max_value=MAX_DISPATCH_DAYS,
     )
-    status = forms.ChoiceField(choices=ListingStatus.choices, initial="active")
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), choices=ListingStatus.choices, initial="active"
+    )
     photos = MultipleFileField(
-        label="Add photos",
+        label=gettext_lazy("Add photos"),
         required=False,
-        help_text=f"Up to {MAX_PHOTOS} JPEG, PNG or WebP photos, 10 MB each.",
+        help_text=ngettext_lazy(
+            "Up to %(count)d JPEG, PNG or WebP photo, 10 MB each.",
+            "Up to %(count)d JPEG, PNG or WebP photos, 10 MB each.",
+            "count",
+        )
+        % {"count": MAX_PHOTOS},
     )
 
     def __init__(
@@ -199,10 +218,13 @@ class ListingForm(forms.Form):
         for code in self.markets:
             market = MARKETS[code]
             self.fields[f"price_{code}"] = _price_field(
-                f"Price in {market.name} ({market.currency})", required=False
+                gettext("Price in %(market)s (%(currency)s)")
+                % {"market": market.name, "currency": market.currency},
+                required=False,
             )
             self.fields[f"shipping_{code}"] = forms.DecimalField(
-                label=f"Shipping to {market.name} ({market.currency})",
+                label=gettext("Shipping to %(market)s (%(currency)s)")
+                % {"market": market.name, "currency": market.currency},
                 required=False,
                 min_value=Decimal("0"),
                 initial=Decimal("0"),
@@ -247,7 +269,7 @@ class ListingForm(forms.Form):
             )
             if current and current not in matches:
                 matches.insert(0, current)
-        field.widget.choices = [("", "Choose a device")] + [
+        field.widget.choices = [("", gettext("Choose a device"))] + [
             (variant.pk, variant_label(variant)) for variant in matches
         ]
 
@@ -268,7 +290,7 @@ class ListingForm(forms.Form):
             if data.get(f"price_{code}") is None and data.get(f"shipping_{code}"):
                 self.add_error(
                     f"price_{code}",
-                    "Give a price here, or clear the shipping cost.",
+                    gettext("Give a price here, or clear the shipping cost."),
                 )
         return data
 
@@ -283,14 +305,20 @@ class ListingForm(forms.Form):
 
 
 class ModelRequestForm(forms.Form):
-    brand_name = forms.CharField(label="Brand", max_length=80)
-    model_name = forms.CharField(label="Model", max_length=120)
+    brand_name = forms.CharField(label=gettext_lazy("Brand"), max_length=80)
+    model_name = forms.CharField(label=gettext_lazy("Model"), max_length=120)
     category = forms.ModelChoiceField(
-        queryset=Category.objects.all(), required=False, empty_label="Not sure"
+        label=gettext_lazy("Category"),
+        queryset=Category.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("Not sure"),
     )
     details = forms.CharField(
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Storage sizes, colours, year, a link to the maker's page.",
+        label=gettext_lazy("Details"),
+        help_text=gettext_lazy(
+            "Storage sizes, colours, year, a link to the maker's page."
+        ),
     )

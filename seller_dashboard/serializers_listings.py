@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 from listings.models import Grade, Listing, ListingStatus, Offer, Variant
@@ -30,7 +31,7 @@ class StrictSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if isinstance(data, dict):
             unknown = {
-                name: [self.read_only_reasons.get(name, "Unknown field.")]
+                name: [self.read_only_reasons.get(name, gettext("Unknown field."))]
                 for name in data
                 if name not in self.fields or self.fields[name].read_only
             }
@@ -150,9 +151,13 @@ class ListingUpdateSerializer(StrictSerializer):
     """A PATCH: only what is sent changes."""
 
     read_only_reasons = {
-        "sku": "A listing keeps its SKU: create a new listing for another.",
-        "variant": "A listing keeps its variant: create a new listing for another.",
-        "ships_from": "Listings ship from your shop's country.",
+        "sku": gettext_lazy(
+            "A listing keeps its SKU: create a new listing for another."
+        ),
+        "variant": gettext_lazy(
+            "A listing keeps its variant: create a new listing for another."
+        ),
+        "ships_from": gettext_lazy("Listings ship from your shop's country."),
     }
 
     grade = serializers.ChoiceField(choices=Grade.choices, required=False)
@@ -204,7 +209,7 @@ class BulkRowSerializer(StrictSerializer):
 
     def validate(self, attrs: dict) -> dict:
         if "stock" not in attrs and "prices" not in attrs:
-            raise serializers.ValidationError("Give a stock, prices, or both.")
+            raise serializers.ValidationError(gettext("Give a stock, prices, or both."))
         return attrs
 
 

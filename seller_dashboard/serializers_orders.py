@@ -10,6 +10,7 @@ answer) are the services', the same as the dashboard's.
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -212,9 +213,11 @@ class ShipSerializer(serializers.Serializer):
         for line in lines:
             line_id = line["line_id"]
             if line_id not in own:
-                errors.append({"line_id": ["This order has no line with this id."]})
+                errors.append(
+                    {"line_id": [gettext("This order has no line with this id.")]}
+                )
             elif line_id in seen:
-                errors.append({"line_id": ["This line is given twice."]})
+                errors.append({"line_id": [gettext("This line is given twice.")]})
             else:
                 errors.append({})
             seen.add(line_id)

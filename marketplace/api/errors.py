@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -77,7 +78,7 @@ def api_exception_handler(exc, context):
     )
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
-        message = "Some of what was sent is not valid: see fields."
+        message = gettext("Some of what was sent is not valid: see fields.")
         if list(fields) == ["non_field_errors"]:
             message = fields["non_field_errors"][0]
         response.data = error_body(code, message, fields)
@@ -95,7 +96,7 @@ def not_found(request, exception):
     """The site's 404 page, or under /api/ the error shape (an API client
     that mistyped a path must not get a page of HTML)."""
     if _is_api(request):
-        body = error_body("not_found", "No API endpoint here: see /api/docs/.")
+        body = error_body("not_found", gettext("No API endpoint here: see /api/docs/."))
         return JsonResponse(body, status=404)
     return defaults.page_not_found(request, exception)
 
@@ -103,7 +104,8 @@ def not_found(request, exception):
 def server_error(request):
     if _is_api(request):
         body = error_body(
-            "server_error", "Something went wrong on our side; it has been logged."
+            "server_error",
+            gettext("Something went wrong on our side; it has been logged."),
         )
         return JsonResponse(body, status=500)
     return defaults.server_error(request)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext
 from django_filters.fields import IsoDateTimeField
 
 
@@ -21,7 +22,8 @@ class MomentField(IsoDateTimeField):
             return moment.astimezone(dt.UTC)
         except OverflowError:  # the first or last moments of year 1 or 9999
             raise forms.ValidationError(
-                "Give a moment such as 2026-11-27T09:30:00+01:00.", code="invalid"
+                gettext("Give a moment such as 2026-11-27T09:30:00+01:00."),
+                code="invalid",
             ) from None
 
 

@@ -14,6 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext_lazy
 
 from refurbishers.models import MemberRole, RefurbisherStatus
 from refurbishers.selectors import membership_for_user
@@ -27,24 +28,24 @@ APPLYING = (
     RefurbisherStatus.CHANGES_REQUESTED,
     RefurbisherStatus.REJECTED,
 )
-OWNER_ONLY_MESSAGE = (
-    "Only an owner of {name} can manage its team. Ask an owner to make this change."
+OWNER_ONLY_MESSAGE = gettext_lazy(
+    "Only an owner of %(name)s can manage its team. Ask an owner to make this change."
 )
 
 # The left navigation of UI.md: (key, label, URL name or path). Items without
 # a page yet are shown as text marked "soon", never as dead links.
 NAV = (
-    ("overview", "Overview", "seller:overview"),
-    ("listings", "Listings", "/seller/listings/"),
-    ("orders", "Orders", "seller:orders"),
-    ("claims", "Claims and returns", "/seller/claims/"),
-    ("messages", "Messages", "seller:messages"),
-    ("payouts", "Payouts", "/seller/payouts/"),
-    ("reviews", "Reviews", "/seller/reviews/"),
-    ("performance", "Performance", "/seller/performance/"),
-    ("api", "API tokens", "/seller/api-tokens/"),
-    ("team", "Team", "seller:team"),
-    ("application", "Application", APPLY_URL),
+    ("overview", gettext_lazy("Overview"), "seller:overview"),
+    ("listings", gettext_lazy("Listings"), "/seller/listings/"),
+    ("orders", gettext_lazy("Orders"), "seller:orders"),
+    ("claims", gettext_lazy("Claims and returns"), "/seller/claims/"),
+    ("messages", gettext_lazy("Messages"), "seller:messages"),
+    ("payouts", gettext_lazy("Payouts"), "/seller/payouts/"),
+    ("reviews", gettext_lazy("Reviews"), "/seller/reviews/"),
+    ("performance", gettext_lazy("Performance"), "/seller/performance/"),
+    ("api", gettext_lazy("API tokens"), "/seller/api-tokens/"),
+    ("team", gettext_lazy("Team"), "seller:team"),
+    ("application", gettext_lazy("Application"), APPLY_URL),
 )
 
 
@@ -121,7 +122,7 @@ def member_required(
             if owner and membership.role != MemberRole.OWNER:
                 return seller_forbidden(
                     request,
-                    OWNER_ONLY_MESSAGE.format(name=membership.refurbisher.name),
+                    OWNER_ONLY_MESSAGE % {"name": membership.refurbisher.name},
                 )
             return view_func(request, *args, **kwargs)
 

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from marketplace.accounts.access import second_factor_url, session_is_verified
@@ -128,9 +129,15 @@ def api_token_revoke_view(request, token_id: int):
     if was_live:
         messages.success(
             request,
-            f"The key “{token.name}” (rmk_{token.prefix}_…) is revoked: "
-            "calls with it are refused from now on.",
+            gettext(
+                "The key “%(name)s” (rmk_%(prefix)s_…) is revoked: "
+                "calls with it are refused from now on."
+            )
+            % {"name": token.name, "prefix": token.prefix},
         )
     else:
-        messages.info(request, f"The key “{token.name}” was already revoked.")
+        messages.info(
+            request,
+            gettext("The key “%(name)s” was already revoked.") % {"name": token.name},
+        )
     return redirect("seller:api-tokens")

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from orders.models import ClaimRemedy, ClaimStatus, WarrantyClaim
@@ -26,9 +27,9 @@ from orders.services.claims import TEXT_MAX_CHARS, ClaimRefused, claim_answer
 from seller_dashboard.views.access import member_required, seller_render
 
 FILTERS = [
-    ("waiting", "Waiting for you"),
-    ("remarket", "With ReMarket"),
-    ("all", "All"),
+    ("waiting", gettext_lazy("Waiting for you")),
+    ("remarket", gettext_lazy("With ReMarket")),
+    ("all", gettext_lazy("All")),
 ]
 
 
@@ -120,5 +121,5 @@ def claim_answer_view(request, claim_id: int):
         # a conflict with its state (409).
         status = 400 if refused.field else 409
         return _detail_page(request, claim, answer=answer, error=refused, status=status)
-    messages.success(request, "Answer sent. The shopper has it by email.")
+    messages.success(request, gettext("Answer sent. The shopper has it by email."))
     return redirect("seller:claim", claim.pk)

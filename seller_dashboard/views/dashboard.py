@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_safe
 
 from orders.selectors.messages import messages_waiting
@@ -29,18 +30,22 @@ Status = RefurbisherStatus
 
 STATUS_WORDS = {
     Status.TRIAL: (
-        "On trial",
-        "You sell with a daily limit while our quality team checks every sale. "
-        "When the trial ends well, the limit lifts by itself.",
+        gettext_lazy("On trial"),
+        gettext_lazy(
+            "You sell with a daily limit while our quality team checks every sale. "
+            "When the trial ends well, the limit lifts by itself."
+        ),
     ),
     Status.ACTIVE: (
-        "Active",
-        "You sell on ReMarket without daily limits.",
+        gettext_lazy("Active"),
+        gettext_lazy("You sell on ReMarket without daily limits."),
     ),
     Status.SUSPENDED: (
-        "Suspended",
-        "Your listings are off the site. Your open orders stay visible here "
-        "and you still ship them.",
+        gettext_lazy("Suspended"),
+        gettext_lazy(
+            "Your listings are off the site. Your open orders stay visible here "
+            "and you still ship them."
+        ),
     ),
 }
 
@@ -78,17 +83,19 @@ def _notices(refurbisher: Refurbisher) -> list[Notice]:
         )
         reason = change.reason if change else ""
         if refurbisher.status == Status.SUSPENDED:
-            notices.append(Notice("warn", "Your shop is suspended", reason))
+            notices.append(Notice("warn", gettext("Your shop is suspended"), reason))
         else:
-            notices.append(Notice("warn", "QA asks for changes", reason))
+            notices.append(Notice("warn", gettext("QA asks for changes"), reason))
     if refurbisher.status == Status.TRIAL and refurbisher.needs_qa_decision:
         notices.append(
             Notice(
                 "info",
-                "QA is reviewing the end of your trial",
-                "Your trial has reached its end. Our quality team decides whether "
-                "to lift the limits or extend the trial; you keep selling within "
-                "the daily limit meanwhile.",
+                gettext("QA is reviewing the end of your trial"),
+                gettext(
+                    "Your trial has reached its end. Our quality team decides whether "
+                    "to lift the limits or extend the trial; you keep selling within "
+                    "the daily limit meanwhile."
+                ),
             )
         )
     return notices

@@ -16,6 +16,7 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -170,8 +171,11 @@ def import_apply(request, import_id: int):
         if listing_import.status == ListingImportStatus.APPLIED:
             messages.success(
                 request,
-                f"Applied: {listing_import.listings_created} listings created, "
-                f"{listing_import.listings_updated} updated.",
+                gettext("Applied: %(created)s listings created, %(updated)s updated.")
+                % {
+                    "created": listing_import.listings_created,
+                    "updated": listing_import.listings_updated,
+                },
             )
     return redirect("seller:import", import_id=import_id)
 
@@ -185,7 +189,7 @@ def import_discard(request, import_id: int):
     except ListingError as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, "Discarded: nothing was changed.")
+        messages.success(request, gettext("Discarded: nothing was changed."))
     return redirect("seller:imports")
 
 

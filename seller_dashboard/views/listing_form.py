@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -109,7 +110,9 @@ def listing_new(request: HttpRequest) -> HttpResponse:
         except ListingError as error:
             refusal_to_form(form, error)
         else:
-            messages.success(request, f"Listing {listing.sku} created.")
+            messages.success(
+                request, gettext("Listing %(sku)s created.") % {"sku": listing.sku}
+            )
             return redirect("seller:listing-edit", listing.pk)
     return _render(request, form, status=400)
 
@@ -147,7 +150,9 @@ def listing_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
         except ListingError as error:
             refusal_to_form(form, error)
         else:
-            messages.success(request, f"Listing {listing.sku} saved.")
+            messages.success(
+                request, gettext("Listing %(sku)s saved.") % {"sku": listing.sku}
+            )
             return redirect("seller:listing-edit", listing.pk)
     return _render(request, form, listing, status=400)
 
@@ -160,7 +165,9 @@ def listing_archive(request: HttpRequest, listing_id: int) -> HttpResponse:
         listing=listing, status=ListingStatus.ARCHIVED, actor=request.user
     )
     messages.success(
-        request, f"{listing.sku} is archived: it is off the site and kept on record."
+        request,
+        gettext("%(sku)s is archived: it is off the site and kept on record.")
+        % {"sku": listing.sku},
     )
     return redirect("seller:listing-edit", listing.pk)
 
@@ -174,7 +181,7 @@ def listing_delete_view(request: HttpRequest, listing_id: int) -> HttpResponse:
     except ListingError as error:
         messages.error(request, error.message)
         return redirect("seller:listing-edit", listing.pk)
-    messages.success(request, f"{listing.sku} is deleted.")
+    messages.success(request, gettext("%(sku)s is deleted.") % {"sku": listing.sku})
     return redirect("seller:listings")
 
 
@@ -186,7 +193,7 @@ def listing_photo_remove_view(
     listing = _listing_or_404(request, listing_id)
     if not listing_photo_remove(listing=listing, photo_id=photo_id, actor=request.user):
         raise Http404("No such photo.")
-    messages.success(request, "Photo removed.")
+    messages.success(request, gettext("Photo removed."))
     return redirect(reverse("seller:listing-edit", args=[listing.pk]) + "#photos")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from listings.exceptions import ListingError
@@ -34,8 +35,10 @@ def model_requests(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    "Request sent: QA will add the model or tell you why not, "
-                    "by email.",
+                    gettext(
+                        "Request sent: QA will add the model or tell you why not, "
+                        "by email."
+                    ),
                 )
                 return redirect("seller:model-requests")
         status = 400

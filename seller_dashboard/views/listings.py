@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -170,7 +171,7 @@ def _bulk_apply(refurbisher, data: dict, actor) -> str:
             status=ListingStatus.PAUSED if action == "pause" else ListingStatus.ACTIVE,
             actor=actor,
         )
-        verb = "paused" if action == "pause" else "resumed"
+        verb = "paused" if action == "pause" else "resumed"  # a key, not shown
     else:
         result = listings_bulk_price_change(
             refurbisher=refurbisher,
@@ -183,8 +184,30 @@ def _bulk_apply(refurbisher, data: dict, actor) -> str:
         verb = "repriced"
     count = result.changed
     if not count:
-        return f"Nothing to change: the selected listings were already {verb}."
-    return f"{count} listing{'s' if count != 1 else ''} {verb}."
+        if verb == "paused":
+            return gettext(
+                "Nothing to change: the selected listings were already paused."
+            )
+        if verb == "resumed":
+            return gettext(
+                "Nothing to change: the selected listings were already resumed."
+            )
+        return gettext(
+            "Nothing to change: the selected listings were already repriced."
+        )
+    if verb == "paused":
+        text = ngettext(
+            "%(count)d listing paused.", "%(count)d listings paused.", count
+        )
+    elif verb == "resumed":
+        text = ngettext(
+            "%(count)d listing resumed.", "%(count)d listings resumed.", count
+        )
+    else:
+        text = ngettext(
+            "%(count)d listing repriced.", "%(count)d listings repriced.", count
+        )
+    return text % {"count": count}
 
 
 @require_POST
@@ -212,7 +235,7 @@ def listing_quick_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
             form.add_error(field, error.message)
     if form.is_valid():
         saved = seller_listing(refurbisher=request.refurbisher, listing_id=listing_id)
-        message = f"{saved.sku} saved."
+        message = gettext("%(sku)s saved.") % {"sku": saved.sku}
         if _wants_json(request):
             return JsonResponse(
                 {
@@ -250,8 +273,13 @@ def _first_error(form) -> str:
         label = label or (
             name.replace("_", " ").capitalize() if name != "__all__" else ""
         )
-        return f"{label}: {errors[0]}" if label else errors[0]
-    return "Check the row."
+        if label:
+            return gettext("%(field)s: %(error)s") % {
+                "field": label,
+                "error": errors[0],
+            }
+        return errors[0]
+    return gettext("Check the row.")
 
 
 @require_safe

@@ -53,7 +53,7 @@ def orders(request):
     page = seller_orders_page(
         refurbisher=request.refurbisher, status=status, page=request.GET.get("page")
     )
-    filters = [{"value": "", "label": "All", "current": status not in SOLD}] + [
+    filters = [{"value": "", "label": _("All"), "current": status not in SOLD}] + [
         {
             "value": value,
             "label": SellerOrderStatus(value).label,
@@ -82,8 +82,16 @@ def _ship_fields(seller_order: SellerOrder, data=None) -> dict:
     units = [
         {
             "name": f"serial_{line.pk}_{index}",
-            "label": f"{line.title} ({line.variant_label})"
-            + (f", unit {index + 1}" if line.quantity > 1 else ""),
+            "label": (
+                _("%(title)s (%(variant)s), unit %(number)s")
+                % {
+                    "title": line.title,
+                    "variant": line.variant_label,
+                    "number": index + 1,
+                }
+                if line.quantity > 1
+                else f"{line.title} ({line.variant_label})"
+            ),
             "value": data.get(f"serial_{line.pk}_{index}", ""),
         }
         for line in seller_order.lines.all()
@@ -179,7 +187,7 @@ def order_accept(request, reference: str):
         seller_order_accept(seller_order=seller_order, actor=request.user)
     except FulfilmentRefused as refusal:
         return _refused(request, seller_order, refusal)
-    messages.success(request, "Order accepted. Ship it before the ship-by time.")
+    messages.success(request, _("Order accepted. Ship it before the ship-by time."))
     return redirect("seller:order", reference)
 
 
@@ -208,7 +216,7 @@ def order_ship(request, reference: str):
         return _detail_page(
             request, seller_order, ship=ship, error=refusal, status=status
         )
-    messages.success(request, "Marked shipped. The shopper has the tracking number.")
+    messages.success(request, _("Marked shipped. The shopper has the tracking number."))
     return redirect("seller:order", reference)
 
 
@@ -256,6 +264,6 @@ def order_cancel(request, reference: str):
         )  # fmt: skip
     messages.success(
         request,
-        "Order cancelled. The shopper is refunded in full and has been told why.",
+        _("Order cancelled. The shopper is refunded in full and has been told why."),
     )
     return redirect("seller:order", reference)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 
 from marketplace.markets import MARKETS
@@ -86,18 +87,23 @@ def _return_address(refurbisher) -> str:
 
 def default_instructions(return_request: ReturnRequest, refurbisher) -> str:
     """Instructions the seller starts from, with its return address filled in."""
-    address = _return_address(refurbisher) or "[your return address]"
+    address = _return_address(refurbisher) or gettext("[your return address]")
     company = refurbisher.legal_name or refurbisher.name
     order = return_request.seller_order.order
-    return (
-        f"Please pack the {return_request.line.title} well (in its original box "
+    return gettext(
+        "Please pack the %(title)s well (in its original box "
         "if you still have it), with its accessories, and put a note inside with "
-        f"your order number {order.reference}. Sign out of your accounts and "
+        "your order number %(reference)s. Sign out of your accounts and "
         "remove any lock on the device first.\n\n"
-        f"Send it to:\n{company}\n{address}\n\n"
+        "Send it to:\n%(company)s\n%(address)s\n\n"
         "Keep the carrier's receipt and enter the tracking number on your return "
         "page: we refund you as soon as the parcel arrives."
-    )
+    ) % {
+        "title": return_request.line.title,
+        "reference": order.reference,
+        "company": company,
+        "address": address,
+    }
 
 
 def _detail_page(request, found, *, instructions=None, error=None, status=200):
@@ -146,7 +152,9 @@ def return_authorise_view(request, pk: int):
             request, _return(request, pk), instructions=instructions,
             error=refusal, status=400 if refusal.field else 409,
         )  # fmt: skip
-    messages.success(request, "Instructions sent. The shopper has them by email.")
+    messages.success(
+        request, gettext("Instructions sent. The shopper has them by email.")
+    )
     return redirect("seller:return", pk)
 
 
@@ -162,7 +170,13 @@ def return_received_view(request, pk: int):
     if refund is not None:
         market = MARKETS[received.seller_order.order.market]
         shown = format_money(refund.amount, refund.currency, market)
-        messages.success(request, f"Marked received. The shopper is refunded {shown}.")
+        messages.success(
+            request,
+            gettext("Marked received. The shopper is refunded %(amount)s.")
+            % {"amount": shown},
+        )
     else:
-        messages.success(request, "Marked received. Nothing was left to refund.")
+        messages.success(
+            request, gettext("Marked received. Nothing was left to refund.")
+        )
     return redirect("seller:return", pk)

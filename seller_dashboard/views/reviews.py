@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from quality.forms import AnswerForm
@@ -39,7 +40,7 @@ def reviews(request):
             ),
             "summary": reviews_summary(refurbisher=request.refurbisher),
             "show": show,
-            "filters": [("", "All")]
+            "filters": [("", gettext("All"))]
             + [(key, label) for key, (label, _) in SELLER_REVIEW_FILTERS.items()],
         },
         current="reviews",
@@ -70,7 +71,9 @@ def review_answer_view(request, review_id: int):
                 form.add_error(field, refusal.message)
                 status = 400 if field else 409
             else:
-                messages.success(request, "Your answer is published under the review.")
+                messages.success(
+                    request, gettext("Your answer is published under the review.")
+                )
                 return redirect(f"{reverse('seller:reviews')}#review-{review.pk}")
         else:
             status = 400

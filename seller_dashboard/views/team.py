@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -41,9 +42,14 @@ from seller_dashboard.views.access import (
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(
-        label="Email address",
+        label=gettext_lazy("Email address"),
         max_length=254,
-        help_text=f"They get a link to join as staff, valid {INVITATION_DAYS} days.",
+        help_text=ngettext_lazy(
+            "They get a link to join as staff, valid %(days)d day.",
+            "They get a link to join as staff, valid %(days)d days.",
+            "days",
+        )
+        % {"days": INVITATION_DAYS},
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
 
@@ -87,7 +93,7 @@ def _team_page(request, *, form=None, error: str = "", status: int = 200):
 
 def _forbidden(request):
     return seller_forbidden(
-        request, OWNER_ONLY_MESSAGE.format(name=request.refurbisher.name)
+        request, OWNER_ONLY_MESSAGE % {"name": request.refurbisher.name}
     )
 
 
@@ -113,7 +119,10 @@ def team_invite(request):
         except RefurbisherError as error:
             form.add_error("email", error.message)
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            messages.success(
+                request,
+                gettext("Invitation sent to %(email)s.") % {"email": invitation.email},
+            )
             return redirect("seller:team")
     return _team_page(request, form=form, status=400)
 
@@ -131,7 +140,11 @@ def team_invitation_cancel(request, invitation_id: int):
         return _forbidden(request)
     except Invitation.DoesNotExist:
         raise Http404("No such invitation.") from None
-    messages.success(request, f"The invitation to {invitation.email} is cancelled.")
+    messages.success(
+        request,
+        gettext("The invitation to %(email)s is cancelled.")
+        % {"email": invitation.email},
+    )
     return redirect("seller:team")
 
 
@@ -151,7 +164,9 @@ def team_member_remove(request, membership_id: int):
     except RefurbisherError as error:
         return _team_page(request, error=error.message, status=409)
     name = membership.user.get_full_name() or membership.user.email
-    messages.success(request, f"{name} is no longer on the team.")
+    messages.success(
+        request, gettext("%(name)s is no longer on the team.") % {"name": name}
+    )
     return redirect("seller:team")
 
 
@@ -185,7 +200,9 @@ def invitation_respond(request, token: str):
             error, status = refused.message, 409
         else:
             messages.success(
-                request, f"Welcome to the team of {invitation.refurbisher.name}."
+                request,
+                gettext("Welcome to the team of %(name)s.")
+                % {"name": invitation.refurbisher.name},
             )
             return redirect("seller:overview")
     elif request.method == "POST":

@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy
 
 from marketplace.admin_actions import (
     BACK_TO_OBJECT,
@@ -140,7 +141,7 @@ class RefurbisherActions:
 
     # Vetting.
 
-    @admin.action(description="Start review", permissions=["vet"])
+    @admin.action(description=gettext_lazy("Start review"), permissions=["vet"])
     def start_review(self, request, queryset):
         return self._run(
             request,
@@ -151,7 +152,7 @@ class RefurbisherActions:
             lambda r: "application in review.",
         )
 
-    @admin.action(description="Request changes", permissions=["vet"])
+    @admin.action(description=gettext_lazy("Request changes"), permissions=["vet"])
     def request_changes(self, request, queryset):
         return self._with_form(
             request, queryset,
@@ -164,7 +165,7 @@ class RefurbisherActions:
             done=lambda r: "changes requested; the applicant was told.",
         )  # fmt: skip
 
-    @admin.action(description="Reject application", permissions=["vet"])
+    @admin.action(description=gettext_lazy("Reject application"), permissions=["vet"])
     def reject_application(self, request, queryset):
         return self._with_form(
             request, queryset,
@@ -177,7 +178,7 @@ class RefurbisherActions:
             done=lambda r: "application rejected; the applicant was told.",
         )  # fmt: skip
 
-    @admin.action(description="Approve application", permissions=["vet"])
+    @admin.action(description=gettext_lazy("Approve application"), permissions=["vet"])
     def approve_application(self, request, queryset):
         return self._with_form(
             request, queryset,
@@ -194,7 +195,7 @@ class RefurbisherActions:
 
     # The trial.
 
-    @admin.action(description="Extend trial", permissions=["vet"])
+    @admin.action(description=gettext_lazy("Extend trial"), permissions=["vet"])
     def extend_trial(self, request, queryset):
         return self._with_form(
             request, queryset,
@@ -208,7 +209,7 @@ class RefurbisherActions:
             done=lambda r: f"trial extended, {_trial(r)}.",
         )  # fmt: skip
 
-    @admin.action(description="Change trial limits", permissions=["vet"])
+    @admin.action(description=gettext_lazy("Change trial limits"), permissions=["vet"])
     def change_trial_limits(self, request, queryset):
         return self._with_form(
             request, queryset,
@@ -224,7 +225,7 @@ class RefurbisherActions:
             done=lambda r: f"limits changed, {_trial(r)}.",
         )  # fmt: skip
 
-    @admin.action(description="End trial early", permissions=["vet"])
+    @admin.action(description=gettext_lazy("End trial early"), permissions=["vet"])
     def end_trial_early(self, request, queryset):
         return self._with_form(
             request, queryset,
@@ -239,7 +240,9 @@ class RefurbisherActions:
 
     # Suspension.
 
-    @admin.action(description="Suspend refurbisher", permissions=["suspend"])
+    @admin.action(
+        description=gettext_lazy("Suspend refurbisher"), permissions=["suspend"]
+    )
     def suspend_refurbisher(self, request, queryset):
         return self._with_form(
             request, queryset,
@@ -252,7 +255,9 @@ class RefurbisherActions:
             done=lambda r: "suspended; its listings are off the site.",
         )  # fmt: skip
 
-    @admin.action(description="Reinstate refurbisher", permissions=["suspend"])
+    @admin.action(
+        description=gettext_lazy("Reinstate refurbisher"), permissions=["suspend"]
+    )
     def reinstate_refurbisher(self, request, queryset):
         return self._with_form(
             request, queryset,
@@ -266,7 +271,8 @@ class RefurbisherActions:
         )  # fmt: skip
 
     @admin.action(
-        description="Keep selling (clear the QA flag)", permissions=["suspend"]
+        description=gettext_lazy("Keep selling (clear the QA flag)"),
+        permissions=["suspend"],
     )
     def keep_selling(self, request, queryset):
         return self._with_form(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from refurbishers.models import RefurbisherStatusChange
 
@@ -19,7 +20,7 @@ class _AuditTrail:
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="By", ordering="actor__email")
+    @admin.display(description=gettext_lazy("By"), ordering="actor__email")
     def actor_name(self, change: RefurbisherStatusChange) -> str:
         return str(change.actor) if change.actor_id else "System"
 

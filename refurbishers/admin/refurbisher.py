@@ -15,6 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy
 
 from refurbishers.admin.actions import BACK_TO_OBJECT, RefurbisherActions
 from refurbishers.admin.history import StatusHistoryInline
@@ -93,7 +94,9 @@ class RefurbisherAdmin(RefurbisherActions, admin.ModelAdmin):
         # Its history, orders and audit trail must outlive any mistake.
         return False
 
-    @admin.display(description="Submitted", ordering="application__submitted_at")
+    @admin.display(
+        description=gettext_lazy("Submitted"), ordering="application__submitted_at"
+    )
     def submitted_at(self, refurbisher: Refurbisher):
         return refurbisher.application.submitted_at
 
@@ -167,14 +170,14 @@ class RefurbisherAdmin(RefurbisherActions, admin.ModelAdmin):
         extra = ["submitted_at", "qa_message", "rejection_reason"]
         return [*model_fields, "owners", *(f"answer_{n}" for n in answers + extra)]
 
-    @admin.display(description="Owners")
+    @admin.display(description=gettext_lazy("Owners"))
     def owners(self, refurbisher: Refurbisher):
         emails = refurbisher.memberships.filter(role=MemberRole.OWNER).values_list(
             "user__email", flat=True
         )
         return ", ".join(emails) or "-"
 
-    @admin.display(description="Documents")
+    @admin.display(description=gettext_lazy("Documents"))
     def answer_documents(self, refurbisher: Refurbisher):
         documents = refurbisher.application.documents.all()
         if not documents:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from marketplace.admin_actions import action_run_each, action_with_form
 from quality.forms import (
@@ -125,7 +126,7 @@ class VerdictHistoryInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="By")
+    @admin.display(description=gettext_lazy("By"))
     def actor_name(self, change: TrialSaleVerdictChange) -> str:
         return str(change.actor) if change.actor_id else "System"
 
@@ -241,12 +242,19 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             )  # fmt: skip
         except TrialReviewRefused as refusal:
             self.message_user(
-                request, f"{_reference(obj)}: {refusal.message}", messages.ERROR
+                request,
+                gettext("%(reference)s: %(message)s")
+                % {"reference": _reference(obj), "message": refusal.message},
+                messages.ERROR,
             )
             return
         self.message_user(
             request,
-            f"Trial sale {_reference(review)}: {review.get_verdict_display().lower()}.",
+            gettext("Trial sale %(reference)s: %(verdict)s.")
+            % {
+                "reference": _reference(review),
+                "verdict": review.get_verdict_display().lower(),
+            },
             messages.SUCCESS,
         )
 
@@ -264,15 +272,17 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
 
     # What the data says, read-only.
 
-    @admin.display(description="Order", ordering="seller_order__order__reference")
+    @admin.display(
+        description=gettext_lazy("Order"), ordering="seller_order__order__reference"
+    )
     def order_reference(self, review: TrialSaleReview) -> str:
         return _reference(review)
 
-    @admin.display(description="Order status")
+    @admin.display(description=gettext_lazy("Order status"))
     def order_status(self, review: TrialSaleReview) -> str:
         return review.seller_order.get_status_display()
 
-    @admin.display(description="Items")
+    @admin.display(description=gettext_lazy("Items"))
     def order_items(self, review: TrialSaleReview) -> str:
         return _list(
             (
@@ -282,11 +292,11 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             for line in _dossier(review).lines
         )
 
-    @admin.display(description="Ship by")
+    @admin.display(description=gettext_lazy("Ship by"))
     def ship_by(self, review: TrialSaleReview) -> str:
         return _when(review.seller_order.ship_by)
 
-    @admin.display(description="Shipped")
+    @admin.display(description=gettext_lazy("Shipped"))
     def shipped(self, review: TrialSaleReview) -> str:
         so = review.seller_order
         if so.shipped_at is None:
@@ -295,14 +305,14 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
         delivered = f"; delivered {_when(so.delivered_at)}" if so.delivered_at else ""
         return f"{_when(so.shipped_at)}{late}{delivered}"
 
-    @admin.display(description="Tracking")
+    @admin.display(description=gettext_lazy("Tracking"))
     def tracking(self, review: TrialSaleReview) -> str:
         so = review.seller_order
         if not so.tracking_number:
             return "-"
         return f"{so.carrier_name or so.get_carrier_display()} {so.tracking_number}"
 
-    @admin.display(description="Serial numbers or IMEI")
+    @admin.display(description=gettext_lazy("Serial numbers or IMEI"))
     def serials(self, review: TrialSaleReview) -> str:
         return _list(
             (f"{line.title}: {unit.serial}",)
@@ -310,7 +320,7 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             for unit in line.units_list
         )
 
-    @admin.display(description="Returns")
+    @admin.display(description=gettext_lazy("Returns"))
     def order_returns(self, review: TrialSaleReview) -> str:
         return _list(
             (
@@ -322,7 +332,7 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             for r in _dossier(review).returns
         )
 
-    @admin.display(description="Warranty claims")
+    @admin.display(description=gettext_lazy("Warranty claims"))
     def order_claims(self, review: TrialSaleReview) -> str:
         return _list(
             (
@@ -332,7 +342,7 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             for c in _dossier(review).claims
         )
 
-    @admin.display(description="Shopper messages and first answer time")
+    @admin.display(description=gettext_lazy("Shopper messages and first answer time"))
     def order_messages(self, review: TrialSaleReview) -> str:
         def took(delta) -> str:
             if delta is None:
@@ -345,7 +355,7 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             for m, delta in _dossier(review).answer_times
         )
 
-    @admin.display(description="Shopper's review")
+    @admin.display(description=gettext_lazy("Shopper's review"))
     def shopper_review(self, review: TrialSaleReview) -> str:
         seller_review = _dossier(review).seller_review
         if seller_review is None:
@@ -361,7 +371,7 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
 
     # Actions.
 
-    @admin.action(description="Pass selected", permissions=["change"])
+    @admin.action(description=gettext_lazy("Pass selected"), permissions=["change"])
     def pass_selected(self, request, queryset):
         passed, skipped = [], []
         for review in queryset.order_by("created_at", "pk"):
@@ -374,14 +384,22 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
         if passed:
             self.message_user(
                 request,
-                f"Passed {len(passed)} trial sale{'s' * (len(passed) > 1)}: "
-                f"{', '.join(passed)}.",
+                ngettext(
+                    "Passed %(count)s trial sale: %(references)s.",
+                    "Passed %(count)s trial sales: %(references)s.",
+                    len(passed),
+                )
+                % {"count": len(passed), "references": ", ".join(passed)},
                 messages.SUCCESS,
             )
         for line in skipped:
-            self.message_user(request, f"Skipped {line}", messages.WARNING)
+            self.message_user(
+                request, gettext("Skipped %(line)s") % {"line": line}, messages.WARNING
+            )
 
-    @admin.action(description="Mark for follow-up", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark for follow-up"), permissions=["change"]
+    )
     def mark_follow_up(self, request, queryset):
         return action_with_form(
             self, request, queryset.order_by("created_at", "pk"),
@@ -435,15 +453,17 @@ class SellerReviewAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Order", ordering="seller_order__order__reference")
+    @admin.display(
+        description=gettext_lazy("Order"), ordering="seller_order__order__reference"
+    )
     def order_reference(self, review: SellerReview) -> str:
         return review.seller_order.order.reference
 
-    @admin.display(description="Comment")
+    @admin.display(description=gettext_lazy("Comment"))
     def comment_start(self, review: SellerReview) -> str:
         return Truncator(review.comment).chars(60) or "-"
 
-    @admin.display(description="Answered", boolean=True)
+    @admin.display(description=gettext_lazy("Answered"), boolean=True)
     def answered(self, review: SellerReview) -> bool:
         return review.answered_at is not None
 
@@ -462,7 +482,7 @@ class SellerReviewAdmin(admin.ModelAdmin):
             refused_level=messages.WARNING,
         )  # fmt: skip
 
-    @admin.action(description="Hide review", permissions=["change"])
+    @admin.action(description=gettext_lazy("Hide review"), permissions=["change"])
     def hide_reviews(self, request, queryset):
         queryset = queryset.select_related("seller_order__order", "refurbisher")
         return action_with_form(
@@ -482,7 +502,7 @@ class SellerReviewAdmin(admin.ModelAdmin):
             f"“{Truncator(r.comment).chars(80)}”",
         )  # fmt: skip
 
-    @admin.action(description="Show review again", permissions=["change"])
+    @admin.action(description=gettext_lazy("Show review again"), permissions=["change"])
     def show_reviews(self, request, queryset):
         self._each(
             request, queryset.select_related("seller_order__order"),

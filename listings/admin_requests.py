@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from listings.exceptions import ListingError
 from listings.models import DeviceModel, DeviceModelRequest, DeviceModelRequestStatus
@@ -132,8 +132,8 @@ class DeviceModelRequestAdmin(admin.ModelAdmin):
             self, request, queryset.order_by("pk"),
             form_class=form_class, title=title, submit=submit,
             run_each=call,
-            done=lambda model_request: "decided; the refurbisher's owners are "
-            "told by email.",
+            done=lambda model_request: gettext("decided; the refurbisher's owners are "
+            "told by email."),
             refusal=ListingError,
             shown=shown,
         )  # fmt: skip
@@ -144,8 +144,8 @@ class DeviceModelRequestAdmin(admin.ModelAdmin):
             request,
             queryset,
             form_class=MarkAddedForm,
-            title="Mark the requested model added",
-            submit="Mark added",
+            title=gettext("Mark the requested model added"),
+            submit=gettext("Mark added"),
             call=lambda model_request, data: device_model_request_mark_added(
                 request=model_request,
                 actor=request.user,
@@ -160,7 +160,7 @@ class DeviceModelRequestAdmin(admin.ModelAdmin):
             request,
             queryset,
             form_class=DeclineForm,
-            title="Decline the requested model",
+            title=gettext("Decline the requested model"),
             submit="Decline",
             call=lambda model_request, data: device_model_request_decline(
                 request=model_request, actor=request.user, note=data["note"]

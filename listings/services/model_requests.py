@@ -135,11 +135,12 @@ def model_request_decision_notify(*, request_id: int) -> int:
         "url": f"{settings.SITE_URL}/seller/listings/"
         + ("new/" if added else "model-requests/"),
     }
-    subject = (
-        f"{request} is in the catalog" if added else f"About your request for {request}"
-    )
+    if added:
+        subject = gettext("ReMarket: %(request)s is in the catalog")
+    else:
+        subject = gettext("ReMarket: About your request for %(request)s")
     message = EmailMultiAlternatives(
-        subject=f"ReMarket: {subject}",
+        subject=subject % {"request": request},
         body=render_to_string("emails/model_request_decided.txt", context),
         to=recipients,
     )

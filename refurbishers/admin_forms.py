@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from refurbishers.models import (
     DEFAULT_DAILY_SALES_CAP,
@@ -103,9 +103,11 @@ class _VettingFormBase(forms.ModelForm):
                 continue
             verdict = cleaned.get(verdict_name)
             if not verdict and criterion in self.reviews:
-                self.add_error(verdict_name, "A verdict can be changed, not removed.")
+                self.add_error(
+                    verdict_name, gettext("A verdict can be changed, not removed.")
+                )
             if verdict == FAIL and not (cleaned.get(note_name) or "").strip():
-                self.add_error(note_name, "Say why the criterion failed.")
+                self.add_error(note_name, gettext("Say why the criterion failed."))
         return cleaned
 
     def criteria_changed(self) -> list[tuple[str, bool, str]]:

@@ -27,8 +27,8 @@ class _AuditTrail:
 
 class StatusHistoryInline(_AuditTrail, admin.TabularInline):
     model = RefurbisherStatusChange
-    verbose_name = "status change"
-    verbose_name_plural = "Status history (newest first)"
+    verbose_name = gettext_lazy("status change")
+    verbose_name_plural = gettext_lazy("Status history (newest first)")
     fields = ["created_at", "from_status", "to_status", "actor_name", "reason"]
     readonly_fields = fields
     extra = 0

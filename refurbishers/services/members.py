@@ -143,7 +143,8 @@ def invitation_send(*, invitation_id: int) -> int:
         "days": INVITATION_DAYS,
     }
     message = EmailMultiAlternatives(
-        subject=f"Join {invitation.refurbisher.name} on ReMarket",
+        subject=gettext("Join %(name)s on ReMarket")
+        % {"name": invitation.refurbisher.name},
         body=render_to_string("emails/seller_invitation.txt", context),
         to=[invitation.email],
     )

@@ -65,15 +65,30 @@ def _reference(review) -> str:
 # --- Trial sales -----------------------------------------------------------------
 
 
+def _return_words(r) -> str:
+    """One return in the dossier: whole sentences with and without the fault."""
+    values = {
+        "title": r.line.title,
+        "reason": r.get_reason_display(),
+        "status": r.get_status_display().lower(),
+        "when": _when(r.created_at),
+    }
+    if r.seller_at_fault:
+        text = gettext("%(title)s: %(reason)s (%(status)s, seller at fault), %(when)s")
+    else:
+        text = gettext("%(title)s: %(reason)s (%(status)s), %(when)s")
+    return text % values
+
+
 class QueueFilter(admin.SimpleListFilter):
     title = "verdict"
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
         return [
-            (Verdict.PENDING, "Waiting for QA"),
+            (Verdict.PENDING, gettext("Waiting for QA")),
             (Verdict.FOLLOW_UP, "Follow-up"),
-            ("done", "Done (passed or failed)"),
+            ("done", gettext("Done (passed or failed)")),
         ]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
@@ -90,7 +105,12 @@ class AgeFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            (str(days), f"Older than {days} day{'s' * (days > 1)}") for days in AGES
+            (
+                str(days),
+                ngettext("Older than %(days)s day", "Older than %(days)s days", days)
+                % {"days": days},
+            )
+            for days in AGES
         ]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
@@ -104,8 +124,8 @@ class VerdictHistoryInline(admin.TabularInline):
     """Who gave which verdict, when and why: written by the service only."""
 
     model = TrialSaleVerdictChange
-    verbose_name = "verdict change"
-    verbose_name_plural = "Verdict history (newest first)"
+    verbose_name = gettext_lazy("verdict change")
+    verbose_name_plural = gettext_lazy("Verdict history (newest first)")
     fields = ["created_at", "from_verdict", "to_verdict", "actor_name", "reason"]
     readonly_fields = fields
     extra = 0
@@ -160,7 +180,7 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["seller_order__order", "refurbisher", "reviewer"]
     search_fields = ["seller_order__order__reference", "refurbisher__name"]
-    search_help_text = "Order reference or refurbisher name"
+    search_help_text = gettext_lazy("Order reference or refurbisher name")
     date_hierarchy = "created_at"
     ordering = ["created_at", "pk"]  # the queue: oldest first
     actions = ["pass_selected", "mark_follow_up"]
@@ -196,8 +216,14 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
         if review is not None:
             extra_context = {
                 **(extra_context or {}),
-                "subtitle": f"Trial sale {_reference(review)} by {review.refurbisher} "
-                f"({review.get_verdict_display().lower()})",
+                "subtitle": gettext(
+                    "Trial sale %(reference)s by %(refurbisher)s (%(verdict)s)"
+                )
+                % {
+                    "reference": _reference(review),
+                    "refurbisher": review.refurbisher,
+                    "verdict": review.get_verdict_display().lower(),
+                },
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -210,7 +236,7 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             else ["verdict", "notes", "reviewer", "reviewed_at"]
         )
         return [
-            ("The trial sale", {"fields": self.FACTS}),
+            (gettext("The trial sale"), {"fields": self.FACTS}),
             (
                 "Checklist",
                 {
@@ -300,10 +326,18 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
     def shipped(self, review: TrialSaleReview) -> str:
         so = review.seller_order
         if so.shipped_at is None:
-            return "Not shipped yet"
-        late = " (flagged late)" if so.late_shipment else ""
-        delivered = f"; delivered {_when(so.delivered_at)}" if so.delivered_at else ""
-        return f"{_when(so.shipped_at)}{late}{delivered}"
+            return gettext("Not shipped yet")
+        when = {"shipped": _when(so.shipped_at)}
+        if so.delivered_at:
+            when["delivered"] = _when(so.delivered_at)
+            if so.late_shipment:
+                text = gettext("%(shipped)s (flagged late); delivered %(delivered)s")
+            else:
+                text = gettext("%(shipped)s; delivered %(delivered)s")
+            return text % when
+        if so.late_shipment:
+            return gettext("%(shipped)s (flagged late)") % when
+        return when["shipped"]
 
     @admin.display(description=gettext_lazy("Tracking"))
     def tracking(self, review: TrialSaleReview) -> str:
@@ -322,15 +356,7 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Returns"))
     def order_returns(self, review: TrialSaleReview) -> str:
-        return _list(
-            (
-                f"{r.line.title}: {r.get_reason_display()} "
-                f"({r.get_status_display().lower()}"
-                f"{', seller at fault' if r.seller_at_fault else ''}), "
-                f"{_when(r.created_at)}",
-            )
-            for r in _dossier(review).returns
-        )
+        return _list((_return_words(r),) for r in _dossier(review).returns)
 
     @admin.display(description=gettext_lazy("Warranty claims"))
     def order_claims(self, review: TrialSaleReview) -> str:
@@ -346,9 +372,9 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
     def order_messages(self, review: TrialSaleReview) -> str:
         def took(delta) -> str:
             if delta is None:
-                return "not answered yet"
+                return gettext("not answered yet")
             hours = delta.total_seconds() / 3600
-            return f"answered after {hours:.1f} h"
+            return gettext("answered after %(hours)s h") % {"hours": f"{hours:.1f}"}
 
         return _list(
             (f"{_when(m.created_at)}: “{Truncator(m.body).chars(80)}”, {took(delta)}",)
@@ -359,7 +385,7 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
     def shopper_review(self, review: TrialSaleReview) -> str:
         seller_review = _dossier(review).seller_review
         if seller_review is None:
-            return "No review"
+            return gettext("No review")
         hidden = " (hidden)" if seller_review.hidden else ""
         return format_html(
             "{} star{}{}: “{}”",
@@ -404,13 +430,13 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
         return action_with_form(
             self, request, queryset.order_by("created_at", "pk"),
             form_class=FollowUpForm,
-            title="Mark trial sales for follow-up",
-            submit="Mark for follow-up",
+            title=gettext("Mark trial sales for follow-up"),
+            submit=gettext("Mark for follow-up"),
             run_each=lambda review, data: trial_review_verdict(
                 review=review, actor=request.user,
                 verdict=Verdict.FOLLOW_UP, notes=data["notes"],
             ),
-            done=lambda review: "marked for follow-up.",
+            done=lambda review: gettext("marked for follow-up."),
             refusal=TrialReviewRefused,
             label=_reference,
             refused_level=messages.WARNING,
@@ -478,7 +504,8 @@ class SellerReviewAdmin(admin.ModelAdmin):
             call=call_and_log,
             done=lambda review: done.lower(),
             refusal=ReviewRefused,
-            label=lambda review: f"Review of {review.seller_order.order.reference}",
+            label=lambda review: gettext("Review of %(reference)s")
+            % {"reference": review.seller_order.order.reference},
             refused_level=messages.WARNING,
         )  # fmt: skip
 
@@ -488,8 +515,8 @@ class SellerReviewAdmin(admin.ModelAdmin):
         return action_with_form(
             self, request, queryset,
             form_class=HideReviewForm,
-            title="Hide reviews from the public pages and the seller's rating",
-            submit="Hide",
+            title=gettext("Hide reviews from the public pages and the seller's rating"),
+            submit=gettext("Hide"),
             run=lambda data: self._each(
                 request, queryset,
                 lambda r: review_hide(
@@ -507,5 +534,5 @@ class SellerReviewAdmin(admin.ModelAdmin):
         self._each(
             request, queryset.select_related("seller_order__order"),
             lambda r: review_show(review=r, actor=request.user),
-            "Shown again",
+            gettext("Shown again"),
         )  # fmt: skip

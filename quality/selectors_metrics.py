@@ -32,10 +32,10 @@ Status = RefurbisherStatus
 PUBLIC_STATUSES = (Status.TRIAL, Status.ACTIVE)
 PERFORMANCE_PAGE_SIZE = 20
 PART_LABELS = {
-    "device": "Device",
-    "seller": "Seller",
-    "service": "Service",
-    "price": "Price",
+    "device": gettext_lazy("Device"),
+    "seller": gettext_lazy("Seller"),
+    "service": gettext_lazy("Service"),
+    "price": gettext_lazy("Price"),
 }
 
 

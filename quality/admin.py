@@ -241,8 +241,10 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
                 "Checklist",
                 {
                     "fields": checklist,
-                    "description": "Pre-filled from what the data says; confirm or "
-                    "change each answer. A sale passes with no answer “No”.",
+                    "description": gettext(
+                        "Pre-filled from what the data says; confirm or change "
+                        "each answer. A sale passes with no answer “No”."
+                    ),
                 },
             ),
             ("Verdict", {"fields": verdict}),

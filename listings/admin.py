@@ -2,6 +2,7 @@
 looks and can pause one)."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext, gettext_lazy
 
 from listings.models import (
     Brand,
@@ -141,24 +142,32 @@ class ListingAdmin(admin.ModelAdmin):
         for listing in queryset.order_by("pk"):
             listing_delete(listing=listing)
 
-    @admin.action(description="Pause selected listings", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Pause selected listings"), permissions=["change"]
+    )
     def pause_listings(self, request, queryset):
         for listing in queryset:
             listing_status_set(
                 listing=listing, status=ListingStatus.PAUSED, actor=request.user
             )
         self.message_user(
-            request, f"Paused {queryset.count()} listings.", messages.SUCCESS
+            request,
+            gettext("Paused %(count)s listings.") % {"count": queryset.count()},
+            messages.SUCCESS,
         )
 
-    @admin.action(description="Resume selected listings", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Resume selected listings"), permissions=["change"]
+    )
     def resume_listings(self, request, queryset):
         for listing in queryset:
             listing_status_set(
                 listing=listing, status=ListingStatus.ACTIVE, actor=request.user
             )
         self.message_user(
-            request, f"Resumed {queryset.count()} listings.", messages.SUCCESS
+            request,
+            gettext("Resumed %(count)s listings.") % {"count": queryset.count()},
+            messages.SUCCESS,
         )
 
 

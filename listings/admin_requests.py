@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from listings.exceptions import ListingError
 from listings.models import DeviceModel, DeviceModelRequest, DeviceModelRequestStatus
@@ -26,14 +27,16 @@ QA = "refurbishers.vet_refurbisher"
 
 class MarkAddedForm(forms.Form):
     device_model = forms.ModelChoiceField(
-        label="Device model in the catalog",
+        label=gettext_lazy("Device model in the catalog"),
         queryset=DeviceModel.objects.select_related("brand").order_by(
             "brand__name", "name"
         ),
-        help_text="Add it under Device models first if it is not there yet.",
+        help_text=gettext_lazy(
+            "Add it under Device models first if it is not there yet."
+        ),
     )
     note = forms.CharField(
-        label="Note to the refurbisher",
+        label=gettext_lazy("Note to the refurbisher"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -41,7 +44,7 @@ class MarkAddedForm(forms.Form):
 
 class DeclineForm(forms.Form):
     note = forms.CharField(
-        label="Why it is not added (sent to the refurbisher)",
+        label=gettext_lazy("Why it is not added (sent to the refurbisher)"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -129,20 +132,20 @@ class DeviceModelRequestAdmin(admin.ModelAdmin):
             self, request, queryset.order_by("pk"),
             form_class=form_class, title=title, submit=submit,
             run_each=call,
-            done=lambda model_request: "decided; the refurbisher's owners are "
-            "told by email.",
+            done=lambda model_request: gettext("decided; the refurbisher's owners are "
+            "told by email."),
             refusal=ListingError,
             shown=shown,
         )  # fmt: skip
 
-    @admin.action(description="Mark added", permissions=["decide"])
+    @admin.action(description=gettext_lazy("Mark added"), permissions=["decide"])
     def mark_added(self, request, queryset):
         return self._decide(
             request,
             queryset,
             form_class=MarkAddedForm,
-            title="Mark the requested model added",
-            submit="Mark added",
+            title=gettext("Mark the requested model added"),
+            submit=gettext("Mark added"),
             call=lambda model_request, data: device_model_request_mark_added(
                 request=model_request,
                 actor=request.user,
@@ -151,13 +154,13 @@ class DeviceModelRequestAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Decline", permissions=["decide"])
+    @admin.action(description=gettext_lazy("Decline"), permissions=["decide"])
     def decline(self, request, queryset):
         return self._decide(
             request,
             queryset,
             form_class=DeclineForm,
-            title="Decline the requested model",
+            title=gettext("Decline the requested model"),
             submit="Decline",
             call=lambda model_request, data: device_model_request_decline(
                 request=model_request, actor=request.user, note=data["note"]

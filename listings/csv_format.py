@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, ngettext
 
 from listings.models import BATTERY_MIN_PCT, Grade, ListingStatus
 from marketplace.markets import MARKETS
@@ -79,32 +79,37 @@ def column_docs(markets: Sequence[str]) -> list[ColumnDoc]:
     first = market_codes(markets)[0] if markets else "FR"
     grades = ", ".join(f"{code} ({label})" for code, label in Grade.choices)
     statuses = ", ".join(ListingStatus.values)
+    yes, no = gettext("Yes"), gettext("No")
     return [
-        ColumnDoc(SKU, "Yes", "1 to 64 characters", "Your own code for the listing. "
-                  "A SKU you already have updates that listing; a new one creates it."),
-        ColumnDoc(VARIANT, "Yes", "A catalog variant id (a number)",
-                  "The device, storage, colour and connectivity: its id from the "
-                  "catalog list. A listing keeps its variant."),
-        ColumnDoc(VARIANT_NAME, "No", "Anything", "The variant's name, for you to "
-                  "read; the import ignores it."),
-        ColumnDoc(GRADE, "Yes", grades, "The cosmetic grade."),
-        ColumnDoc(BATTERY, "No", f"{BATTERY_MIN_PCT} to 100",
-                  f"Battery health you guarantee, in %. Empty: {BATTERY_MIN_PCT} "
-                  "for a new listing, unchanged for an existing one."),
-        ColumnDoc(STOCK, "Yes", "0 or more", "Units you have."),
-        ColumnDoc(WARRANTY, "No", "Months, at least the market's minimum",
-                  "Empty: 12 for a new listing, unchanged for an existing one."),
-        ColumnDoc(DISPATCH, "No", "0 to 30", "Days to dispatch. Empty: your "
-                  "usual dispatch time, or unchanged."),
-        ColumnDoc(STATUS, "No", statuses, "Empty: active for a new listing, "
-                  "unchanged for an existing one."),
-        ColumnDoc(f"price_{first}, price_…", "At least one column",
-                  "A price above zero, 249.00 or 249,00",
+        ColumnDoc(SKU, yes, gettext("1 to 64 characters"), gettext(
+            "Your own code for the listing. A SKU you already have updates that "
+            "listing; a new one creates it.")),
+        ColumnDoc(VARIANT, yes, gettext("A catalog variant id (a number)"), gettext(
+            "The device, storage, colour and connectivity: its id from the "
+            "catalog list. A listing keeps its variant.")),
+        ColumnDoc(VARIANT_NAME, no, gettext("Anything"), gettext(
+            "The variant's name, for you to read; the import ignores it.")),
+        ColumnDoc(GRADE, yes, grades, gettext("The cosmetic grade.")),
+        ColumnDoc(BATTERY, no,
+                  gettext("%(min)s to 100") % {"min": BATTERY_MIN_PCT},
+                  gettext("Battery health you guarantee, in %%. Empty: %(min)s for "
+                          "a new listing, unchanged for an existing one.")
+                  % {"min": BATTERY_MIN_PCT}),
+        ColumnDoc(STOCK, yes, gettext("0 or more"), gettext("Units you have.")),
+        ColumnDoc(WARRANTY, no, gettext("Months, at least the market's minimum"),
+                  gettext("Empty: 12 for a new listing, unchanged for an existing "
+                          "one.")),
+        ColumnDoc(DISPATCH, no, gettext("0 to 30"), gettext(
+            "Days to dispatch. Empty: your usual dispatch time, or unchanged.")),
+        ColumnDoc(STATUS, no, statuses, gettext(
+            "Empty: active for a new listing, unchanged for an existing one.")),
+        ColumnDoc(f"price_{first}, price_…", gettext("At least one column"),
+                  gettext("A price above zero, 249.00 or 249,00"), gettext(
                   "The price in that market's currency, one column per market you "
                   "ship to. An empty cell: not sold there. A market with no column "
-                  "keeps what the listing has."),
-        ColumnDoc(f"shipping_{first}, shipping_…", "No", "0 or more",
-                  "What the shopper pays for shipping there. Empty: free."),
+                  "keeps what the listing has.")),
+        ColumnDoc(f"shipping_{first}, shipping_…", no, gettext("0 or more"), gettext(
+            "What the shopper pays for shipping there. Empty: free.")),
     ]  # fmt: skip
 
 
@@ -123,13 +128,18 @@ def csv_decode(data: bytes) -> str:
     """The file's text: UTF-8 with or without a byte order mark, nothing else."""
     if data.startswith(b"PK\x03\x04"):
         raise CsvFileError(
-            "This is an Excel workbook, not a CSV file. In Excel choose File, "
-            "Save a copy, 'CSV UTF-8 (Comma delimited)', and upload that file."
+            gettext(
+                "This is an Excel workbook, not a CSV file. In Excel choose "
+                "File, Save a copy, 'CSV UTF-8 (Comma delimited)', and "
+                "upload that file."
+            )
         )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise CsvFileError(
-            "This file is saved as UTF-16 ('Unicode text'). Save it as "
-            "'CSV UTF-8' and upload it again."
+            gettext(
+                "This file is saved as UTF-16 ('Unicode text'). Save it as "
+                "'CSV UTF-8' and upload it again."
+            )
         )
     try:
         text = data.decode("utf-8")
@@ -137,13 +147,19 @@ def csv_decode(data: bytes) -> str:
         line = data[: error.start].count(b"\n") + 1
         byte = data[error.start : error.start + 1].hex().upper()
         raise CsvFileError(
-            f"This file is not UTF-8: byte 0x{byte} on line {line} cannot be read "
-            "(saved as Windows-1252 or Latin-1?). In Excel choose 'CSV UTF-8 "
-            "(Comma delimited)'; in LibreOffice tick 'Edit filter settings' and "
-            "pick 'Unicode (UTF-8)'. Then upload it again."
+            gettext(
+                "This file is not UTF-8: byte 0x%(byte)s on line %(line)s "
+                "cannot be read (saved as Windows-1252 or Latin-1?). In "
+                "Excel choose 'CSV UTF-8 (Comma delimited)'; in LibreOffice "
+                "tick 'Edit filter settings' and pick 'Unicode (UTF-8)'. "
+                "Then upload it again."
+            )
+            % {"byte": byte, "line": line}
         ) from None
     if "\x00" in text:
-        raise CsvFileError("This file holds binary data: it is not a CSV file.")
+        raise CsvFileError(
+            gettext("This file holds binary data: it is not a CSV file.")
+        )
     return text.removeprefix(UTF8_BOM)
 
 
@@ -177,7 +193,7 @@ def _blank(record: list[str]) -> bool:
 
 def too_many_rows(limit: int) -> CsvFileError:
     return CsvFileError(
-        _(
+        gettext(
             "The file has more than %(limit)s rows: an import takes at most "
             "%(limit)s. Split it into several files."
         )
@@ -204,7 +220,8 @@ def csv_rows_count(data: bytes, *, stop_after: int | None = None) -> int:
                 break
     except csv.Error as error:
         raise CsvFileError(
-            f"The file cannot be read as CSV near line {records.line_num}: {error}."
+            gettext("The file cannot be read as CSV near line %(line_num)s: %(error)s.")
+            % {"line_num": records.line_num, "error": error}
         ) from None
     return count
 
@@ -221,8 +238,10 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> CsvTable:
         header = next(records, None)
         if not header or not any(cell.strip() for cell in header):
             raise CsvFileError(
-                "The file is empty: its first row must name the columns "
-                "(download the template)."
+                gettext(
+                    "The file is empty: its first row must name the columns "
+                    "(download the template)."
+                )
             )
         columns = header_normalise(header)
         rows = []
@@ -234,7 +253,8 @@ def csv_read(data: bytes, *, max_rows: int | None = None) -> CsvTable:
             rows.append((number, [cell_read(cell) for cell in record]))
     except csv.Error as error:
         raise CsvFileError(
-            f"The file cannot be read as CSV near line {records.line_num}: {error}."
+            gettext("The file cannot be read as CSV near line %(line_num)s: %(error)s.")
+            % {"line_num": records.line_num, "error": error}
         ) from None
     markets = [
         column.removeprefix(PRICE_PREFIX)
@@ -254,8 +274,15 @@ def header_normalise(header: list[str]) -> list[str]:
                 code = name.removeprefix(prefix).upper()
                 if code not in MARKETS:
                     raise CsvFileError(
-                        f"Column {raw.strip()}: {code or 'nothing'} is not a "
-                        f"ReMarket market ({', '.join(MARKETS)})."
+                        gettext(
+                            "Column %(column)s: %(value)s is not a ReMarket market "
+                            "(%(markets)s)."
+                        )
+                        % {
+                            "column": raw.strip(),
+                            "value": code or "nothing",
+                            "markets": ", ".join(MARKETS),
+                        }
                     )
                 name = prefix + code
         if name not in FIXED_COLUMNS and not name.startswith(
@@ -265,30 +292,49 @@ def header_normalise(header: list[str]) -> list[str]:
         columns.append(name)
     if unknown:
         raise CsvFileError(
-            f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
-            f"The columns are {', '.join(FIXED_COLUMNS)}, then price_XX and "
-            "shipping_XX per market (download the template)."
+            ngettext(
+                "Unknown column: %(unknown)s. The columns are %(columns)s, then "
+                "price_XX and shipping_XX per market (download the template).",
+                "Unknown columns: %(unknown)s. The columns are %(columns)s, then "
+                "price_XX and shipping_XX per market (download the template).",
+                len(unknown),
+            )
+            % {"unknown": ", ".join(unknown), "columns": ", ".join(FIXED_COLUMNS)}
         )
     seen = set()
     for name in columns:
         if name in seen:
-            raise CsvFileError(f"Column {name} appears twice in the first row.")
+            raise CsvFileError(
+                gettext("Column %(name)s appears twice in the first row.")
+                % {"name": name}
+            )
         seen.add(name)
     missing = [name for name in REQUIRED_COLUMNS if name not in seen]
     if missing:
         raise CsvFileError(
-            f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
-            "The first row must name the columns (download the template)."
+            ngettext(
+                "Missing column: %(missing)s. The first row must name the "
+                "columns (download the template).",
+                "Missing columns: %(missing)s. The first row must name the "
+                "columns (download the template).",
+                len(missing),
+            )
+            % {"missing": ", ".join(missing)}
         )
     if not any(name.startswith(PRICE_PREFIX) for name in columns):
         raise CsvFileError(
-            "No price column: add one per market you sell in, such as price_FR."
+            gettext(
+                "No price column: add one per market you sell in, such as price_FR."
+            )
         )
     for name in columns:
         if name.startswith(SHIPPING_PREFIX):
             code = name.removeprefix(SHIPPING_PREFIX)
             if price_column(code) not in seen:
-                raise CsvFileError(f"Column {name} needs a {price_column(code)} too.")
+                raise CsvFileError(
+                    gettext("Column %(name)s needs a %(price_column)s too.")
+                    % {"name": name, "price_column": price_column(code)}
+                )
     return columns
 
 
@@ -335,7 +381,9 @@ def whole_number(cell: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise CellError(f"{cell!r} is not a whole number.") from None
+        raise CellError(
+            gettext("%(cell)s is not a whole number.") % {"cell": repr(cell)}
+        ) from None
 
 
 def amount(cell: str) -> Decimal:
@@ -347,15 +395,24 @@ def amount(cell: str) -> Decimal:
         text = text.replace(thousands, "")
     text = text.replace(",", ".")
     if not _NUMBER.fullmatch(text):
-        raise CellError(f"{cell!r} is not an amount: write it like 249.00 or 249,00.")
+        raise CellError(
+            gettext("%(cell)s is not an amount: write it like 249.00 or 249,00.")
+            % {"cell": repr(cell)}
+        )
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise CellError(f"{cell!r} is not an amount.") from None
+        raise CellError(
+            gettext("%(cell)s is not an amount.") % {"cell": repr(cell)}
+        ) from None
     if value != value.quantize(Decimal("0.01")):
-        raise CellError(f"{cell!r} has more than two decimals.")
+        raise CellError(
+            gettext("%(cell)s has more than two decimals.") % {"cell": repr(cell)}
+        )
     if abs(value) > MAX_PRICE:
-        raise CellError(f"{cell!r} is more than ReMarket takes.")
+        raise CellError(
+            gettext("%(cell)s is more than ReMarket takes.") % {"cell": repr(cell)}
+        )
     return value.quantize(Decimal("0.01"))
 
 
@@ -363,8 +420,11 @@ def grade_code(cell: str) -> str:
     code = GRADE_WORDS.get(cell.strip().lower())
     if code is None:
         raise CellError(
-            f"{cell!r} is not a grade: write P, A, B or C (or Premium, Excellent, "
-            "Good, Fair)."
+            gettext(
+                "%(cell)s is not a grade: write P, A, B or C (or Premium, "
+                "Excellent, Good, Fair)."
+            )
+            % {"cell": repr(cell)}
         )
     return code
 
@@ -373,8 +433,8 @@ def status_code(cell: str) -> str:
     code = STATUS_WORDS.get(cell.strip().lower())
     if code is None:
         raise CellError(
-            f"{cell!r} is not a listing status: write "
-            f"{', '.join(ListingStatus.values)}."
+            gettext("%(cell)s is not a listing status: write %(statuses)s.")
+            % {"cell": repr(cell), "statuses": ", ".join(ListingStatus.values)}
         )
     return code
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from listings.models import DeviceModel, Grade, Offer, Variant
 from marketplace.markets import MARKET_CHOICES, MARKETS
@@ -93,12 +95,20 @@ class OfferFilter(django_filters.FilterSet):
         required=True,
         help_text="Required: the shopper's market (prices are in its currency).",
         error_messages={
-            "required": "Choose a market: "
-            + ", ".join(MARKETS)
-            + " (prices and availability differ per market).",
-            "invalid_choice": "%(value)s is not a ReMarket market: use one of "
-            + ", ".join(MARKETS)
-            + ".",
+            # {markets} is filled in here; %(value)s by the form field.
+            "required": format_lazy(
+                gettext_lazy(
+                    "Choose a market: {markets} (prices and availability differ "
+                    "per market)."
+                ),
+                markets=", ".join(MARKETS),
+            ),
+            "invalid_choice": format_lazy(
+                gettext_lazy(
+                    "%(value)s is not a ReMarket market: use one of {markets}."
+                ),
+                markets=", ".join(MARKETS),
+            ),
         },
     )
     variant = django_filters.NumberFilter(field_name="variant_id")

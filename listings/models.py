@@ -15,17 +15,18 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from marketplace.audit import AuditRecord
 from marketplace.markets import MARKET_CHOICES, MARKETS, PLATFORM_WARRANTY_MIN_MONTHS
 
 
 class DeviceKind(models.TextChoices):
-    PHONE = "phone", "Phone"
-    LAPTOP = "laptop", "Laptop"
-    TABLET = "tablet", "Tablet"
-    WATCH = "watch", "Watch"
-    CONSOLE = "console", "Console"
+    PHONE = "phone", gettext_lazy("Phone")
+    LAPTOP = "laptop", gettext_lazy("Laptop")
+    TABLET = "tablet", gettext_lazy("Tablet")
+    WATCH = "watch", gettext_lazy("Watch")
+    CONSOLE = "console", gettext_lazy("Console")
 
 
 class Category(models.Model):
@@ -85,10 +86,10 @@ class DeviceModel(models.Model):
 
 
 class Connectivity(models.TextChoices):
-    WIFI = "wifi", "Wi-Fi"
-    CELLULAR = "cellular", "Wi-Fi + Cellular"
-    UNLOCKED = "unlocked", "Unlocked"
-    NONE = "", "—"
+    WIFI = "wifi", gettext_lazy("Wi-Fi")
+    CELLULAR = "cellular", gettext_lazy("Wi-Fi + Cellular")
+    UNLOCKED = "unlocked", gettext_lazy("Unlocked")
+    NONE = "", gettext_lazy("—")
 
 
 class Variant(models.Model):
@@ -159,30 +160,51 @@ class VariantNewPrice(models.Model):
         return f"{self.variant_id} new in {self.market}: {self.amount} {self.currency}"
 
 
-class Grade(models.TextChoices):
+class _GradeChoicesType(type(models.TextChoices)):
+    """Keeps ``Grade.choices`` lazy (translated where it is shown) while a
+    member's ``label`` is a plain str in the active language."""
+
+    @property
+    def choices(cls):
+        return [(member.value, member._label_) for member in cls]
+
+
+class Grade(models.TextChoices, metaclass=_GradeChoicesType):
     """Cosmetic grades; every grade is fully working with a battery of at least 80%."""
 
-    PREMIUM = "P", "Premium"
-    EXCELLENT = "A", "Excellent"
-    GOOD = "B", "Good"
-    FAIR = "C", "Fair"
+    PREMIUM = "P", gettext_lazy("Premium")
+    EXCELLENT = "A", gettext_lazy("Excellent")
+    GOOD = "B", gettext_lazy("Good")
+    FAIR = "C", gettext_lazy("Fair")
+
+    @property
+    def label(self) -> str:
+        # The label in the active language as a plain str: shop code and tests
+        # use it in string operations (``label in page``) that a lazy string fails.
+        return str(self._label_)
 
 
 GRADE_ORDER = [Grade.PREMIUM, Grade.EXCELLENT, Grade.GOOD, Grade.FAIR]
 GRADE_DEFINITIONS = {
-    Grade.PREMIUM: "Like new: no visible signs of use, battery at least 90%.",
-    Grade.EXCELLENT: "Barely used: micro-scratches invisible at arm's length.",
-    Grade.GOOD: "Light signs of use: fine scratches you may see up close.",
-    Grade.FAIR: "Visible wear: scratches and small dents, fully working.",
+    Grade.PREMIUM: gettext_lazy(
+        "Like new: no visible signs of use, battery at least 90%."
+    ),
+    Grade.EXCELLENT: gettext_lazy(
+        "Barely used: micro-scratches invisible at arm's length."
+    ),
+    Grade.GOOD: gettext_lazy(
+        "Light signs of use: fine scratches you may see up close."
+    ),
+    Grade.FAIR: gettext_lazy("Visible wear: scratches and small dents, fully working."),
 }
 BATTERY_MIN_PCT = 80
 
 
 class ListingStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused"
-    ARCHIVED = "archived", "Archived"
+    DRAFT = "draft", gettext_lazy("Draft")
+    ACTIVE = "active", gettext_lazy("Active")
+    PAUSED = "paused", gettext_lazy("Paused")
+    ARCHIVED = "archived", gettext_lazy("Archived")
 
 
 class Listing(models.Model):
@@ -394,9 +416,9 @@ class ListingPhoto(models.Model):
 
 
 class DeviceModelRequestStatus(models.TextChoices):
-    OPEN = "open", "Waiting for QA"
-    ADDED = "added", "Added to the catalog"
-    DECLINED = "declined", "Declined"
+    OPEN = "open", gettext_lazy("Waiting for QA")
+    ADDED = "added", gettext_lazy("Added to the catalog")
+    DECLINED = "declined", gettext_lazy("Declined")
 
 
 class DeviceModelRequest(models.Model):
@@ -446,12 +468,12 @@ class DeviceModelRequest(models.Model):
 
 
 class ListingImportStatus(models.TextChoices):
-    CHECKING = "checking", "Checking the file"
-    CHECKED = "checked", "Checked: waiting for you"
-    APPLYING = "applying", "Applying"
-    APPLIED = "applied", "Applied"
-    FAILED = "failed", "Could not be read"
-    DISCARDED = "discarded", "Discarded"
+    CHECKING = "checking", gettext_lazy("Checking the file")
+    CHECKED = "checked", gettext_lazy("Checked: waiting for you")
+    APPLYING = "applying", gettext_lazy("Applying")
+    APPLIED = "applied", gettext_lazy("Applied")
+    FAILED = "failed", gettext_lazy("Could not be read")
+    DISCARDED = "discarded", gettext_lazy("Discarded")
 
 
 def listing_import_path(listing_import: ListingImport, filename: str) -> str:

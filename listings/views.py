@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from listings.images import device_svg, is_hex_colour
@@ -194,11 +195,11 @@ def device_image(request, kind: str, colour: str):
 
 
 INFO_SECTIONS = {
-    "grading": "How grading works",
-    "warranty": "Warranty and returns",
-    "sell": "Sell on ReMarket",
-    "api": "API docs",
-    "about": "About ReMarket",
+    "grading": gettext_lazy("How grading works"),
+    "warranty": gettext_lazy("Warranty and returns"),
+    "sell": gettext_lazy("Sell on ReMarket"),
+    "api": gettext_lazy("API docs"),
+    "about": gettext_lazy("About ReMarket"),
 }
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from marketplace.admin_actions import action_run_each, action_with_form
 from quality.forms import (
@@ -64,15 +65,30 @@ def _reference(review) -> str:
 # --- Trial sales -----------------------------------------------------------------
 
 
+def _return_words(r) -> str:
+    """One return in the dossier: whole sentences with and without the fault."""
+    values = {
+        "title": r.line.title,
+        "reason": r.get_reason_display(),
+        "status": r.get_status_display().lower(),
+        "when": _when(r.created_at),
+    }
+    if r.seller_at_fault:
+        text = gettext("%(title)s: %(reason)s (%(status)s, seller at fault), %(when)s")
+    else:
+        text = gettext("%(title)s: %(reason)s (%(status)s), %(when)s")
+    return text % values
+
+
 class QueueFilter(admin.SimpleListFilter):
     title = "verdict"
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
         return [
-            (Verdict.PENDING, "Waiting for QA"),
+            (Verdict.PENDING, gettext("Waiting for QA")),
             (Verdict.FOLLOW_UP, "Follow-up"),
-            ("done", "Done (passed or failed)"),
+            ("done", gettext("Done (passed or failed)")),
         ]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
@@ -89,7 +105,12 @@ class AgeFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            (str(days), f"Older than {days} day{'s' * (days > 1)}") for days in AGES
+            (
+                str(days),
+                ngettext("Older than %(days)s day", "Older than %(days)s days", days)
+                % {"days": days},
+            )
+            for days in AGES
         ]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
@@ -103,8 +124,8 @@ class VerdictHistoryInline(admin.TabularInline):
     """Who gave which verdict, when and why: written by the service only."""
 
     model = TrialSaleVerdictChange
-    verbose_name = "verdict change"
-    verbose_name_plural = "Verdict history (newest first)"
+    verbose_name = gettext_lazy("verdict change")
+    verbose_name_plural = gettext_lazy("Verdict history (newest first)")
     fields = ["created_at", "from_verdict", "to_verdict", "actor_name", "reason"]
     readonly_fields = fields
     extra = 0
@@ -125,7 +146,7 @@ class VerdictHistoryInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="By")
+    @admin.display(description=gettext_lazy("By"))
     def actor_name(self, change: TrialSaleVerdictChange) -> str:
         return str(change.actor) if change.actor_id else "System"
 
@@ -159,7 +180,7 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["seller_order__order", "refurbisher", "reviewer"]
     search_fields = ["seller_order__order__reference", "refurbisher__name"]
-    search_help_text = "Order reference or refurbisher name"
+    search_help_text = gettext_lazy("Order reference or refurbisher name")
     date_hierarchy = "created_at"
     ordering = ["created_at", "pk"]  # the queue: oldest first
     actions = ["pass_selected", "mark_follow_up"]
@@ -195,8 +216,14 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
         if review is not None:
             extra_context = {
                 **(extra_context or {}),
-                "subtitle": f"Trial sale {_reference(review)} by {review.refurbisher} "
-                f"({review.get_verdict_display().lower()})",
+                "subtitle": gettext(
+                    "Trial sale %(reference)s by %(refurbisher)s (%(verdict)s)"
+                )
+                % {
+                    "reference": _reference(review),
+                    "refurbisher": review.refurbisher,
+                    "verdict": review.get_verdict_display().lower(),
+                },
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -209,13 +236,15 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             else ["verdict", "notes", "reviewer", "reviewed_at"]
         )
         return [
-            ("The trial sale", {"fields": self.FACTS}),
+            (gettext("The trial sale"), {"fields": self.FACTS}),
             (
                 "Checklist",
                 {
                     "fields": checklist,
-                    "description": "Pre-filled from what the data says; confirm or "
-                    "change each answer. A sale passes with no answer “No”.",
+                    "description": gettext(
+                        "Pre-filled from what the data says; confirm or change "
+                        "each answer. A sale passes with no answer “No”."
+                    ),
                 },
             ),
             ("Verdict", {"fields": verdict}),
@@ -241,12 +270,19 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             )  # fmt: skip
         except TrialReviewRefused as refusal:
             self.message_user(
-                request, f"{_reference(obj)}: {refusal.message}", messages.ERROR
+                request,
+                gettext("%(reference)s: %(message)s")
+                % {"reference": _reference(obj), "message": refusal.message},
+                messages.ERROR,
             )
             return
         self.message_user(
             request,
-            f"Trial sale {_reference(review)}: {review.get_verdict_display().lower()}.",
+            gettext("Trial sale %(reference)s: %(verdict)s.")
+            % {
+                "reference": _reference(review),
+                "verdict": review.get_verdict_display().lower(),
+            },
             messages.SUCCESS,
         )
 
@@ -264,15 +300,17 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
 
     # What the data says, read-only.
 
-    @admin.display(description="Order", ordering="seller_order__order__reference")
+    @admin.display(
+        description=gettext_lazy("Order"), ordering="seller_order__order__reference"
+    )
     def order_reference(self, review: TrialSaleReview) -> str:
         return _reference(review)
 
-    @admin.display(description="Order status")
+    @admin.display(description=gettext_lazy("Order status"))
     def order_status(self, review: TrialSaleReview) -> str:
         return review.seller_order.get_status_display()
 
-    @admin.display(description="Items")
+    @admin.display(description=gettext_lazy("Items"))
     def order_items(self, review: TrialSaleReview) -> str:
         return _list(
             (
@@ -282,27 +320,35 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             for line in _dossier(review).lines
         )
 
-    @admin.display(description="Ship by")
+    @admin.display(description=gettext_lazy("Ship by"))
     def ship_by(self, review: TrialSaleReview) -> str:
         return _when(review.seller_order.ship_by)
 
-    @admin.display(description="Shipped")
+    @admin.display(description=gettext_lazy("Shipped"))
     def shipped(self, review: TrialSaleReview) -> str:
         so = review.seller_order
         if so.shipped_at is None:
-            return "Not shipped yet"
-        late = " (flagged late)" if so.late_shipment else ""
-        delivered = f"; delivered {_when(so.delivered_at)}" if so.delivered_at else ""
-        return f"{_when(so.shipped_at)}{late}{delivered}"
+            return gettext("Not shipped yet")
+        when = {"shipped": _when(so.shipped_at)}
+        if so.delivered_at:
+            when["delivered"] = _when(so.delivered_at)
+            if so.late_shipment:
+                text = gettext("%(shipped)s (flagged late); delivered %(delivered)s")
+            else:
+                text = gettext("%(shipped)s; delivered %(delivered)s")
+            return text % when
+        if so.late_shipment:
+            return gettext("%(shipped)s (flagged late)") % when
+        return when["shipped"]
 
-    @admin.display(description="Tracking")
+    @admin.display(description=gettext_lazy("Tracking"))
     def tracking(self, review: TrialSaleReview) -> str:
         so = review.seller_order
         if not so.tracking_number:
             return "-"
         return f"{so.carrier_name or so.get_carrier_display()} {so.tracking_number}"
 
-    @admin.display(description="Serial numbers or IMEI")
+    @admin.display(description=gettext_lazy("Serial numbers or IMEI"))
     def serials(self, review: TrialSaleReview) -> str:
         return _list(
             (f"{line.title}: {unit.serial}",)
@@ -310,19 +356,11 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             for unit in line.units_list
         )
 
-    @admin.display(description="Returns")
+    @admin.display(description=gettext_lazy("Returns"))
     def order_returns(self, review: TrialSaleReview) -> str:
-        return _list(
-            (
-                f"{r.line.title}: {r.get_reason_display()} "
-                f"({r.get_status_display().lower()}"
-                f"{', seller at fault' if r.seller_at_fault else ''}), "
-                f"{_when(r.created_at)}",
-            )
-            for r in _dossier(review).returns
-        )
+        return _list((_return_words(r),) for r in _dossier(review).returns)
 
-    @admin.display(description="Warranty claims")
+    @admin.display(description=gettext_lazy("Warranty claims"))
     def order_claims(self, review: TrialSaleReview) -> str:
         return _list(
             (
@@ -332,24 +370,24 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
             for c in _dossier(review).claims
         )
 
-    @admin.display(description="Shopper messages and first answer time")
+    @admin.display(description=gettext_lazy("Shopper messages and first answer time"))
     def order_messages(self, review: TrialSaleReview) -> str:
         def took(delta) -> str:
             if delta is None:
-                return "not answered yet"
+                return gettext("not answered yet")
             hours = delta.total_seconds() / 3600
-            return f"answered after {hours:.1f} h"
+            return gettext("answered after %(hours)s h") % {"hours": f"{hours:.1f}"}
 
         return _list(
             (f"{_when(m.created_at)}: “{Truncator(m.body).chars(80)}”, {took(delta)}",)
             for m, delta in _dossier(review).answer_times
         )
 
-    @admin.display(description="Shopper's review")
+    @admin.display(description=gettext_lazy("Shopper's review"))
     def shopper_review(self, review: TrialSaleReview) -> str:
         seller_review = _dossier(review).seller_review
         if seller_review is None:
-            return "No review"
+            return gettext("No review")
         hidden = " (hidden)" if seller_review.hidden else ""
         return format_html(
             "{} star{}{}: “{}”",
@@ -361,7 +399,7 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
 
     # Actions.
 
-    @admin.action(description="Pass selected", permissions=["change"])
+    @admin.action(description=gettext_lazy("Pass selected"), permissions=["change"])
     def pass_selected(self, request, queryset):
         passed, skipped = [], []
         for review in queryset.order_by("created_at", "pk"):
@@ -374,25 +412,33 @@ class TrialSaleReviewAdmin(admin.ModelAdmin):
         if passed:
             self.message_user(
                 request,
-                f"Passed {len(passed)} trial sale{'s' * (len(passed) > 1)}: "
-                f"{', '.join(passed)}.",
+                ngettext(
+                    "Passed %(count)s trial sale: %(references)s.",
+                    "Passed %(count)s trial sales: %(references)s.",
+                    len(passed),
+                )
+                % {"count": len(passed), "references": ", ".join(passed)},
                 messages.SUCCESS,
             )
         for line in skipped:
-            self.message_user(request, f"Skipped {line}", messages.WARNING)
+            self.message_user(
+                request, gettext("Skipped %(line)s") % {"line": line}, messages.WARNING
+            )
 
-    @admin.action(description="Mark for follow-up", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark for follow-up"), permissions=["change"]
+    )
     def mark_follow_up(self, request, queryset):
         return action_with_form(
             self, request, queryset.order_by("created_at", "pk"),
             form_class=FollowUpForm,
-            title="Mark trial sales for follow-up",
-            submit="Mark for follow-up",
+            title=gettext("Mark trial sales for follow-up"),
+            submit=gettext("Mark for follow-up"),
             run_each=lambda review, data: trial_review_verdict(
                 review=review, actor=request.user,
                 verdict=Verdict.FOLLOW_UP, notes=data["notes"],
             ),
-            done=lambda review: "marked for follow-up.",
+            done=lambda review: gettext("marked for follow-up."),
             refusal=TrialReviewRefused,
             label=_reference,
             refused_level=messages.WARNING,
@@ -435,15 +481,17 @@ class SellerReviewAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Order", ordering="seller_order__order__reference")
+    @admin.display(
+        description=gettext_lazy("Order"), ordering="seller_order__order__reference"
+    )
     def order_reference(self, review: SellerReview) -> str:
         return review.seller_order.order.reference
 
-    @admin.display(description="Comment")
+    @admin.display(description=gettext_lazy("Comment"))
     def comment_start(self, review: SellerReview) -> str:
         return Truncator(review.comment).chars(60) or "-"
 
-    @admin.display(description="Answered", boolean=True)
+    @admin.display(description=gettext_lazy("Answered"), boolean=True)
     def answered(self, review: SellerReview) -> bool:
         return review.answered_at is not None
 
@@ -458,18 +506,19 @@ class SellerReviewAdmin(admin.ModelAdmin):
             call=call_and_log,
             done=lambda review: done.lower(),
             refusal=ReviewRefused,
-            label=lambda review: f"Review of {review.seller_order.order.reference}",
+            label=lambda review: gettext("Review of %(reference)s")
+            % {"reference": review.seller_order.order.reference},
             refused_level=messages.WARNING,
         )  # fmt: skip
 
-    @admin.action(description="Hide review", permissions=["change"])
+    @admin.action(description=gettext_lazy("Hide review"), permissions=["change"])
     def hide_reviews(self, request, queryset):
         queryset = queryset.select_related("seller_order__order", "refurbisher")
         return action_with_form(
             self, request, queryset,
             form_class=HideReviewForm,
-            title="Hide reviews from the public pages and the seller's rating",
-            submit="Hide",
+            title=gettext("Hide reviews from the public pages and the seller's rating"),
+            submit=gettext("Hide"),
             run=lambda data: self._each(
                 request, queryset,
                 lambda r: review_hide(
@@ -482,10 +531,10 @@ class SellerReviewAdmin(admin.ModelAdmin):
             f"“{Truncator(r.comment).chars(80)}”",
         )  # fmt: skip
 
-    @admin.action(description="Show review again", permissions=["change"])
+    @admin.action(description=gettext_lazy("Show review again"), permissions=["change"])
     def show_reviews(self, request, queryset):
         self._each(
             request, queryset.select_related("seller_order__order"),
             lambda r: review_show(review=r, actor=request.user),
-            "Shown again",
+            gettext("Shown again"),
         )  # fmt: skip

@@ -8,6 +8,7 @@ the only writers.
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from quality.models import TRIAL_SALE_VERDICT_MOVES, TrialSaleReview, TrialSaleVerdict
 from quality.selectors import CHECKLIST, TrialSaleFacts, trial_review_dossier
@@ -23,13 +24,22 @@ from quality.services.trial_reviews import (
 )
 
 YES, NO, NOT_KNOWN = "yes", "no", ""
-CHECK_CHOICES = [(YES, "Yes"), (NO, "No"), (NOT_KNOWN, "Not known")]
-SAYS = {True: "yes", False: "no", None: "not known yet"}
+CHECK_CHOICES = [
+    (YES, gettext_lazy("Yes")),
+    (NO, gettext_lazy("No")),
+    (NOT_KNOWN, gettext_lazy("Not known")),
+]
+# What the data says about a check, one whole sentence each.
+SAYS = {
+    True: gettext_lazy("The data says yes: %(note)s."),
+    False: gettext_lazy("The data says no: %(note)s."),
+    None: gettext_lazy("The data says not known yet: %(note)s."),
+}
 # What QA clicks, in QA's words.
 VERDICT_LABELS = {
-    TrialSaleVerdict.PASSED: "Pass",
-    TrialSaleVerdict.FAILED: "Fail",
-    TrialSaleVerdict.FOLLOW_UP: "Follow-up needed",
+    TrialSaleVerdict.PASSED: gettext_lazy("Pass"),
+    TrialSaleVerdict.FAILED: gettext_lazy("Fail"),
+    TrialSaleVerdict.FOLLOW_UP: gettext_lazy("Follow-up needed"),
 }
 VERDICT_FIELD = "new_verdict"
 NOTES_FIELD = "verdict_notes"
@@ -79,11 +89,11 @@ class _VerdictFormBase(forms.ModelForm):
             field.initial = _as_choice(
                 stored if decided_before and stored is not None else fact.value
             )
-            field.help_text = f"The data says {SAYS[fact.value]}: {fact.note}."
+            field.help_text = SAYS[fact.value] % {"note": fact.note}
         verdict = self.fields.get(VERDICT_FIELD)
         if verdict is not None:
             allowed = TRIAL_SALE_VERDICT_MOVES[review.verdict]
-            verdict.choices = [("", "Choose")] + [
+            verdict.choices = [("", gettext("Choose"))] + [
                 (value, label)
                 for value, label in VERDICT_LABELS.items()
                 if value in allowed
@@ -129,17 +139,19 @@ def _verdict_fields() -> dict[str, forms.Field]:
         for name, label in CHECKLIST
     }
     fields[VERDICT_FIELD] = forms.ChoiceField(
-        label="Verdict",
+        label=gettext_lazy("Verdict"),
         choices=[("", "Choose"), *VERDICT_LABELS.items()],
-        error_messages={"required": "Choose a verdict."},
+        error_messages={"required": gettext_lazy("Choose a verdict.")},
     )
     fields[NOTES_FIELD] = forms.CharField(
-        label="Notes",
+        label=gettext_lazy("Notes"),
         required=False,
         max_length=NOTES_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text="Required to fail a sale or ask for a follow-up: the refurbisher "
-        "reads them when a sale fails.",
+        help_text=gettext_lazy(
+            "Required to fail a sale or ask for a follow-up: the "
+            "refurbisher reads them when a sale fails."
+        ),
     )
     return fields
 
@@ -155,57 +167,65 @@ TrialReviewVerdictForm = type(_VerdictFormBase)(
 
 class FollowUpForm(forms.Form):
     notes = forms.CharField(
-        label="What to check",
+        label=gettext_lazy("What to check"),
         max_length=NOTES_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text="Kept with each trial sale's verdict history.",
-        error_messages={"required": "Please say what to check."},
+        help_text=gettext_lazy("Kept with each trial sale's verdict history."),
+        error_messages={"required": gettext_lazy("Please say what to check.")},
     )
 
 
 class HideReviewForm(forms.Form):
     reason = forms.CharField(
-        label="Why hide it",
+        label=gettext_lazy("Why hide it"),
         max_length=HIDDEN_REASON_MAX_CHARS,
-        help_text="For example: abusive words, personal data, not about the order.",
-        error_messages={"required": "Please say why the review is hidden."},
+        help_text=gettext_lazy(
+            "For example: abusive words, personal data, not about the order."
+        ),
+        error_messages={
+            "required": gettext_lazy("Please say why the review is hidden.")
+        },
     )
 
 
 # --- On the site ------------------------------------------------------------------
 
 RATING_CHOICES = [
-    (5, "5 stars: excellent"),
-    (4, "4 stars: good"),
-    (3, "3 stars: all right"),
-    (2, "2 stars: poor"),
-    (1, "1 star: very poor"),
+    (5, gettext_lazy("5 stars: excellent")),
+    (4, gettext_lazy("4 stars: good")),
+    (3, gettext_lazy("3 stars: all right")),
+    (2, gettext_lazy("2 stars: poor")),
+    (1, gettext_lazy("1 star: very poor")),
 ]
 
 
 class ReviewForm(forms.Form):
     rating = forms.TypedChoiceField(
-        label="Your rating",
+        label=gettext_lazy("Your rating"),
         choices=RATING_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "Please choose 1 to 5 stars."},
+        error_messages={"required": gettext_lazy("Please choose 1 to 5 stars.")},
     )
     comment = forms.CharField(
-        label="Your comment (optional)",
+        label=gettext_lazy("Your comment (optional)"),
         required=False,
         max_length=COMMENT_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="How was the device, the packaging, the delivery, the seller? "
-        "Shown publicly with your first name and initial.",
+        help_text=gettext_lazy(
+            "How was the device, the packaging, the delivery, the "
+            "seller? Shown publicly with your first name and initial."
+        ),
     )
 
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(
-        label="Your public answer",
+        label=gettext_lazy("Your public answer"),
         max_length=ANSWER_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Shown under the review on ReMarket; you can answer once.",
-        error_messages={"required": "Please write your answer."},
+        help_text=gettext_lazy(
+            "Shown under the review on ReMarket; you can answer once."
+        ),
+        error_messages={"required": gettext_lazy("Please write your answer.")},
     )

@@ -9,15 +9,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from marketplace.audit import AuditRecord
 
 
 class TrialSaleVerdict(models.TextChoices):
-    PENDING = "pending", "Waiting for QA"
-    PASSED = "passed", "Passed"
-    FAILED = "failed", "Failed"
-    FOLLOW_UP = "follow_up", "Follow-up needed"
+    PENDING = "pending", gettext_lazy("Waiting for QA")
+    PASSED = "passed", gettext_lazy("Passed")
+    FAILED = "failed", gettext_lazy("Failed")
+    FOLLOW_UP = "follow_up", gettext_lazy("Follow-up needed")
 
 
 # quality.services is the only code that gives a verdict, with an audit row.

@@ -6,6 +6,7 @@ outbox in the change's transaction, sent after it commits.
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext, ngettext
 
 from orders.notifications import _send, owner_emails
 from quality.models import SellerReview, TrialSaleReview
@@ -25,7 +26,8 @@ def trial_sale_failed_notify(*, review_id: int) -> int:
         return 0
     reference = review.seller_order.order.reference
     return _send(
-        f"ReMarket: trial sale {reference} did not pass our review",
+        gettext("ReMarket: trial sale %(reference)s did not pass our review")
+        % {"reference": reference},
         "trial_sale_failed",
         {
             "review": review,
@@ -51,10 +53,14 @@ def review_new_notify(*, review_id: int) -> int:
     to = owner_emails(review.refurbisher)
     if not to:
         return 0
-    stars = f"{review.rating} star{'s' if review.rating > 1 else ''}"
     reference = review.seller_order.order.reference
     return _send(
-        f"ReMarket: a new {stars} review for order {reference}",
+        ngettext(
+            "ReMarket: a new %(rating)s star review for order %(reference)s",
+            "ReMarket: a new %(rating)s stars review for order %(reference)s",
+            review.rating,
+        )
+        % {"rating": review.rating, "reference": reference},
         "review_new_seller",
         {
             "review": review,
@@ -72,7 +78,8 @@ def review_answered_notify(*, review_id: int) -> int:
     review = _review(review_id)
     order = review.seller_order.order
     return _send(
-        f"ReMarket: {review.refurbisher.name} answered your review",
+        gettext("ReMarket: %(seller)s answered your review")
+        % {"seller": review.refurbisher.name},
         "review_answered_shopper",
         {
             "review": review,

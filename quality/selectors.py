@@ -13,6 +13,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from orders.models import (
     SELLER_FAULT_RETURN_REASONS,
@@ -41,12 +43,12 @@ PUBLIC_REVIEWS_LIMIT = 10
 
 # The checklist of a trial sale, in the order QA reads it: (field, label).
 CHECKLIST: tuple[tuple[str, str], ...] = (
-    ("shipped_on_time", "Shipped on time"),
-    ("tracking_valid", "Tracking number valid"),
-    ("serial_recorded", "Serial number or IMEI recorded"),
-    ("item_as_described", "Item as described"),
-    ("messages_answered", "Shopper messages answered within a day"),
-    ("review_ok", "Shopper's review 3 stars or more"),
+    ("shipped_on_time", gettext_lazy("Shipped on time")),
+    ("tracking_valid", gettext_lazy("Tracking number valid")),
+    ("serial_recorded", gettext_lazy("Serial number or IMEI recorded")),
+    ("item_as_described", gettext_lazy("Item as described")),
+    ("messages_answered", gettext_lazy("Shopper messages answered within a day")),
+    ("review_ok", gettext_lazy("Shopper's review 3 stars or more")),
 )
 CHECKLIST_FIELDS = tuple(name for name, _ in CHECKLIST)
 CHECKLIST_LABELS = dict(CHECKLIST)
@@ -59,8 +61,9 @@ def _day(moment: dt.datetime) -> str:
 def _hours(delta: dt.timedelta) -> str:
     hours = delta.total_seconds() / 3600
     if hours < 1:
-        return f"{max(1, round(hours * 60))} min"
-    return f"{hours:.0f} h" if hours >= 10 else f"{hours:.1f} h"
+        return gettext("%(minutes)s min") % {"minutes": max(1, round(hours * 60))}
+    shown = f"{hours:.0f}" if hours >= 10 else f"{hours:.1f}"
+    return gettext("%(hours)s h") % {"hours": shown}
 
 
 # --- Trial sales: what the data says ---------------------------------------------
@@ -132,45 +135,73 @@ def _seller_fault(return_request: ReturnRequest) -> bool:
 def _shipped_on_time(so: SellerOrder, now: dt.datetime) -> Fact:
     if so.status == SellerOrderStatus.CANCELLED:
         if so.cancelled_by_seller:
-            return Fact(False, f"Cancelled by the seller: {so.cancel_reason or '-'}")
-        return Fact(None, "Cancelled at the shopper's request before shipping")
+            return Fact(
+                False,
+                gettext("Cancelled by the seller: %(reason)s")
+                % {"reason": so.cancel_reason or "-"},
+            )
+        return Fact(None, gettext("Cancelled at the shopper's request before shipping"))
     if so.status == SellerOrderStatus.VOID:
-        return Fact(None, "Never paid")
-    ship_by = f"ship-by {_day(so.ship_by)}" if so.ship_by else "no ship-by date"
+        return Fact(None, gettext("Never paid"))
+    # Whole sentences with and without a ship-by date.
+    ship_by = {"ship_by": _day(so.ship_by)} if so.ship_by else {}
     if so.shipped_at is not None:
+        shipped = {"shipped": _day(so.shipped_at), **ship_by}
         after = so.ship_by is not None and so.shipped_at > so.ship_by
         if so.late_shipment or after:
-            return Fact(False, f"Shipped {_day(so.shipped_at)}, after the {ship_by}")
-        return Fact(True, f"Shipped {_day(so.shipped_at)}, {ship_by}")
+            if ship_by:
+                note = gettext("Shipped %(shipped)s, after the ship-by %(ship_by)s")
+            else:
+                note = gettext("Shipped %(shipped)s, after the no ship-by date")
+            return Fact(False, note % shipped)
+        if ship_by:
+            note = gettext("Shipped %(shipped)s, ship-by %(ship_by)s")
+        else:
+            note = gettext("Shipped %(shipped)s, no ship-by date")
+        return Fact(True, note % shipped)
     if so.late_shipment or (so.ship_by is not None and now > so.ship_by):
-        return Fact(False, f"Not shipped and the {ship_by} has passed")
-    return Fact(None, f"Not shipped yet ({ship_by})")
+        if ship_by:
+            note = gettext("Not shipped and the ship-by %(ship_by)s has passed")
+        else:
+            note = gettext("Not shipped and the no ship-by date has passed")
+        return Fact(False, note % ship_by)
+    if ship_by:
+        return Fact(None, gettext("Not shipped yet (ship-by %(ship_by)s)") % ship_by)
+    return Fact(None, gettext("Not shipped yet (no ship-by date)"))
 
 
 def _tracking_valid(so: SellerOrder) -> Fact:
     if so.shipped_at is None:
-        return Fact(None, "Not shipped yet")
-    carrier = so.carrier_name or so.get_carrier_display() or "no carrier"
+        return Fact(None, gettext("Not shipped yet"))
+    carrier = so.carrier_name or so.get_carrier_display() or gettext("no carrier")
     error = tracking_format_error(
         carrier=so.carrier, carrier_name=so.carrier_name, number=so.tracking_number
     )
     if error:
         return Fact(False, error)
-    return Fact(True, f"{carrier} {so.tracking_number}, in {carrier}'s format")
+    return Fact(
+        True,
+        gettext("%(carrier)s %(number)s, in %(carrier)s's format")
+        % {"carrier": carrier, "number": so.tracking_number},
+    )
 
 
 def _serial_recorded(so: SellerOrder, lines: list[OrderLine]) -> Fact:
     if so.shipped_at is None:
-        return Fact(None, "Not shipped yet")
+        return Fact(None, gettext("Not shipped yet"))
     units = sum(line.quantity for line in lines)
     recorded = sum(
         min(len([u for u in line.units_list if u.serial]), line.quantity)
         for line in lines
     )
     if recorded < units:
-        return Fact(False, f"{recorded} serial numbers for {units} units")
+        return Fact(
+            False,
+            gettext("%(recorded)s serial numbers for %(units)s units")
+            % {"recorded": recorded, "units": units},
+        )
     serials = ", ".join(u.serial for line in lines for u in line.units_list)
-    return Fact(True, f"One per unit: {serials}")
+    return Fact(True, gettext("One per unit: %(serials)s") % {"serials": serials})
 
 
 def _item_as_described(
@@ -179,15 +210,18 @@ def _item_as_described(
     faults = [r for r in returns if _seller_fault(r)]
     if faults:
         reasons = ", ".join(r.get_reason_display().lower() for r in faults)
-        return Fact(False, f"Returned: {reasons}")
+        return Fact(False, gettext("Returned: %(reasons)s") % {"reasons": reasons})
     if claims:
         problems = ", ".join(c.get_problem_display().lower() for c in claims)
-        return Fact(False, f"Warranty claim: {problems}")
+        return Fact(
+            False, gettext("Warranty claim: %(problems)s") % {"problems": problems}
+        )
     if so.delivered_at is None:
-        return Fact(None, "Not delivered yet")
+        return Fact(None, gettext("Not delivered yet"))
     return Fact(
         True,
-        f"Delivered {_day(so.delivered_at)}; no return for a fault, no warranty claim",
+        gettext("Delivered %(day)s; no return for a fault, no warranty claim")
+        % {"day": _day(so.delivered_at)},
     )
 
 
@@ -205,35 +239,56 @@ def _messages_answered(
     answer_times: list[tuple[Message, dt.timedelta | None]], now: dt.datetime
 ) -> Fact:
     if not answer_times:
-        return Fact(True, "No messages from the shopper")
+        return Fact(True, gettext("No messages from the shopper"))
     took_long = [t for _, t in answer_times if t is not None and t > ANSWER_WITHIN]
     unanswered = [m for m, took in answer_times if took is None]
     overdue = [m for m in unanswered if now - m.created_at > ANSWER_WITHIN]
     if took_long or overdue:
-        parts = []
-        if took_long:
-            parts.append(f"first answer took {_hours(max(took_long))}")
-        if overdue:
+        # One whole sentence per case.
+        if took_long and overdue:
             waited = now - min(m.created_at for m in overdue)
-            parts.append(f"a message has waited {_hours(waited)} with no answer")
-        return Fact(False, "; ".join(parts).capitalize())
+            note = gettext(
+                "First answer took %(took)s; a message has waited %(waited)s with "
+                "no answer"
+            ) % {"took": _hours(max(took_long)), "waited": _hours(waited)}
+        elif took_long:
+            note = gettext("First answer took %(took)s") % {
+                "took": _hours(max(took_long))
+            }
+        else:
+            waited = now - min(m.created_at for m in overdue)
+            note = gettext("A message has waited %(waited)s with no answer") % {
+                "waited": _hours(waited)
+            }
+        return Fact(False, note)
     if unanswered:
-        return Fact(None, "A message waits for its first answer (less than a day)")
+        return Fact(
+            None, gettext("A message waits for its first answer (less than a day)")
+        )
     slowest = max(took for _, took in answer_times if took is not None)
     count = len(answer_times)
     return Fact(
         True,
-        f"{count} message{'s' if count > 1 else ''}, "
-        f"slowest first answer {_hours(slowest)}",
+        ngettext(
+            "%(count)s message, slowest first answer %(slowest)s",
+            "%(count)s messages, slowest first answer %(slowest)s",
+            count,
+        )
+        % {"count": count, "slowest": _hours(slowest)},
     )
 
 
 def _review_ok(seller_review: SellerReview | None) -> Fact:
     if seller_review is None:
-        return Fact(True, "No review from the shopper")
-    stars = f"{seller_review.rating} star{'s' if seller_review.rating > 1 else ''}"
-    hidden = " (hidden by QA)" if seller_review.hidden else ""
-    return Fact(seller_review.rating >= REVIEW_OK_MIN_RATING, f"{stars}{hidden}")
+        return Fact(True, gettext("No review from the shopper"))
+    rating = seller_review.rating
+    if seller_review.hidden:
+        note = ngettext(
+            "%(count)s star (hidden by QA)", "%(count)s stars (hidden by QA)", rating
+        )
+    else:
+        note = ngettext("%(count)s star", "%(count)s stars", rating)
+    return Fact(rating >= REVIEW_OK_MIN_RATING, note % {"count": rating})
 
 
 def trial_sale_facts_from(
@@ -433,8 +488,11 @@ def review_of_seller_order(*, seller_order: SellerOrder) -> SellerReview | None:
 
 
 SELLER_REVIEW_FILTERS: dict[str, tuple[str, Q]] = {
-    "unanswered": ("Not answered", Q(answered_at__isnull=True)),
-    "low": (f"{LOW_RATING_MAX} stars or fewer", Q(rating__lte=LOW_RATING_MAX)),
+    "unanswered": (gettext_lazy("Not answered"), Q(answered_at__isnull=True)),
+    "low": (
+        format_lazy(gettext_lazy("{count} stars or fewer"), count=LOW_RATING_MAX),
+        Q(rating__lte=LOW_RATING_MAX),
+    ),
 }
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from listings.rank_weights import PARTS
 from marketplace.charts import (
@@ -102,16 +103,28 @@ def metric_caption(
     days measured." """
     measured = [(day, v) for day, v in zip(days, values, strict=True) if v is not None]
     day, latest = measured[-1]
-    state = "over the limit" if over_limit(latest, limit) else "within the limit"
-    text = f"{percent(latest)} on {_day_label(day)}, {state} ({limit.describe()})."
+    figures = {
+        "value": percent(latest),
+        "day": _day_label(day),
+        "limit": limit.describe(),
+    }
+    if over_limit(latest, limit):
+        text = gettext("%(value)s on %(day)s, over the limit (%(limit)s).") % figures
+    else:
+        text = gettext("%(value)s on %(day)s, within the limit (%(limit)s).") % figures
     over = sum(over_limit(v, limit) for _, v in measured)
     count = len(measured)
     if count == 1:
         return text  # the first day measured: nothing to add up yet
     if over:
-        text += f" Over it on {over} of the {count} days measured."
+        text += " " + gettext("Over it on %(over)s of the %(count)s days measured.") % {
+            "over": over,
+            "count": count,
+        }
     else:
-        text += f" Within it on every one of the {count} days measured."
+        text += " " + gettext(
+            "Within it on every one of the %(count)s days measured."
+        ) % {"count": count}
     return text
 
 
@@ -155,9 +168,13 @@ def metric_charts(history: MetricsHistory) -> list[SafeString]:
                 labels=labels,
                 series=[Series(limit.label, values)],
                 value_text=_rate_text,
-                limit=LimitLine(limit.value, f"Limit: {limit.describe()}"),
+                limit=LimitLine(
+                    limit.value,
+                    gettext("Limit: %(limit)s") % {"limit": limit.describe()},
+                ),
                 y_max=_top(values, limit),
-                empty=f"Not measured in the last {len(labels)} days yet.",
+                empty=gettext("Not measured in the last %(days)s days yet.")
+                % {"days": len(labels)},
             )
         )
     return charts
@@ -178,27 +195,49 @@ def parts_chart(rows: list[ListingScore], weights: dict[str, float]) -> SafeStri
                     Decimal(str(round(offer.parts[part] * weights[part], 1)))
                     for part in PARTS
                 ],
-                note=f"{offer.score:.0f} of 100 in {offer.market_name}",
+                note=gettext("%(score)s of 100 in %(market)s")
+                % {"score": f"{offer.score:.0f}", "market": offer.market_name},
             )
         )
     worst = ranked[0] if ranked else None
     caption = ""
     if worst is not None and worst.weakest:
-        caption = (
-            f"{worst.listing.sku} scores lowest, {worst.lowest.score:.0f} of 100; "
-            f"its {PART_LABELS[worst.weakest].lower()} part has the most to gain "
-            f"({worst.gain:.0f} points)."
-        )
+        # One whole sentence per part (the part's name sits inside it).
+        sentence = {
+            "device": gettext(
+                "%(sku)s scores lowest, %(score)s of 100; its device part has the "
+                "most to gain (%(gain)s points)."
+            ),
+            "seller": gettext(
+                "%(sku)s scores lowest, %(score)s of 100; its seller part has the "
+                "most to gain (%(gain)s points)."
+            ),
+            "service": gettext(
+                "%(sku)s scores lowest, %(score)s of 100; its service part has the "
+                "most to gain (%(gain)s points)."
+            ),
+            "price": gettext(
+                "%(sku)s scores lowest, %(score)s of 100; its price part has the "
+                "most to gain (%(gain)s points)."
+            ),
+        }[worst.weakest]
+        caption = sentence % {
+            "sku": worst.listing.sku,
+            "score": f"{worst.lowest.score:.0f}",
+            "gain": f"{worst.gain:.0f}",
+        }
     return stacked_bars(
         chart_id="chart-rank-parts",
-        title="Where your lowest scores lose points",
+        title=gettext("Where your lowest scores lose points"),
         caption=caption,
         parts=[(PART_LABELS[part], PART_TONES[part]) for part in PARTS],
         rows=bars,
         total=100,
-        value_text=lambda value: f"{value.normalize():f} points",
-        header="Listing",
-        empty="No ranked listings yet: scores are updated every few minutes.",
+        value_text=lambda value: (
+            gettext("%(points)s points") % {"points": f"{value.normalize():f}"}
+        ),
+        header=gettext("Listing"),
+        empty=gettext("No ranked listings yet: scores are updated every few minutes."),
     )
 
 

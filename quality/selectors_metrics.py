@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Min, Prefetch
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from listings.models import Grade, Listing, ListingStatus, Offer
 from listings.rank_weights import PARTS, Weights
@@ -31,10 +32,10 @@ Status = RefurbisherStatus
 PUBLIC_STATUSES = (Status.TRIAL, Status.ACTIVE)
 PERFORMANCE_PAGE_SIZE = 20
 PART_LABELS = {
-    "device": "Device",
-    "seller": "Seller",
-    "service": "Service",
-    "price": "Price",
+    "device": gettext_lazy("Device"),
+    "seller": gettext_lazy("Seller"),
+    "service": gettext_lazy("Service"),
+    "price": gettext_lazy("Price"),
 }
 
 
@@ -59,12 +60,16 @@ def share(rate: float) -> str:
 def duration(hours: float) -> str:
     """3.2 hours as "about 3 hours", 50 hours as "about 2 days"."""
     if hours < 1:
-        return "under an hour"
+        return gettext("under an hour")
     if hours < 36:
         count = round(hours)
-        return f"about {count} hour{'s' if count != 1 else ''}"
+        return ngettext("about %(count)s hour", "about %(count)s hours", count) % {
+            "count": count
+        }
     days = round(hours / 24)
-    return f"about {days} day{'s' if days != 1 else ''}"
+    return ngettext("about %(count)s day", "about %(count)s days", days) % {
+        "count": days
+    }
 
 
 def selling_for(since: dt.date | None, today: dt.date | None = None) -> str:
@@ -77,10 +82,12 @@ def selling_for(since: dt.date | None, today: dt.date | None = None) -> str:
         months -= 1
     if months >= 12:
         years = months // 12
-        return f"{years} year{'s' if years != 1 else ''}"
+        return ngettext("%(count)s year", "%(count)s years", years) % {"count": years}
     if months >= 1:
-        return f"{months} month{'s' if months != 1 else ''}"
-    return "less than a month"
+        return ngettext("%(count)s month", "%(count)s months", months) % {
+            "count": months
+        }
+    return gettext("less than a month")
 
 
 @dataclass
@@ -92,7 +99,7 @@ class ScoreLine:
     value: str  # "98% of orders", or "" when not measured
     ok: bool | None = None  # within its limit; None when it has none or no data
     limit: str = ""  # "under 4%"
-    missing: str = "Not enough orders yet"
+    missing: str = gettext_lazy("Not enough orders yet")
 
 
 @dataclass
@@ -129,51 +136,60 @@ def scorecard(metrics: SellerMetrics | None) -> Scorecard:
 
     lines = [
         rate_line(
-            "late_shipment_rate", "Ships on time",
-            f"{share(1 - m.late_shipment_rate)} of orders"
+            "late_shipment_rate", gettext("Ships on time"),
+            gettext("%(share)s of orders")
+            % {"share": share(1 - m.late_shipment_rate)}
             if m.late_shipment_rate is not None else "",
         ),
         rate_line(
-            "defect_rate", "Orders without a problem",
-            f"{share(1 - m.defect_rate)} (no return for a fault, claim or poor review)"
+            "defect_rate", gettext("Orders without a problem"),
+            gettext("%(share)s (no return for a fault, claim or poor review)")
+            % {"share": share(1 - m.defect_rate)}
             if m.defect_rate is not None else "",
         ),
         rate_line(
-            "cancellation_rate", "Orders cancelled by the seller",
-            f"{share(m.cancellation_rate)} of orders"
+            "cancellation_rate", gettext("Orders cancelled by the seller"),
+            gettext("%(share)s of orders") % {"share": share(m.cancellation_rate)}
             if m.cancellation_rate is not None else "",
         ),
         rate_line(
-            "valid_tracking_rate", "Parcels with valid tracking",
-            f"{share(m.valid_tracking_rate)} of parcels"
+            "valid_tracking_rate", gettext("Parcels with valid tracking"),
+            gettext("%(share)s of parcels")
+            % {"share": share(m.valid_tracking_rate)}
             if m.valid_tracking_rate is not None else "",
-            missing="No parcels shipped yet",
+            missing=gettext("No parcels shipped yet"),
         ),
         rate_line(
-            "median_first_answer_hours", "Answers messages",
-            f"in {duration(m.median_first_answer_hours)}"
+            "median_first_answer_hours", gettext("Answers messages"),
+            gettext("in %(duration)s")
+            % {"duration": duration(m.median_first_answer_hours)}
             if m.median_first_answer_hours is not None else "",
-            missing="No messages from shoppers yet",
+            missing=gettext("No messages from shoppers yet"),
         ),
         rate_line(
-            "median_claim_resolution_hours", "Settles warranty claims",
-            f"in {duration(m.median_claim_resolution_hours)}"
+            "median_claim_resolution_hours", gettext("Settles warranty claims"),
+            gettext("in %(duration)s")
+            % {"duration": duration(m.median_claim_resolution_hours)}
             if m.median_claim_resolution_hours is not None else "",
-            missing="No warranty claims",
+            missing=gettext("No warranty claims"),
         ),
         rate_line(
-            "rating_average", "Rated by shoppers",
-            f"{m.rating_average:.1f} out of 5 ({m.rating_count} "
-            f"review{'s' if m.rating_count != 1 else ''})"
+            "rating_average", gettext("Rated by shoppers"),
+            ngettext(
+                "%(rating)s out of 5 (%(count)s review)",
+                "%(rating)s out of 5 (%(count)s reviews)",
+                m.rating_count,
+            )
+            % {"rating": f"{m.rating_average:.1f}", "count": m.rating_count}
             if m.rating_average is not None else "",
-            missing="No reviews in this period",
+            missing=gettext("No reviews in this period"),
         ),
     ]  # fmt: skip
     if m.trial_pass_rate is not None:
         lines.append(
             ScoreLine(
                 key="trial_pass_rate",
-                label="Trial sales passed by ReMarket's quality team",
+                label=gettext("Trial sales passed by ReMarket's quality team"),
                 value=share(m.trial_pass_rate),
             )
         )
@@ -208,8 +224,16 @@ def metrics_warning(refurbisher: Refurbisher) -> MetricsWarning | None:
         if limit.metric in metrics.thresholds_crossed:
             value = getattr(metrics, limit.metric)
             items.append(
-                f"{limit.label}: {percent(value)} over the last "
-                f"{metrics.window_days} days (keep it {limit.describe()})"
+                gettext(
+                    "%(label)s: %(value)s over the last %(days)s days "
+                    "(keep it %(limit)s)"
+                )
+                % {
+                    "label": limit.label,
+                    "value": percent(value),
+                    "days": metrics.window_days,
+                    "limit": limit.describe(),
+                }
             )
     return MetricsWarning(day=metrics.day, items=items)
 
@@ -310,10 +334,14 @@ def _device_tip(offer: Offer, weights: Weights) -> str:
             * DEVICE_WARRANTY
             * (1 - extra / WARRANTY_FULL_EXTRA_MONTHS)
         )
-        return (
-            f"Offer a {target}-month warranty (now {offer.warranty_months} months): "
-            f"up to {points:.0f} more points."
-        )
+        return gettext(
+            "Offer a %(target)s-month warranty (now %(months)s months): up to "
+            "%(points)s more points."
+        ) % {
+            "target": target,
+            "months": offer.warranty_months,
+            "points": f"{points:.0f}",
+        }
     if offer.battery_min_pct < 100:
         points = (
             weights.points("device")
@@ -321,11 +349,11 @@ def _device_tip(offer: Offer, weights: Weights) -> str:
             * (100 - offer.battery_min_pct)
             / 20
         )
-        return (
-            f"Guarantee a higher battery level (now {offer.battery_min_pct}%): "
-            f"up to {points:.0f} more points at 100%."
-        )
-    return "The grade sets the rest: better-graded units score higher."
+        return gettext(
+            "Guarantee a higher battery level (now %(battery)s%%): up to "
+            "%(points)s more points at 100%%."
+        ) % {"battery": offer.battery_min_pct, "points": f"{points:.0f}"}
+    return gettext("The grade sets the rest: better-graded units score higher.")
 
 
 def _seller_tip(metrics: SellerMetrics | None, refurbisher: Refurbisher) -> str:
@@ -339,39 +367,47 @@ def _seller_tip(metrics: SellerMetrics | None, refurbisher: Refurbisher) -> str:
                     worst = (ratio, limit, value)
         if worst is not None:
             _, limit, value = worst
-            words = {
-                "defect_rate": "Cut returns for faults, claims and poor reviews",
-                "cancellation_rate": "Cancel fewer orders (keep stock up to date)",
-                "late_shipment_rate": "Ship every order by its ship-by time",
+            # One whole sentence per limit (the words around the figure differ).
+            tip = {
+                "defect_rate": gettext(
+                    "Cut returns for faults, claims and poor reviews: order "
+                    "defect rate %(value)s (keep it %(limit)s)."
+                ),
+                "cancellation_rate": gettext(
+                    "Cancel fewer orders (keep stock up to date): seller "
+                    "cancellations %(value)s (keep it %(limit)s)."
+                ),
+                "late_shipment_rate": gettext(
+                    "Ship every order by its ship-by time: late shipments "
+                    "%(value)s (keep it %(limit)s)."
+                ),
             }[limit.metric]
-            return (
-                f"{words}: {limit.label.lower()} {percent(value)} "
-                f"(keep it {limit.describe()})."
-            )
+            return tip % {"value": percent(value), "limit": limit.describe()}
     if refurbisher.status == Status.TRIAL:
-        return "Your seller score rises when your trial ends well and reviews come in."
-    if refurbisher.rating_average is not None and refurbisher.rating_average < 4.5:
-        return (
-            f"Earn better reviews: shoppers rate you {refurbisher.rating_average:.1f} "
-            "out of 5."
+        return gettext(
+            "Your seller score rises when your trial ends well and reviews come in."
         )
-    return "Keep sales free of returns, claims and delays: the score follows."
+    if refurbisher.rating_average is not None and refurbisher.rating_average < 4.5:
+        return gettext(
+            "Earn better reviews: shoppers rate you %(rating)s out of 5."
+        ) % {"rating": f"{refurbisher.rating_average:.1f}"}
+    return gettext("Keep sales free of returns, claims and delays: the score follows.")
 
 
 def _service_tip(metrics: SellerMetrics | None) -> str:
     answer = metrics.median_first_answer_hours if metrics else None
     claims = metrics.median_claim_resolution_hours if metrics else None
     if answer is not None and answer > ANSWER_GOOD_HOURS:
-        return (
-            f"Answer shoppers' messages faster: you answer in {duration(answer)} "
-            f"(full marks under {ANSWER_GOOD_HOURS:.0f} hours)."
-        )
+        return gettext(
+            "Answer shoppers' messages faster: you answer in %(duration)s (full "
+            "marks under %(hours)s hours)."
+        ) % {"duration": duration(answer), "hours": f"{ANSWER_GOOD_HOURS:.0f}"}
     if claims is not None and claims > CLAIM_GOOD_HOURS:
-        return (
-            f"Settle warranty claims faster: {duration(claims)} now "
-            f"(full marks within {CLAIM_GOOD_HOURS / 24:.0f} days)."
-        )
-    return (
+        return gettext(
+            "Settle warranty claims faster: %(duration)s now (full marks within "
+            "%(days)s days)."
+        ) % {"duration": duration(claims), "days": f"{CLAIM_GOOD_HOURS / 24:.0f}"}
+    return gettext(
         "Answer messages within two hours and settle claims within three days: "
         "the service score grows as shoppers see it."
     )
@@ -381,15 +417,18 @@ def _price_tip(offer: Offer) -> str:
     market = MARKETS[offer.market].name
     grade = Grade(offer.grade).label
     if offer.score_price is None or offer.score_price >= 1:
-        return f"You have the lowest {grade} price in {market}."
+        return gettext("You have the lowest %(grade)s price in %(market)s.") % {
+            "grade": grade,
+            "market": market,
+        }
     if offer.score_price <= 0:
-        above = f"{PRICE_ZERO_ABOVE:.0%} or more"
+        above = gettext("%(share)s or more") % {"share": f"{PRICE_ZERO_ABOVE:.0%}"}
     else:
         above = percent((1 - offer.score_price) * PRICE_ZERO_ABOVE)
-    return (
-        f"Your price with shipping is {above} above the lowest {grade} offer in "
-        f"{market}: a lower price raises this part."
-    )
+    return gettext(
+        "Your price with shipping is %(above)s above the lowest %(grade)s offer "
+        "in %(market)s: a lower price raises this part."
+    ) % {"above": above, "grade": grade, "market": market}
 
 
 def _listing_row(

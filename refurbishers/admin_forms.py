@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
+from django.utils.translation import gettext, gettext_lazy
 
 from refurbishers.models import (
     DEFAULT_DAILY_SALES_CAP,
@@ -23,7 +24,11 @@ from refurbishers.services.status import MAX_DAILY_SALES_CAP, MAX_TRIAL_DAYS
 # (recording one takes a submitted application into review).
 CRITERIA_OPEN = (RefurbisherStatus.SUBMITTED, RefurbisherStatus.IN_REVIEW)
 PASS, FAIL = "pass", "fail"
-VERDICTS = [("", "Not reviewed yet"), (PASS, "Pass"), (FAIL, "Fail")]
+VERDICTS = [
+    ("", gettext_lazy("Not reviewed yet")),
+    (PASS, gettext_lazy("Pass")),
+    (FAIL, gettext_lazy("Fail")),
+]
 
 
 def verdict_field_name(criterion: str) -> str:
@@ -46,7 +51,7 @@ def _criterion_fields() -> dict[str, forms.Field]:
             label=criterion.label, choices=VERDICTS, required=False
         )
         fields[note_field_name(criterion.value)] = forms.CharField(
-            label="Note",
+            label=gettext_lazy("Note"),
             required=False,
             widget=forms.Textarea(attrs={"rows": 2, "cols": 50}),
         )
@@ -98,9 +103,11 @@ class _VettingFormBase(forms.ModelForm):
                 continue
             verdict = cleaned.get(verdict_name)
             if not verdict and criterion in self.reviews:
-                self.add_error(verdict_name, "A verdict can be changed, not removed.")
+                self.add_error(
+                    verdict_name, gettext("A verdict can be changed, not removed.")
+                )
             if verdict == FAIL and not (cleaned.get(note_name) or "").strip():
-                self.add_error(note_name, "Say why the criterion failed.")
+                self.add_error(note_name, gettext("Say why the criterion failed."))
         return cleaned
 
     def criteria_changed(self) -> list[tuple[str, bool, str]]:
@@ -127,12 +134,17 @@ RefurbisherVettingForm = type(_VettingFormBase)(
 )
 
 
-def _reason_field(label: str = "Reason", help_text: str = "") -> forms.CharField:
+def _reason_field(
+    label: str = gettext_lazy("Reason"),
+    help_text: str = "",
+    required: str = gettext_lazy("Please give the reason."),
+) -> forms.CharField:
+    """``required`` is the whole message when it is left empty."""
     return forms.CharField(
         label=label,
         help_text=help_text,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        error_messages={"required": f"Please give the {label.lower()}."},
+        error_messages={"required": required},
     )
 
 
@@ -144,41 +156,46 @@ def _days_field(label: str, initial: int | None = None) -> forms.IntegerField:
 
 def _cap_field() -> forms.IntegerField:
     return forms.IntegerField(
-        label="Daily sales cap",
+        label=gettext_lazy("Daily sales cap"),
         min_value=1,
         max_value=MAX_DAILY_SALES_CAP,
         initial=DEFAULT_DAILY_SALES_CAP,
-        help_text="Paid sales a day, in the refurbisher's own time zone.",
+        help_text=gettext_lazy("Paid sales a day, in the refurbisher's own time zone."),
     )
 
 
 class ReasonForm(forms.Form):
-    reason = _reason_field(help_text="Kept in the status history.")
+    reason = _reason_field(help_text=gettext_lazy("Kept in the status history."))
 
 
 class ChangesRequestForm(forms.Form):
     message = _reason_field(
-        "Message to the applicant",
-        "Say what to change; the applicant reads it by email and on the "
-        "application page.",
+        gettext_lazy("Message to the applicant"),
+        gettext_lazy(
+            "Say what to change; the applicant reads it by email and on the "
+            "application page."
+        ),
+        gettext_lazy("Please give the message to the applicant."),
     )
 
 
 class RejectForm(forms.Form):
-    reason = _reason_field(help_text="The applicant reads it by email.")
+    reason = _reason_field(help_text=gettext_lazy("The applicant reads it by email."))
 
 
 class ApproveForm(forms.Form):
-    trial_days = _days_field("Trial days", DEFAULT_TRIAL_DAYS)
+    trial_days = _days_field(gettext_lazy("Trial days"), DEFAULT_TRIAL_DAYS)
     daily_sales_cap = _cap_field()
 
 
 class TrialExtendForm(forms.Form):
-    days = _days_field("Extend by (days)", 10)
+    days = _days_field(gettext_lazy("Extend by (days)"), 10)
     reason = _reason_field()
 
 
 class TrialLimitsForm(forms.Form):
-    trial_days = _days_field("Trial days, from its start", DEFAULT_TRIAL_DAYS)
+    trial_days = _days_field(
+        gettext_lazy("Trial days, from its start"), DEFAULT_TRIAL_DAYS
+    )
     daily_sales_cap = _cap_field()
     reason = _reason_field()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.settings import spectacular_settings
 from rest_framework import exceptions
@@ -28,7 +28,7 @@ from refurbishers.models import ApiToken, RefurbisherStatus
 from refurbishers.selectors import suspension_reason
 from refurbishers.services.api_tokens import api_token_used
 
-INVALID = "This API key is not valid."
+INVALID = gettext_lazy("This API key is not valid.")
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -40,13 +40,16 @@ class ApiTokenAuthentication(BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "Send the key as 'Authorization: Bearer rmk_…', with no spaces in it."
+                gettext(
+                    "Send the key as 'Authorization: Bearer rmk_…', with no spaces "
+                    "in it."
+                )
             )
         try:
             key = header[1].decode()
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(
-                "This API key is not valid."
+                gettext("This API key is not valid.")
             ) from None
         prefix = key_prefix(key)
         token = (
@@ -59,7 +62,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         if token is None or not hmac.compare_digest(token.key_hash, key_hash(key)):
             raise exceptions.AuthenticationFailed(INVALID)
         if token.revoked_at is not None:
-            raise exceptions.AuthenticationFailed("This API key was revoked.")
+            raise exceptions.AuthenticationFailed(gettext("This API key was revoked."))
         _maker_check(token)
         _seller_check(token)
         api_token_used(token=token)
@@ -101,14 +104,14 @@ def _maker_check(token: ApiToken) -> None:
     maker = token.created_by
     if maker is None:
         raise exceptions.AuthenticationFailed(
-            _(
+            gettext(
                 "This API key no longer works: the account of the member who made "
                 "it was deleted. An owner can make a new key in the dashboard."
             )
         )
     if not maker.is_active:
         raise exceptions.AuthenticationFailed(
-            _(
+            gettext(
                 "This API key no longer works: the account of the member who made "
                 "it was deactivated. An owner can make a new key in the dashboard."
             )
@@ -119,7 +122,7 @@ def _maker_check(token: ApiToken) -> None:
         membership = None
     if membership is None or membership.refurbisher_id != token.refurbisher_id:
         raise exceptions.AuthenticationFailed(
-            _(
+            gettext(
                 "This API key no longer works: the member who made it no longer "
                 "works for %(name)s. An owner can make a new key in the dashboard."
             )
@@ -133,13 +136,13 @@ def _seller_check(token: ApiToken) -> None:
     if refurbisher.status != RefurbisherStatus.SUSPENDED:
         return
     raise exceptions.PermissionDenied(
-        _(
+        gettext(
             "%(name)s is suspended by ReMarket, so its API keys are refused until "
             "it is reinstated. Reason: %(reason)s"
         )
         % {
             "name": refurbisher.name,
-            "reason": suspension_reason(refurbisher) or _("none given"),
+            "reason": suspension_reason(refurbisher) or gettext("none given"),
         }
     )
 
@@ -147,7 +150,7 @@ def _seller_check(token: ApiToken) -> None:
 class IsSellerToken(ApiKeyRequired):
     """Only a live seller API key (not a session, not staff) passes."""
 
-    message = "Send a seller API key: 'Authorization: Bearer rmk_…'."
+    message = gettext_lazy("Send a seller API key: 'Authorization: Bearer rmk_…'.")
 
     def has_permission(self, request, view) -> bool:
         return isinstance(request.auth, ApiToken)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from marketplace.markets import MARKET_CHOICES, MARKETS, PLATFORM_WARRANTY_MIN_MONTHS
 from refurbishers.models import Application, ApplicationDocument
@@ -37,47 +39,62 @@ def time_zone_choices(current: str = "") -> list:
     ]
     known = {zone for zones in COMMON_TIME_ZONES.values() for zone in zones}
     if current and current not in known:
-        groups.insert(0, ("Current", [(current, current.replace("_", " "))]))
-    return [("", "Choose a time zone"), *groups]
+        groups.insert(0, (gettext("Current"), [(current, current.replace("_", " "))]))
+    return [("", gettext("Choose a time zone")), *groups]
+
+
+def _months_text(message: str) -> str:
+    return gettext(message) % {"months": PLATFORM_WARRANTY_MIN_MONTHS}
+
+
+# A class-level text with the platform's minimum warranty, translated when shown.
+def _lazy_months(message: str):
+    return lazy(_months_text, str)(message)
 
 
 class CompanyForm(forms.Form):
     name = forms.CharField(
-        label="Trading name",
+        label=gettext_lazy("Trading name"),
         max_length=120,
-        help_text="The name shoppers see on your offers.",
+        help_text=gettext_lazy("The name shoppers see on your offers."),
     )
-    legal_name = forms.CharField(label="Legal name", max_length=200)
+    legal_name = forms.CharField(label=gettext_lazy("Legal name"), max_length=200)
     registration_number = forms.CharField(
-        label="Registration number",
+        label=gettext_lazy("Registration number"),
         max_length=64,
-        help_text="Company register number (SIREN, HRB, EIN, ...).",
+        help_text=gettext_lazy("Company register number (SIREN, HRB, EIN, ...)."),
     )
-    vat_id = forms.CharField(label="VAT or tax id", max_length=32)
+    vat_id = forms.CharField(label=gettext_lazy("VAT or tax id"), max_length=32)
     country = forms.ChoiceField(
-        label="Country",
+        label=gettext_lazy("Country"),
         choices=[("", "Choose a country"), *MARKET_CHOICES],
-        help_text="Where the business is registered. US refurbishers sell in the "
-        "US; European ones across the EU markets.",
+        help_text=gettext_lazy(
+            "Where the business is registered. US refurbishers sell in "
+            "the US; European ones across the EU markets."
+        ),
     )
     address = forms.CharField(
-        label="Business address", widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Business address"), widget=forms.Textarea(attrs={"rows": 3})
     )
     time_zone = forms.ChoiceField(
-        label="Time zone",
-        help_text="Your trial's daily sales cap counts days in this time zone.",
+        label=gettext_lazy("Time zone"),
+        help_text=gettext_lazy(
+            "Your trial's daily sales cap counts days in this time zone."
+        ),
     )
     website = forms.URLField(
-        label="Website",
+        label=gettext_lazy("Website"),
         required=False,
         assume_scheme="https",
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
     years_in_business = forms.IntegerField(
-        label="Years in business", min_value=0, max_value=200
+        label=gettext_lazy("Years in business"), min_value=0, max_value=200
     )
     devices_per_month = forms.IntegerField(
-        label="Devices refurbished per month", min_value=0, max_value=10_000_000
+        label=gettext_lazy("Devices refurbished per month"),
+        min_value=0,
+        max_value=10_000_000,
     )
 
     def __init__(self, *args, current_time_zone: str = "", **kwargs):
@@ -87,7 +104,7 @@ class CompanyForm(forms.Form):
     def clean_time_zone(self) -> str:
         zone = self.cleaned_data["time_zone"]
         if zone not in zoneinfo.available_timezones():
-            raise forms.ValidationError("Choose a time zone from the list.")
+            raise forms.ValidationError(gettext("Choose a time zone from the list."))
         return zone
 
     def clean(self):
@@ -98,97 +115,112 @@ class CompanyForm(forms.Form):
             if zone in known and zone not in COMMON_TIME_ZONES.get(country, []):
                 self.add_error(
                     "time_zone",
-                    f"Choose a time zone in {MARKETS[country].name}.",
+                    gettext("Choose a time zone in %(country)s.")
+                    % {"country": MARKETS[country].name},
                 )
         return cleaned
 
 
 class OperationsForm(forms.Form):
     testing_checkpoints = forms.IntegerField(
-        label="Test checkpoints per device",
+        label=gettext_lazy("Test checkpoints per device"),
         min_value=1,
         max_value=1000,
-        help_text="How many points each device is checked on before sale.",
+        help_text=gettext_lazy(
+            "How many points each device is checked on before sale."
+        ),
     )
     testing_tools = forms.CharField(
-        label="Testing tools",
+        label=gettext_lazy("Testing tools"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Software and benches you test with (for example Phonecheck).",
+        help_text=gettext_lazy(
+            "Software and benches you test with (for example Phonecheck)."
+        ),
     )
     repair_process = forms.CharField(
-        label="Repair process",
+        label=gettext_lazy("Repair process"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Who repairs, how repairs are checked and recorded.",
+        help_text=gettext_lazy("Who repairs, how repairs are checked and recorded."),
     )
     parts = forms.ChoiceField(
-        label="Parts used",
+        label=gettext_lazy("Parts used"),
         choices=Application.Parts.choices,
         widget=forms.RadioSelect,
     )
     erasure_method = forms.CharField(
-        label="Data erasure method",
+        label=gettext_lazy("Data erasure method"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The tool or procedure that wipes every device.",
+        help_text=gettext_lazy("The tool or procedure that wipes every device."),
     )
     erasure_standard = forms.CharField(
-        label="Data erasure standard",
+        label=gettext_lazy("Data erasure standard"),
         max_length=80,
-        help_text="For example NIST 800-88 Purge.",
+        help_text=gettext_lazy("For example NIST 800-88 Purge."),
     )
     erasure_certificate = forms.CharField(
-        label="Erasure certificate",
+        label=gettext_lazy("Erasure certificate"),
         max_length=120,
         required=False,
-        help_text="A certificate you issue per device, if any.",
+        help_text=gettext_lazy("A certificate you issue per device, if any."),
     )
     warranty_months = forms.IntegerField(
-        label="Warranty you can carry (months)",
+        label=gettext_lazy("Warranty you can carry (months)"),
         min_value=PLATFORM_WARRANTY_MIN_MONTHS,
         max_value=120,
-        help_text=f"At least {PLATFORM_WARRANTY_MIN_MONTHS} months; France, "
-        "Belgium, Germany, Italy and Spain require 12.",
+        help_text=_lazy_months(
+            gettext_noop(
+                "At least %(months)s months; France, Belgium, Germany, Italy and "
+                "Spain require 12."
+            )
+        ),
         error_messages={
-            "min_value": "Every device on ReMarket carries a warranty of at least "
-            f"{PLATFORM_WARRANTY_MIN_MONTHS} months.",
+            "min_value": _lazy_months(
+                gettext_noop(
+                    "Every device on ReMarket carries a warranty of at least "
+                    "%(months)s months."
+                )
+            ),
         },
     )
     service_channels = forms.MultipleChoiceField(
-        label="Customer-service channels",
+        label=gettext_lazy("Customer-service channels"),
         choices=Application.Channel.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     service_hours = forms.CharField(
-        label="Customer-service hours",
+        label=gettext_lazy("Customer-service hours"),
         max_length=120,
-        help_text="For example Mon-Fri 9:00-18:00.",
+        help_text=gettext_lazy("For example Mon-Fri 9:00-18:00."),
     )
     service_team_size = forms.IntegerField(
-        label="Customer-service team size", min_value=1, max_value=10_000
+        label=gettext_lazy("Customer-service team size"), min_value=1, max_value=10_000
     )
     return_address = forms.CharField(
-        label="Return address", widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Return address"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class CertificationsForm(forms.Form):
     certifications = forms.MultipleChoiceField(
-        label="Certifications",
+        label=gettext_lazy("Certifications"),
         choices=Application.Certification.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Tick the ones your business holds; upload the certificates "
-        "in the next step.",
+        help_text=gettext_lazy(
+            "Tick the ones your business holds; upload the certificates "
+            "in the next step."
+        ),
     )
 
 
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(
-        label="Document",
+        label=gettext_lazy("Document"),
         choices=ApplicationDocument.Kind.choices,
         widget=forms.RadioSelect,
     )
     file = forms.FileField(
-        label="File",
+        label=gettext_lazy("File"),
         widget=forms.FileInput(
             attrs={
                 "accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
@@ -199,7 +231,7 @@ class DocumentForm(forms.Form):
     def __init__(self, *args, max_bytes: int, **kwargs):
         super().__init__(*args, **kwargs)
         megabytes = max(1, max_bytes // (1024 * 1024))
-        self.fields["file"].help_text = (
-            f"PDF, PNG or JPEG, up to {megabytes} MB. Only you and our quality "
+        self.fields["file"].help_text = gettext(
+            "PDF, PNG or JPEG, up to %(megabytes)s MB. Only you and our quality "
             "team can open it."
-        )
+        ) % {"megabytes": megabytes}

@@ -10,24 +10,27 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, gettext_lazy
 
 from marketplace.markets import MARKET_CHOICES, MARKETS
 
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not a known time zone.")
+        raise ValidationError(
+            gettext("%(value)s is not a known time zone.") % {"value": repr(value)}
+        )
 
 
 class RefurbisherStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    IN_REVIEW = "in_review", "In review"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    REJECTED = "rejected", "Rejected"
-    TRIAL = "trial", "On trial"
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
+    DRAFT = "draft", gettext_lazy("Draft")
+    SUBMITTED = "submitted", gettext_lazy("Submitted")
+    IN_REVIEW = "in_review", gettext_lazy("In review")
+    CHANGES_REQUESTED = "changes_requested", gettext_lazy("Changes requested")
+    REJECTED = "rejected", gettext_lazy("Rejected")
+    TRIAL = "trial", gettext_lazy("On trial")
+    ACTIVE = "active", gettext_lazy("Active")
+    SUSPENDED = "suspended", gettext_lazy("Suspended")
 
 
 # A refurbisher's listings are on the site only in these states.
@@ -146,20 +149,20 @@ class Application(models.Model):
     """How a refurbisher tests, repairs, erases and serves: what QA vets."""
 
     class Parts(models.TextChoices):
-        ORIGINAL = "original", "Original parts"
-        COMPATIBLE = "compatible", "Compatible parts"
-        BOTH = "both", "Original and compatible parts"
+        ORIGINAL = "original", gettext_lazy("Original parts")
+        COMPATIBLE = "compatible", gettext_lazy("Compatible parts")
+        BOTH = "both", gettext_lazy("Original and compatible parts")
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        PHONE = "phone", "Phone"
-        CHAT = "chat", "Chat"
+        EMAIL = "email", gettext_lazy("Email")
+        PHONE = "phone", gettext_lazy("Phone")
+        CHAT = "chat", gettext_lazy("Chat")
 
     class Certification(models.TextChoices):
-        R2 = "r2", "R2"
-        E_STEWARDS = "e_stewards", "e-Stewards"
-        ISO_9001 = "iso_9001", "ISO 9001"
-        ISO_14001 = "iso_14001", "ISO 14001"
+        R2 = "r2", gettext_lazy("R2")
+        E_STEWARDS = "e_stewards", gettext_lazy("e-Stewards")
+        ISO_9001 = "iso_9001", gettext_lazy("ISO 9001")
+        ISO_14001 = "iso_14001", gettext_lazy("ISO 14001")
 
     refurbisher = models.OneToOneField(
         Refurbisher, on_delete=models.CASCADE, related_name="application"
@@ -202,9 +205,9 @@ def application_document_path(document: ApplicationDocument, filename: str) -> s
 
 class ApplicationDocument(models.Model):
     class Kind(models.TextChoices):
-        BUSINESS_REGISTRATION = "registration", "Business registration"
-        INSURANCE = "insurance", "Insurance"
-        CERTIFICATE = "certificate", "Certificate"
+        BUSINESS_REGISTRATION = "registration", gettext_lazy("Business registration")
+        INSURANCE = "insurance", gettext_lazy("Insurance")
+        CERTIFICATE = "certificate", gettext_lazy("Certificate")
 
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="documents"
@@ -229,12 +232,12 @@ class ApplicationDocument(models.Model):
 class Criterion(models.TextChoices):
     """What QA vets, one verdict each; approval needs every one passed."""
 
-    TESTING = "testing", "Testing process"
-    REPAIR = "repair", "Repair process and parts"
-    ERASURE = "erasure", "Data erasure"
-    WARRANTY = "warranty", "Warranty capability"
-    SERVICE = "service", "Customer-service capacity"
-    LEGITIMACY = "legitimacy", "Business legitimacy"
+    TESTING = "testing", gettext_lazy("Testing process")
+    REPAIR = "repair", gettext_lazy("Repair process and parts")
+    ERASURE = "erasure", gettext_lazy("Data erasure")
+    WARRANTY = "warranty", gettext_lazy("Warranty capability")
+    SERVICE = "service", gettext_lazy("Customer-service capacity")
+    LEGITIMACY = "legitimacy", gettext_lazy("Business legitimacy")
 
 
 class CriterionReview(models.Model):
@@ -289,8 +292,8 @@ class RefurbisherStatusChange(models.Model):
 
 
 class MemberRole(models.TextChoices):
-    OWNER = "owner", "Owner"
-    STAFF = "staff", "Staff"
+    OWNER = "owner", gettext_lazy("Owner")
+    STAFF = "staff", gettext_lazy("Staff")
 
 
 class Membership(models.Model):
@@ -361,9 +364,9 @@ class SaleDay(models.Model):
 
 
 class SaleSlotStatus(models.TextChoices):
-    RESERVED = "reserved", "Reserved"
-    CONFIRMED = "confirmed", "Confirmed"
-    RELEASED = "released", "Released"
+    RESERVED = "reserved", gettext_lazy("Reserved")
+    CONFIRMED = "confirmed", gettext_lazy("Confirmed")
+    RELEASED = "released", gettext_lazy("Released")
 
 
 class SaleSlot(models.Model):

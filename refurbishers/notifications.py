@@ -5,18 +5,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils.translation import gettext, gettext_lazy
 
 from marketplace.emails import email_queue
 from refurbishers.models import MemberRole, RefurbisherStatusChange
 
 # Statuses an applicant or seller is told about, with the email's subject.
 SUBJECTS = {
-    "submitted": "We received your application",
-    "changes_requested": "Your application needs changes",
-    "rejected": "Your application was not accepted",
-    "trial": "Welcome to ReMarket: your trial starts today",
-    "active": "Your trial is over: you now sell without limits",
-    "suspended": "Your shop on ReMarket is suspended",
+    "submitted": gettext_lazy("We received your application"),
+    "changes_requested": gettext_lazy("Your application needs changes"),
+    "rejected": gettext_lazy("Your application was not accepted"),
+    "trial": gettext_lazy("Welcome to ReMarket: your trial starts today"),
+    "active": gettext_lazy("Your trial is over: you now sell without limits"),
+    "suspended": gettext_lazy("Your shop on ReMarket is suspended"),
 }
 
 
@@ -48,7 +49,9 @@ def status_change_notify(*, change_id: int) -> int:
     text = render_to_string("emails/refurbisher_status.txt", context)
     html = render_to_string("emails/refurbisher_status.html", context)
     message = EmailMultiAlternatives(
-        subject=f"ReMarket: {subject}", body=text, to=recipients
+        subject=gettext("ReMarket: %(subject)s") % {"subject": subject},
+        body=text,
+        to=recipients,
     )
     message.attach_alternative(html, "text/html")
     return email_queue(

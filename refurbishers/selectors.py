@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from marketplace.markets import PLATFORM_WARRANTY_MIN_MONTHS
 from refurbishers.models import (
@@ -20,25 +21,25 @@ from refurbishers.models import (
 # Fields an application needs before it can be sent, with their names.
 REQUIRED_FIELDS = {
     "refurbisher": [
-        ("legal_name", "legal name"),
-        ("registration_number", "registration number"),
-        ("vat_id", "VAT or tax id"),
-        ("address", "address"),
-        ("years_in_business", "years in business"),
-        ("devices_per_month", "devices refurbished per month"),
+        ("legal_name", gettext_lazy("legal name")),
+        ("registration_number", gettext_lazy("registration number")),
+        ("vat_id", gettext_lazy("VAT or tax id")),
+        ("address", gettext_lazy("address")),
+        ("years_in_business", gettext_lazy("years in business")),
+        ("devices_per_month", gettext_lazy("devices refurbished per month")),
     ],
     "application": [
-        ("testing_checkpoints", "number of test checkpoints"),
-        ("testing_tools", "testing tools"),
-        ("repair_process", "repair process"),
-        ("parts", "parts used"),
-        ("erasure_method", "data erasure method"),
-        ("erasure_standard", "data erasure standard"),
-        ("warranty_months", "warranty months"),
-        ("service_channels", "customer-service channels"),
-        ("service_hours", "customer-service hours"),
-        ("service_team_size", "customer-service team size"),
-        ("return_address", "return address"),
+        ("testing_checkpoints", gettext_lazy("number of test checkpoints")),
+        ("testing_tools", gettext_lazy("testing tools")),
+        ("repair_process", gettext_lazy("repair process")),
+        ("parts", gettext_lazy("parts used")),
+        ("erasure_method", gettext_lazy("data erasure method")),
+        ("erasure_standard", gettext_lazy("data erasure standard")),
+        ("warranty_months", gettext_lazy("warranty months")),
+        ("service_channels", gettext_lazy("customer-service channels")),
+        ("service_hours", gettext_lazy("customer-service hours")),
+        ("service_team_size", gettext_lazy("customer-service team size")),
+        ("return_address", gettext_lazy("return address")),
     ],
 }
 
@@ -106,23 +107,26 @@ def application_missing(refurbisher: Refurbisher) -> list[str]:
     """What an application still lacks before it can be sent to QA."""
     application = refurbisher.application
     missing = [
-        label
+        str(label)
         for name, label in REQUIRED_FIELDS["refurbisher"]
         if getattr(refurbisher, name) in (None, "", [])
     ]
     missing += [
-        label
+        str(label)
         for name, label in REQUIRED_FIELDS["application"]
         if getattr(application, name) in (None, "", [])
     ]
     months = application.warranty_months
     if months is not None and months < PLATFORM_WARRANTY_MIN_MONTHS:
-        missing.append(f"a warranty of at least {PLATFORM_WARRANTY_MIN_MONTHS} months")
+        missing.append(
+            gettext("a warranty of at least %(months)s months")
+            % {"months": PLATFORM_WARRANTY_MIN_MONTHS}
+        )
     kinds = set(application.documents.values_list("kind", flat=True))
     if ApplicationDocument.Kind.BUSINESS_REGISTRATION not in kinds:
-        missing.append("a business registration document")
+        missing.append(gettext("a business registration document"))
     if ApplicationDocument.Kind.INSURANCE not in kinds:
-        missing.append("an insurance document")
+        missing.append(gettext("an insurance document"))
     return missing
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.http import Http404
+from django.utils.translation import get_language, gettext
 
 from listings.models import (
     GRADE_DEFINITIONS,
@@ -145,10 +146,10 @@ def _option_groups(variants: list[Variant], selected: Variant, available: set[in
     exists, else to the closest available variant with that option.
     """
     options = [
-        ("Storage", "storage_gb", _storage_label),
-        ("Colour", "colour", str),
-        ("Connectivity", "connectivity", lambda c: dict(Variant._meta.get_field(
-            "connectivity").choices).get(c, c)),
+        (gettext("Storage"), "storage_gb", _storage_label),
+        (gettext("Colour"), "colour", str),
+        (gettext("Connectivity"), "connectivity", lambda c: str(dict(
+            Variant._meta.get_field("connectivity").choices).get(c, c))),
     ]  # fmt: skip
     groups = []
     for label, attr, show in options:
@@ -212,6 +213,14 @@ def _offer_line(offer: Offer, new_price: Decimal | None) -> OfferLine:
     )
 
 
+def _warranty_words(line: OfferLine) -> str:
+    return gettext("%(months)s-month warranty") % {"months": line.warranty_months}
+
+
+def _battery_words(line: OfferLine) -> str:
+    return gettext("battery %(pct)s%%+") % {"pct": line.battery_min_pct}
+
+
 def _sentence(reasons: list[str]) -> str:
     text = ", ".join(reasons)
     return text[0].upper() + text[1:]
@@ -227,22 +236,26 @@ def _part_words(
                 other.seller_rating is None or line.seller_rating >= other.seller_rating
                 for other in others
             )
-            word = "highest-rated" if others and best else "highly rated"
-            return [f"{word} seller ({line.seller_rating:.1f}/5)"]
-        return ["reliable seller: few returns, claims or late parcels"]
+            rating = f"{line.seller_rating:.1f}"
+            if others and best:
+                return [
+                    gettext("highest-rated seller (%(rating)s/5)") % {"rating": rating}
+                ]
+            return [gettext("highly rated seller (%(rating)s/5)") % {"rating": rating}]
+        return [gettext("reliable seller: few returns, claims or late parcels")]
     if part == "service":
-        return ["fast customer service"]
+        return [gettext("fast customer service")]
     if part == "device":
         words = []
         if line.warranty_months > market.warranty_min_months:
-            words.append(f"{line.warranty_months}-month warranty")
+            words.append(_warranty_words(line))
         if line.battery_min_pct >= 90:
-            words.append(f"battery {line.battery_min_pct}%+")
+            words.append(_battery_words(line))
         return words
     total = line.price + line.shipping
     if all(total <= other.price + other.shipping for other in others):
-        return ["lowest price in this condition"]
-    return ["good price for what you get"]
+        return [gettext("lowest price in this condition")]
+    return [gettext("good price for what you get")]
 
 
 def _why_featured(line: OfferLine, others: list[OfferLine], market: Market) -> str:
@@ -271,7 +284,7 @@ def _why_featured(line: OfferLine, others: list[OfferLine], market: Market) -> s
     for _, part in sorted(advantages, reverse=True):
         reasons.extend(_part_words(part, line, others, market))
     if not reasons:
-        reasons.append("best balance of condition, service and price")
+        reasons.append(gettext("best balance of condition, service and price"))
     return _sentence(reasons[:WHY_MAX_REASONS])
 
 
@@ -281,15 +294,18 @@ def _why_featured_unranked(
     """Before the first ranking: the offer's facts that a shopper values."""
     reasons = []
     if line.seller_rating is not None and line.seller_rating >= HIGHLY_RATED:
-        reasons.append(f"highly rated seller ({line.seller_rating:.1f}/5)")
+        reasons.append(
+            gettext("highly rated seller (%(rating)s/5)")
+            % {"rating": f"{line.seller_rating:.1f}"}
+        )
     if line.warranty_months > market.warranty_min_months:
-        reasons.append(f"{line.warranty_months}-month warranty")
+        reasons.append(_warranty_words(line))
     if line.battery_min_pct >= 90:
-        reasons.append(f"battery {line.battery_min_pct}%+")
+        reasons.append(_battery_words(line))
     if all(line.price <= other.price for other in others):
-        reasons.append("lowest price in this condition")
+        reasons.append(gettext("lowest price in this condition"))
     if not reasons:
-        reasons.append("best balance of condition, service and price")
+        reasons.append(gettext("best balance of condition, service and price"))
     return _sentence(reasons)
 
 
@@ -302,7 +318,7 @@ def device_page(
 ) -> DevicePage:
     """Everything the device page shows (cached per catalog version)."""
     key = (
-        f"device:{catalog_version()}:{market.code}:{device_model.pk}:"
+        f"device:{catalog_version()}:{get_language()}:{market.code}:{device_model.pk}:"
         f"{variant_id or ''}:{grade or ''}"
     )
     page = cache.get(key)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils.translation import get_language
 
 from listings.models import Category
 from listings.selectors.cards import ModelCard, model_cards, per_model_sql
@@ -80,7 +81,8 @@ def _home_page(market: Market) -> HomePage:
 
 
 def home_cache_key(market_code: str) -> str:
-    return f"home:{catalog_version()}:{market_code}"
+    # Per language too: the page holds texts in the language it was drawn in.
+    return f"home:{catalog_version()}:{get_language()}:{market_code}"
 
 
 def home_page(*, market: Market) -> HomePage:

@@ -8,15 +8,16 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy
 
 from listings.models import Category, Grade
 from marketplace.markets import Market
 
 SORTS = [
-    ("recommended", "Recommended"),
-    ("price_asc", "Price: low to high"),
-    ("price_desc", "Price: high to low"),
-    ("newest", "Newest models"),
+    ("recommended", gettext_lazy("Recommended")),
+    ("price_asc", gettext_lazy("Price: low to high")),
+    ("price_desc", gettext_lazy("Price: high to low")),
+    ("newest", gettext_lazy("Newest models")),
 ]
 SORT_KEYS = {key for key, _ in SORTS}
 BATTERY_LEVELS = [85, 90, 95, 100]

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils.translation import get_language, gettext
 
 from listings.models import Grade
 from listings.selectors.cards import (
@@ -233,9 +234,9 @@ def _storage_label(gb: int) -> str:
 def _price_label(low: int, high: int | None, market) -> str:
     low_text = format_money(Decimal(low), market.currency, market, whole=True)
     if high is None:
-        return f"{low_text} and more"
+        return gettext("%(low)s and more") % {"low": low_text}
     high_text = format_money(Decimal(high), market.currency, market, whole=True)
-    return f"{low_text} to {high_text}"
+    return gettext("%(low)s to %(high)s") % {"low": low_text, "high": high_text}
 
 
 def _values(rows, selected, label_of, sort_key) -> list[FacetValue]:
@@ -264,23 +265,24 @@ def _build_facets(query: SearchQuery, counts: dict[str, list[tuple]]) -> list[Fa
             prices.append(FacetValue(key, label, count, key in query.prices))
     battery = {str(query.battery_min)} if query.battery_min else set()
     return [
-        Facet("brand", "Brand", "brand",
+        Facet("brand", gettext("Brand"), "brand",
               _values(counts["brand"], set(query.brands), as_label, by_name)),
-        Facet("model", "Model", "model",
+        Facet("model", gettext("Model"), "model",
               _values(counts["model"], set(query.models), as_label, by_name)),
-        Facet("storage", "Storage", "storage",
+        Facet("storage", gettext("Storage"), "storage",
               _values(counts["storage"], {str(s) for s in query.storages},
                       lambda v, _: _storage_label(int(v)), by_sort_key)),
-        Facet("colour", "Colour", "colour", [
+        Facet("colour", gettext("Colour"), "colour", [
             FacetValue(value, value, count, value in query.colours, hex_ or "")
             for value, hex_, _, count in sorted(counts["colour"], key=by_name)
         ]),
-        Facet("grade", "Condition", "grade",
+        Facet("grade", gettext("Condition"), "grade",
               _values(counts["grade"], set(query.grades), lambda v, _: Grade(v).label,
                       lambda row: GRADE_RANK.get(row[0], 9))),
-        Facet("price", "Price", "price", prices),
-        Facet("battery", "Battery health", "battery",
-              _values(counts["battery"], battery, lambda v, _: f"{v}% or more",
+        Facet("price", gettext("Price"), "price", prices),
+        Facet("battery", gettext("Battery health"), "battery",
+              _values(counts["battery"], battery,
+                      lambda v, _: gettext("%(pct)s%% or more") % {"pct": v},
                       by_sort_key)),
     ]  # fmt: skip
 
@@ -348,14 +350,21 @@ def _active_filters(query: SearchQuery, facets: list[Facet]) -> list[ActiveFilte
             active.append(ActiveFilter(label, query.without(name, value)))
     market = query.market
     if query.price_min is not None:
-        label = f"From {format_money(query.price_min, market.currency, market)}"
+        label = gettext("From %(price)s") % {
+            "price": format_money(query.price_min, market.currency, market)
+        }
         active.append(ActiveFilter(label, query.without("price_min")))
     if query.price_max is not None:
-        label = f"Up to {format_money(query.price_max, market.currency, market)}"
+        label = gettext("Up to %(price)s") % {
+            "price": format_money(query.price_max, market.currency, market)
+        }
         active.append(ActiveFilter(label, query.without("price_max")))
     if query.battery_min is not None:
         active.append(
-            ActiveFilter(f"Battery {query.battery_min}%+", query.without("battery_min"))
+            ActiveFilter(
+                gettext("Battery %(pct)s%%+") % {"pct": query.battery_min},
+                query.without("battery_min"),
+            )
         )
     return active
 
@@ -364,6 +373,7 @@ def _cache_key(query: SearchQuery) -> str:
     raw = "|".join(
         [
             query.market.code,
+            get_language() or "",  # the result holds labels in this language
             str(query.category.pk if query.category else ""),
             str(query.page_size),
             repr(query.params()),

@@ -25,6 +25,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from listings.models import (
     DeviceModelRequest,
@@ -41,15 +43,18 @@ LISTINGS_PAGE_SIZE = 25
 PAGE_SIZES = (25, 50, 100)
 LOW_STOCK = 2
 STOCK_FILTERS = {
-    "in": ("In stock", Q(stock__gt=0)),
-    "out": ("Out of stock", Q(stock=0)),
-    "low": (f"Low ({LOW_STOCK} or fewer)", Q(stock__gt=0, stock__lte=LOW_STOCK)),
+    "in": (gettext_lazy("In stock"), Q(stock__gt=0)),
+    "out": (gettext_lazy("Out of stock"), Q(stock=0)),
+    "low": (
+        format_lazy(gettext_lazy("Low ({count} or fewer)"), count=LOW_STOCK),
+        Q(stock__gt=0, stock__lte=LOW_STOCK),
+    ),
 }
 # Sort key -> (label, ordering); "-key" sorts the other way.
 SORTS = {
-    "sku": ("SKU", ["sku"]),
+    "sku": (gettext_lazy("SKU"), ["sku"]),
     "model": (
-        "Model",
+        gettext_lazy("Model"),
         [
             "variant__device_model__brand__name",
             "variant__device_model__name",
@@ -57,24 +62,26 @@ SORTS = {
             "variant__colour",
         ],
     ),
-    "grade": ("Grade", ["grade_rank"]),
-    "price": ("Price", ["price_sort"]),
-    "stock": ("Stock", ["stock"]),
-    "updated": ("Updated", ["updated_at"]),
+    "grade": (gettext_lazy("Grade"), ["grade_rank"]),
+    "price": (gettext_lazy("Price"), ["price_sort"]),
+    "stock": (gettext_lazy("Stock"), ["stock"]),
+    "updated": (gettext_lazy("Updated"), ["updated_at"]),
 }
 DEFAULT_SORT = "-updated"
 
 # Why a listing is not on the site, in the order offers_refresh's conditions
 # are read by a seller: its own choice first, then stock, then the account.
 HIDDEN_REASONS = {
-    "draft": "Draft: not published yet.",
-    "paused": "Paused by you.",
-    "archived": "Archived.",
-    "suspended": "Your shop is suspended: no listing is on the site.",
-    "out_of_stock": "Out of stock.",
-    "trial_cap": "Today's trial sales cap is reached: back on the site at "
-    "midnight in your time zone.",
-    "no_market": "Not priced in any market you ship to.",
+    "draft": gettext_lazy("Draft: not published yet."),
+    "paused": gettext_lazy("Paused by you."),
+    "archived": gettext_lazy("Archived."),
+    "suspended": gettext_lazy("Your shop is suspended: no listing is on the site."),
+    "out_of_stock": gettext_lazy("Out of stock."),
+    "trial_cap": gettext_lazy(
+        "Today's trial sales cap is reached: back on the site at midnight in your "
+        "time zone."
+    ),
+    "no_market": gettext_lazy("Not priced in any market you ship to."),
 }
 
 # The SQL twin of the trial-cap clause in offers_refresh: a trial

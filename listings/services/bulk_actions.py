@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from listings.exceptions import ListingError
 from listings.models import Listing, ListingStatus, Offer
@@ -63,9 +64,12 @@ def _listings_locked(
 ) -> list[Listing]:
     ids = sorted({int(i) for i in listing_ids})
     if not ids:
-        raise BulkActionRefused("Select at least one listing.")
+        raise BulkActionRefused(gettext("Select at least one listing."))
     if len(ids) > BULK_MAX_LISTINGS:
-        raise BulkActionRefused(f"Select at most {BULK_MAX_LISTINGS} listings at once.")
+        raise BulkActionRefused(
+            gettext("Select at most %(bulk_max_listings)s listings at once.")
+            % {"bulk_max_listings": BULK_MAX_LISTINGS}
+        )
     listings = list(
         Listing.objects.filter(refurbisher=refurbisher, pk__in=ids)
         .select_related("refurbisher", "variant__device_model")
@@ -74,18 +78,36 @@ def _listings_locked(
     )
     if len(listings) != len(ids):
         # Another refurbisher's id, or one deleted since the page was drawn.
-        raise BulkActionRefused("Some selected listings no longer exist: reload.")
+        raise BulkActionRefused(
+            gettext("Some selected listings no longer exist: reload.")
+        )
     return listings
 
 
 def _refuse_if(errors: list[RowError], what: str) -> None:
+    """Refuse the whole action when a listing cannot take it; ``what`` is
+    ``paused``, ``resumed`` or ``repriced`` (one whole sentence each)."""
     if errors:
         count = len(errors)
-        raise BulkActionRefused(
-            f"Nothing was changed: {count} listing{'s' if count != 1 else ''} "
-            f"cannot be {what}.",
-            errors,
-        )
+        if what == "paused":
+            message = ngettext(
+                "Nothing was changed: %(count)s listing cannot be paused.",
+                "Nothing was changed: %(count)s listings cannot be paused.",
+                count,
+            )
+        elif what == "resumed":
+            message = ngettext(
+                "Nothing was changed: %(count)s listing cannot be resumed.",
+                "Nothing was changed: %(count)s listings cannot be resumed.",
+                count,
+            )
+        else:
+            message = ngettext(
+                "Nothing was changed: %(count)s listing cannot be repriced.",
+                "Nothing was changed: %(count)s listings cannot be repriced.",
+                count,
+            )
+        raise BulkActionRefused(message % {"count": count}, errors)
 
 
 @transaction.atomic
@@ -102,12 +124,15 @@ def listings_bulk_status_set(
     reopened from its own page, on purpose.
     """
     if status not in (ListingStatus.PAUSED, ListingStatus.ACTIVE):
-        raise BulkActionRefused("Listings are paused or resumed in bulk.")
+        raise BulkActionRefused(gettext("Listings are paused or resumed in bulk."))
     listings = _listings_locked(refurbisher, listing_ids)
     verb = "paused" if status == ListingStatus.PAUSED else "resumed"
     _refuse_if(
         [
-            RowError(listing.sku, "It is archived: open it to put it back on sale.")
+            RowError(
+                listing.sku,
+                gettext("It is archived: open it to put it back on sale."),
+            )
             for listing in listings
             if listing.status == ListingStatus.ARCHIVED
         ],
@@ -147,14 +172,17 @@ def listings_bulk_price_change(
     with that market's rules (shipping to it, its minimum warranty).
     """
     if (percent is None) == (amount is None):
-        raise BulkActionRefused("Give either a percentage or a price.")
+        raise BulkActionRefused(gettext("Give either a percentage or a price."))
     if market is not None and market not in MARKETS:
-        raise BulkActionRefused(f"{market} is not a ReMarket market.")
+        raise BulkActionRefused(
+            gettext("%(market)s is not a ReMarket market.") % {"market": market}
+        )
     if amount is not None and market is None:
-        raise BulkActionRefused("A price is set for one market: choose it.")
+        raise BulkActionRefused(gettext("A price is set for one market: choose it."))
     if percent is not None and not PERCENT_MIN <= percent <= PERCENT_MAX:
         raise BulkActionRefused(
-            f"A change is between {PERCENT_MIN}% and +{PERCENT_MAX}%."
+            gettext("A change is between %(percent_min)s%% and +%(percent_max)s%%.")
+            % {"percent_min": PERCENT_MIN, "percent_max": PERCENT_MAX}
         )
     listings = _listings_locked(refurbisher, listing_ids)
     offers: dict[int, dict[str, Offer]] = {}
@@ -179,8 +207,11 @@ def listings_bulk_price_change(
                 errors.append(
                     RowError(
                         listing.sku,
-                        f"It is not sold in {MARKETS[market].name}: set a price "
-                        "there instead of a percentage.",
+                        gettext(
+                            "It is not sold in %(market)s: set a price there "
+                            "instead of a percentage."
+                        )
+                        % {"market": MARKETS[market].name},
                     )
                 )
                 continue
@@ -194,8 +225,8 @@ def listings_bulk_price_change(
             errors.append(
                 RowError(
                     listing.sku,
-                    f"The price in {MARKETS[too_high[0]].name} would be above "
-                    f"{MAX_PRICE}.",
+                    gettext("The price in %(market)s would be above %(max)s.")
+                    % {"market": MARKETS[too_high[0]].name, "max": MAX_PRICE},
                 )
             )
             continue

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 
 from listings.exceptions import ListingError
 from listings.models import Listing, Offer
@@ -81,8 +82,12 @@ class BulkUpdateResult:
 def _refuse(errors: RowErrors) -> None:
     count = len(errors)
     raise BulkUpdateRefused(
-        f"Nothing was changed: {count} row{'s' if count != 1 else ''} "
-        f"cannot be applied.",
+        ngettext(
+            "Nothing was changed: %(count)s row cannot be applied.",
+            "Nothing was changed: %(count)s rows cannot be applied.",
+            count,
+        )
+        % {"count": count},
         errors,
     )
 
@@ -93,7 +98,10 @@ def _duplicate_errors(rows: Sequence[BulkRow]) -> RowErrors:
     for index, row in enumerate(rows):
         if row.sku in first_row:
             errors[index] = {
-                "sku": [f"SKU {row.sku} is already on row {first_row[row.sku]}."]
+                "sku": [
+                    gettext("SKU %(sku)s is already on row %(row)s.")
+                    % {"sku": row.sku, "row": first_row[row.sku]}
+                ]
             }
         else:
             first_row[row.sku] = index
@@ -159,10 +167,12 @@ def listings_bulk_update(
     not exist. Raises ``BulkUpdateRefused`` with every row's errors.
     """
     if not rows:
-        raise ListingError("Send at least one row.", field="rows")
+        raise ListingError(gettext("Send at least one row."), field="rows")
     if len(rows) > BULK_UPDATE_MAX_ROWS:
         raise ListingError(
-            f"Send at most {BULK_UPDATE_MAX_ROWS} rows at once.", field="rows"
+            gettext("Send at most %(bulk_update_max_rows)s rows at once.")
+            % {"bulk_update_max_rows": BULK_UPDATE_MAX_ROWS},
+            field="rows",
         )
     errors = _duplicate_errors(rows)
     listings = {
@@ -183,7 +193,12 @@ def listings_bulk_update(
             continue
         listing = listings.get(row.sku)
         if listing is None:
-            errors[index] = {"sku": [f"Unknown SKU: you have no listing {row.sku}."]}
+            errors[index] = {
+                "sku": [
+                    gettext("Unknown SKU: you have no listing %(sku)s.")
+                    % {"sku": row.sku}
+                ]
+            }
             continue
         current = offers.get(listing.pk, {})
         prices = _market_prices(row.prices, current)

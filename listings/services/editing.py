@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from listings.exceptions import ListingError
 from listings.models import Listing, Offer
@@ -100,7 +101,10 @@ def listing_update(
     }
     for code, price in (prices or {}).items():
         if code not in MARKETS:
-            raise ListingError(f"{code} is not a ReMarket market.", field="prices")
+            raise ListingError(
+                gettext("%(code)s is not a ReMarket market.") % {"code": code},
+                field="prices",
+            )
         if price is None:
             kept.pop(code, None)
         else:
@@ -162,7 +166,8 @@ def listing_delete(*, listing: Listing) -> None:
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     if listing.order_lines.exists():
         raise ListingError(
-            f"{listing.sku} has orders, so it stays on record: archive it instead."
+            gettext("%(sku)s has orders, so it stays on record: archive it instead.")
+            % {"sku": listing.sku}
         )
     listing.delete()
     catalog_version_bump()

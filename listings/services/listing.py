@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from listings.exceptions import ListingError
 from listings.models import (
@@ -52,24 +53,39 @@ def check_market_prices(
     simply not on sale there), but may not set a new price there.
     """
     if not prices:
-        raise ListingError("Give a price for at least one market.", field="prices")
+        raise ListingError(
+            gettext("Give a price for at least one market."), field="prices"
+        )
     for code, price in prices.items():
         market = MARKETS.get(code)
         if market is None:
-            raise ListingError(f"{code} is not a ReMarket market.", field="prices")
+            raise ListingError(
+                gettext("%(code)s is not a ReMarket market.") % {"code": code},
+                field="prices",
+            )
         ships = can_ship(refurbisher.country, code) and code in refurbisher.ships_to
         if not ships and code not in unchanged:
             raise ListingError(
-                f"{refurbisher.name} does not ship to {market.name}.", field="prices"
+                gettext("%(refurbisher)s does not ship to %(market)s.")
+                % {"refurbisher": refurbisher.name, "market": market.name},
+                field="prices",
             )
         if price.amount <= 0 or price.shipping < 0:
             raise ListingError(
-                f"The price in {market.name} must be above zero.", field="prices"
+                gettext("The price in %(name)s must be above zero.")
+                % {"name": market.name},
+                field="prices",
             )
         if warranty_months < market.warranty_min_months:
             raise ListingError(
-                f"{market.name} requires a warranty of at least "
-                f"{market.warranty_min_months} months.",
+                gettext(
+                    "%(name)s requires a warranty of at least "
+                    "%(warranty_min_months)s months."
+                )
+                % {
+                    "name": market.name,
+                    "warranty_min_months": market.warranty_min_months,
+                },
                 field="warranty_months",
             )
 
@@ -99,29 +115,44 @@ def check_listing_facts(listing: Listing) -> None:
     """A listing's own facts, before it is saved (created or changed)."""
     sku = listing.sku
     if not sku or len(sku) > SKU_MAX_LENGTH or sku != sku.strip():
-        raise ListingError(f"A SKU has 1 to {SKU_MAX_LENGTH} characters.", field="sku")
+        raise ListingError(
+            gettext("A SKU has 1 to %(sku_max_length)s characters.")
+            % {"sku_max_length": SKU_MAX_LENGTH},
+            field="sku",
+        )
     if listing.grade not in Grade.values:
-        raise ListingError(f"{listing.grade!r} is not a grade.", field="grade")
+        raise ListingError(
+            gettext("%(grade)s is not a grade.") % {"grade": repr(listing.grade)},
+            field="grade",
+        )
     if not BATTERY_MIN_PCT <= listing.battery_min_pct <= 100:
         raise ListingError(
-            f"Battery health is guaranteed from {BATTERY_MIN_PCT}% to 100%.",
+            gettext("Battery health is guaranteed from %(battery_min_pct)s%% to 100%%.")
+            % {"battery_min_pct": BATTERY_MIN_PCT},
             field="battery_min_pct",
         )
     if listing.stock < 0:
-        raise ListingError("Stock cannot be negative.", field="stock")
+        raise ListingError(gettext("Stock cannot be negative."), field="stock")
     if listing.warranty_months < PLATFORM_WARRANTY_MIN_MONTHS:
         raise ListingError(
-            f"Every device on ReMarket has a warranty of at least "
-            f"{PLATFORM_WARRANTY_MIN_MONTHS} months.",
+            gettext(
+                "Every device on ReMarket has a warranty of at least "
+                "%(platform_warranty_min_months)s months."
+            )
+            % {"platform_warranty_min_months": PLATFORM_WARRANTY_MIN_MONTHS},
             field="warranty_months",
         )
     if not 0 <= listing.dispatch_days <= MAX_DISPATCH_DAYS:
         raise ListingError(
-            f"Dispatch takes 0 to {MAX_DISPATCH_DAYS} days.", field="dispatch_days"
+            gettext("Dispatch takes 0 to %(max_dispatch_days)s days.")
+            % {"max_dispatch_days": MAX_DISPATCH_DAYS},
+            field="dispatch_days",
         )
     if listing.status not in ListingStatus.values:
         raise ListingError(
-            f"{listing.status!r} is not a listing status.", field="status"
+            gettext("%(status)s is not a listing status.")
+            % {"status": repr(listing.status)},
+            field="status",
         )
 
 
@@ -155,7 +186,10 @@ def listing_create(
         )
     )  # fmt: skip
     check_market_prices(refurbisher, warranty_months, prices)
-    duplicate = ListingError(f"You already have a listing with SKU {sku}.", field="sku")
+    duplicate = ListingError(
+        gettext("You already have a listing with SKU %(sku)s.") % {"sku": sku},
+        field="sku",
+    )
     if Listing.objects.filter(refurbisher=refurbisher, sku=sku).exists():
         raise duplicate
     try:
@@ -196,7 +230,10 @@ def listing_status_set(
 ) -> Listing:
     """Pause, resume or archive a listing; its offers follow at once."""
     if status not in ListingStatus.values:
-        raise ListingError(f"{status!r} is not a listing status.", field="status")
+        raise ListingError(
+            gettext("%(status)s is not a listing status.") % {"status": repr(status)},
+            field="status",
+        )
     listing = locked(listing)
     before = listing.status
     listing.status = status
@@ -213,7 +250,7 @@ def listing_status_set(
 def listing_stock_set(*, listing: Listing, stock: int, actor: Actor = None) -> Listing:
     """Set a listing's stock; an offer with no stock leaves the shop."""
     if stock < 0:
-        raise ListingError("Stock cannot be negative.", field="stock")
+        raise ListingError(gettext("Stock cannot be negative."), field="stock")
     listing = locked(listing)
     before = listing.stock
     listing.stock = stock

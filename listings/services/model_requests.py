@@ -8,6 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from listings.exceptions import ListingError
 from listings.models import (
@@ -35,7 +36,7 @@ def device_model_request_create(
     """Record a request for QA; the same model asked twice while open is refused."""
     brand_name, model_name = brand_name.strip(), model_name.strip()
     if not brand_name or not model_name:
-        raise ListingError("Name the brand and the model.", field="model_name")
+        raise ListingError(gettext("Name the brand and the model."), field="model_name")
     Refurbisher.objects.select_for_update().filter(pk=refurbisher.pk).first()
     waiting = DeviceModelRequest.objects.filter(
         refurbisher=refurbisher, status=DeviceModelRequestStatus.OPEN
@@ -44,12 +45,20 @@ def device_model_request_create(
         brand_name__iexact=brand_name, model_name__iexact=model_name
     ).exists():
         raise ListingError(
-            f"You already asked for the {brand_name} {model_name}: QA will answer.",
+            gettext(
+                "You already asked for the %(brand_name)s %(model_name)s: QA "
+                "will answer."
+            )
+            % {"brand_name": brand_name, "model_name": model_name},
             field="model_name",
         )
     if waiting.count() >= OPEN_REQUESTS_MAX:
         raise ListingError(
-            f"You have {OPEN_REQUESTS_MAX} requests waiting: wait for QA's answers."
+            gettext(
+                "You have %(open_requests_max)s requests waiting: wait for "
+                "QA's answers."
+            )
+            % {"open_requests_max": OPEN_REQUESTS_MAX}
         )
     return DeviceModelRequest.objects.create(
         refurbisher=refurbisher,
@@ -65,8 +74,8 @@ def _decide(request: DeviceModelRequest, actor, **fields) -> DeviceModelRequest:
     request = DeviceModelRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != DeviceModelRequestStatus.OPEN:
         raise ListingError(
-            f"The request for {request} is already decided "
-            f"({request.get_status_display().lower()})."
+            gettext("The request for %(request)s is already decided (%(status)s).")
+            % {"request": request, "status": request.get_status_display().lower()}
         )
     for name, value in fields.items():
         setattr(request, name, value)
@@ -98,7 +107,7 @@ def device_model_request_decline(
 ) -> DeviceModelRequest:
     """QA will not add the model; the note tells the refurbisher why."""
     if not note.strip():
-        raise ListingError("Say why the model is not added.", field="note")
+        raise ListingError(gettext("Say why the model is not added."), field="note")
     return _decide(
         request, actor, status=DeviceModelRequestStatus.DECLINED, qa_note=note.strip()
     )
@@ -126,11 +135,12 @@ def model_request_decision_notify(*, request_id: int) -> int:
         "url": f"{settings.SITE_URL}/seller/listings/"
         + ("new/" if added else "model-requests/"),
     }
-    subject = (
-        f"{request} is in the catalog" if added else f"About your request for {request}"
-    )
+    if added:
+        subject = gettext("ReMarket: %(request)s is in the catalog")
+    else:
+        subject = gettext("ReMarket: About your request for %(request)s")
     message = EmailMultiAlternatives(
-        subject=f"ReMarket: {subject}",
+        subject=subject % {"request": request},
         body=render_to_string("emails/model_request_decided.txt", context),
         to=recipients,
     )

@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Max
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 from PIL import Image, ImageOps
 
 from listings.exceptions import ListingError
@@ -41,14 +41,17 @@ class CheckedPhoto:
 def photo_check(upload: UploadedFile) -> CheckedPhoto:
     """Re-encode ``upload``; raise ListingError(field="photos") naming the
     file unless it is a JPEG, PNG or WebP image of at most 10 MB."""
-    name = upload.name or "the file"
+    name = upload.name or gettext("the file")
     if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
-        raise ListingError(f"{name} is larger than 10 MB.", field="photos")
+        raise ListingError(
+            gettext("%(name)s is larger than 10 MB.") % {"name": name}, field="photos"
+        )
     try:
         clean = image_reencode(upload)
     except ImageRefused as refusal:
         raise ListingError(
-            _("%(file)s: %(problem)s") % {"file": name, "problem": refusal.message},
+            gettext("%(file)s: %(problem)s")
+            % {"file": name, "problem": refusal.message},
             field="photos",
         ) from None
     return CheckedPhoto(clean.content, clean.content_type, clean.width, clean.height)
@@ -60,8 +63,15 @@ def photos_check(
     """Check every upload and the count (``existing`` photos already kept)."""
     if existing + len(uploads) > MAX_PHOTOS:
         raise ListingError(
-            f"A listing has at most {MAX_PHOTOS} photos "
-            f"({existing} already, {len(uploads)} sent).",
+            gettext(
+                "A listing has at most %(max_photos)s photos (%(existing)s "
+                "already, %(uploads_count)s sent)."
+            )
+            % {
+                "max_photos": MAX_PHOTOS,
+                "existing": existing,
+                "uploads_count": len(uploads),
+            },
             field="photos",
         )
     return [photo_check(upload) for upload in uploads]

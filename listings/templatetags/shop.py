@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from listings.models import GRADE_DEFINITIONS, GRADE_ORDER, Grade
 from marketplace.markets import MARKETS, Market
@@ -116,6 +117,7 @@ def rating(value) -> str:
 def in_market(market) -> str:
     """``in France``, ``in the United States``: where the shopper is buying."""
     name = getattr(market, "name", "") or str(market or "")
+    # Two whole phrases: languages differ in which country names take an article.
     if name.startswith("United "):
-        return f"in the {name}"
-    return f"in {name}"
+        return gettext("in the %(country)s") % {"country": name}
+    return gettext("in %(country)s") % {"country": name}

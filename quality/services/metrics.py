@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from orders.models import Carrier, ReturnStatus, SellerOrderStatus
 from orders.tracking import ANY_FORMAT, FORMATS
@@ -69,17 +70,27 @@ class Limit:
         return getattr(settings, self.setting)
 
     def describe(self) -> str:
-        word = "under" if self.below else "at least"
-        return f"{word} {percent(self.value)}"
+        if self.below:
+            return gettext("under %(value)s") % {"value": percent(self.value)}
+        return gettext("at least %(value)s") % {"value": percent(self.value)}
 
 
 LIMITS = (
-    Limit("defect_rate", "Order defect rate", "ORDER_DEFECT_RATE_MAX", True),
-    Limit("cancellation_rate", "Seller cancellations", "CANCELLATION_RATE_MAX", True),
-    Limit("late_shipment_rate", "Late shipments", "LATE_SHIPMENT_RATE_MAX", True),
     Limit(
-        "valid_tracking_rate", "Valid tracking numbers", "VALID_TRACKING_RATE_MIN",
-        False,
+        "defect_rate", gettext_lazy("Order defect rate"), "ORDER_DEFECT_RATE_MAX",
+        True,
+    ),
+    Limit(
+        "cancellation_rate", gettext_lazy("Seller cancellations"),
+        "CANCELLATION_RATE_MAX", True,
+    ),
+    Limit(
+        "late_shipment_rate", gettext_lazy("Late shipments"),
+        "LATE_SHIPMENT_RATE_MAX", True,
+    ),
+    Limit(
+        "valid_tracking_rate", gettext_lazy("Valid tracking numbers"),
+        "VALID_TRACKING_RATE_MIN", False,
     ),
 )  # fmt: skip
 LIMITS_BY_METRIC = {limit.metric: limit for limit in LIMITS}

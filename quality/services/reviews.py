@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from listings.services import catalog_version_bump
 from marketplace.errors import BusinessRuleError
@@ -58,16 +59,15 @@ def _rating(rating) -> int:
     except ValueError:
         value = 0
     if value not in RATINGS:
-        raise ReviewRefused("Please choose 1 to 5 stars.", "rating")
+        raise ReviewRefused(gettext("Please choose 1 to 5 stars."), "rating")
     return value
 
 
-def _text(text: str | None, limit: int, field: str, what: str) -> str:
+def _text(text: str | None, limit: int, field: str, too_long: str) -> str:
+    """``too_long`` is the whole refusal, with ``%(limit)s`` and ``%(count)s``."""
     text = (text or "").strip()
     if len(text) > limit:
-        raise ReviewRefused(
-            f"Please keep {what} under {limit} characters ({len(text)} now).", field
-        )
+        raise ReviewRefused(too_long % {"limit": limit, "count": len(text)}, field)
     return text
 
 
@@ -116,14 +116,21 @@ def review_write(
     of a new review after commit.
     """
     rating = _rating(rating)
-    comment = _text(comment, COMMENT_MAX_CHARS, "comment", "your comment")
+    comment = _text(
+        comment,
+        COMMENT_MAX_CHARS,
+        "comment",
+        gettext("Please keep your comment under %(limit)s characters (%(count)s now)."),
+    )
     seller_order = locked(
         seller_order,
         queryset=SellerOrder.objects.select_related("order"),
         of=("self",),
     )
     if seller_order.status != SellerOrderStatus.DELIVERED:
-        raise ReviewRefused("You can review this order once it has been delivered.")
+        raise ReviewRefused(
+            gettext("You can review this order once it has been delivered.")
+        )
     now = timezone.now()
     review = SellerReview.objects.filter(seller_order=seller_order).first()
     if review is None:
@@ -140,8 +147,11 @@ def review_write(
     else:
         if now > review.editable_until:
             raise ReviewRefused(
-                f"A review can be changed for {settings.REVIEW_EDIT_DAYS} days; "
-                "this one can no longer be changed."
+                gettext(
+                    "A review can be changed for %(review_edit_days)s days; this "
+                    "one can no longer be changed."
+                )
+                % {"review_edit_days": settings.REVIEW_EDIT_DAYS}
             )
         review.rating = rating
         review.comment = comment
@@ -158,9 +168,14 @@ def review_answer(
 
     Locks the review row; the shopper is emailed after commit.
     """
-    answer = _text(answer, ANSWER_MAX_CHARS, "answer", "your answer")
+    answer = _text(
+        answer,
+        ANSWER_MAX_CHARS,
+        "answer",
+        gettext("Please keep your answer under %(limit)s characters (%(count)s now)."),
+    )
     if not answer:
-        raise ReviewRefused("Please write your answer.", "answer")
+        raise ReviewRefused(gettext("Please write your answer."), "answer")
     review = locked(
         review,
         queryset=SellerReview.objects.select_related("seller_order__order"),
@@ -170,10 +185,10 @@ def review_answer(
         user_id=getattr(actor, "pk", None), refurbisher_id=review.refurbisher_id
     ).exists()
     if not is_member:
-        raise ReviewRefused("Only the seller reviewed can answer this review.")
+        raise ReviewRefused(gettext("Only the seller reviewed can answer this review."))
     if review.answered_at is not None:
         raise ReviewRefused(
-            "You have already answered this review: a review gets one answer."
+            gettext("You have already answered this review: a review gets one answer.")
         )
     review.seller_answer = answer
     review.answered_at = timezone.now()
@@ -190,16 +205,21 @@ def review_hide(
 ) -> SellerReview:
     """QA hides a review that breaks the rules; it leaves the public pages and
     the seller's rating. Locks the review row."""
-    reason = _text(reason, HIDDEN_REASON_MAX_CHARS, "reason", "the reason")
+    reason = _text(
+        reason,
+        HIDDEN_REASON_MAX_CHARS,
+        "reason",
+        gettext("Please keep the reason under %(limit)s characters (%(count)s now)."),
+    )
     if not reason:
-        raise ReviewRefused("Please say why the review is hidden.", "reason")
+        raise ReviewRefused(gettext("Please say why the review is hidden."), "reason")
     review = locked(
         review,
         queryset=SellerReview.objects.select_related("seller_order__order"),
         of=("self",),
     )
     if review.hidden:
-        raise ReviewRefused("This review is already hidden.")
+        raise ReviewRefused(gettext("This review is already hidden."))
     review.hidden = True
     review.hidden_reason = reason
     review.save(update_fields=["hidden", "hidden_reason"])
@@ -218,7 +238,7 @@ def review_show(
         of=("self",),
     )
     if not review.hidden:
-        raise ReviewRefused("This review is not hidden.")
+        raise ReviewRefused(gettext("This review is not hidden."))
     review.hidden = False
     review.hidden_reason = ""
     review.save(update_fields=["hidden", "hidden_reason"])

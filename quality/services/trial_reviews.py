@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from marketplace.errors import BusinessRuleError
 from marketplace.status import StatusMachine, actor_or_none, locked
@@ -46,8 +47,11 @@ class TrialReviewRefused(BusinessRuleError):
 
 def _refused(from_verdict: str, to_verdict: str) -> TrialReviewRefused:
     return TrialReviewRefused(
-        f"This trial sale is {Verdict(from_verdict).label.lower()}: it cannot be "
-        f"marked {Verdict(to_verdict).label.lower()}.",
+        gettext("This trial sale is %(verdict)s: it cannot be marked %(new_verdict)s.")
+        % {
+            "verdict": Verdict(from_verdict).label.lower(),
+            "new_verdict": Verdict(to_verdict).label.lower(),
+        },
         "verdict",
     )
 
@@ -86,11 +90,16 @@ def _checked_checklist(
 ) -> dict[str, bool | None]:
     unknown = set(checklist) - set(CHECKLIST_FIELDS)
     if unknown:
-        raise TrialReviewRefused(f"Not on the checklist: {', '.join(sorted(unknown))}.")
+        raise TrialReviewRefused(
+            gettext("Not on the checklist: %(names)s.")
+            % {"names": ", ".join(sorted(unknown))}
+        )
     for name, value in checklist.items():
         if value not in (True, False, None):
             raise TrialReviewRefused(
-                f"{CHECKLIST_LABELS[name]}: answer yes, no or not known.", name
+                gettext("%(check)s: answer yes, no or not known.")
+                % {"check": CHECKLIST_LABELS[name]},
+                name,
             )
     return dict(checklist)
 
@@ -108,24 +117,33 @@ def trial_review_verdict_check(
     asks it again on the locked row.
     """
     if verdict not in Verdict.values or verdict == Verdict.PENDING:
-        raise TrialReviewRefused("Choose passed, failed or follow-up.", "verdict")
+        raise TrialReviewRefused(
+            gettext("Choose passed, failed or follow-up."), "verdict"
+        )
     TRIAL_SALE_VERDICT.check(review, verdict)
     notes = (notes or "").strip()
     if verdict in NOTES_REQUIRED and not notes:
-        what = "what went wrong" if verdict == Verdict.FAILED else "what to check"
-        raise TrialReviewRefused(f"Please say {what} in the notes.", "notes")
+        if verdict == Verdict.FAILED:
+            message = gettext("Please say what went wrong in the notes.")
+        else:
+            message = gettext("Please say what to check in the notes.")
+        raise TrialReviewRefused(message, "notes")
     if len(notes) > NOTES_MAX_CHARS:
         raise TrialReviewRefused(
-            f"Please keep the notes under {NOTES_MAX_CHARS} characters.", "notes"
+            gettext("Please keep the notes under %(notes_max_chars)s characters.")
+            % {"notes_max_chars": NOTES_MAX_CHARS},
+            "notes",
         )
     checklist = _checked_checklist(checklist)
     if verdict == Verdict.PASSED:
         wrong = [name for name, value in checklist.items() if value is False]
         if wrong:
             raise TrialReviewRefused(
-                "A trial sale passes only with no checklist item marked no "
-                f"({CHECKLIST_LABELS[wrong[0]].lower()} is): fail it or ask "
-                "for a follow-up.",
+                gettext(
+                    "A trial sale passes only with no checklist item marked no "
+                    "(%(check)s is): fail it or ask for a follow-up."
+                )
+                % {"check": CHECKLIST_LABELS[wrong[0]].lower()},
                 wrong[0],
             )
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from quality.models import TrialSaleVerdict
 from quality.selectors import trial_review_queue_counts
@@ -29,12 +30,12 @@ def trial_review_queues_for(user) -> list[Queue]:
     changelist = reverse("admin:quality_trialsalereview_changelist")
     return [
         Queue(
-            "Trial sales waiting for QA",
+            gettext("Trial sales waiting for QA"),
             counts.waiting,
             f"{changelist}?queue={TrialSaleVerdict.PENDING}",
         ),
         Queue(
-            "Trial sales to follow up",
+            gettext("Trial sales to follow up"),
             counts.follow_up,
             f"{changelist}?queue={TrialSaleVerdict.FOLLOW_UP}",
         ),

@@ -36,3 +36,10 @@ def seller_order_review(context, seller_order) -> SellerReview | None:
 def review_edit_days() -> int:
     """For how many days a shopper may change a review."""
     return settings.REVIEW_EDIT_DAYS
+
+
+@register.filter
+def line_titles(lines) -> str:
+    """The titles of what a review's order bought, comma-separated, so a template
+    can put them into one translatable sentence ("Bought {{ devices }}")."""
+    return ", ".join(str(line.title) for line in lines)

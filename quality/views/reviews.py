@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from orders.models import SellerOrder, SellerOrderStatus
@@ -66,9 +67,9 @@ def order_review(request, reference: str, seller_order_id: int):
             else:
                 messages.success(
                     request,
-                    "Thank you: your review is published."
+                    gettext("Thank you: your review is published.")
                     if review is None
-                    else "Your review is updated.",
+                    else gettext("Your review is updated."),
                 )
                 url = reverse("order-detail", args=[seller_order.order.reference])
                 return redirect(f"{url}#seller-order-{seller_order.pk}")

@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
 from marketplace.admin_actions import (
     BACK_TO_OBJECT,
@@ -64,10 +65,10 @@ def _day(moment) -> str:
 
 
 def _trial(refurbisher: Refurbisher) -> str:
-    return (
-        f"on trial until {_day(refurbisher.trial_ends_at)}, "
-        f"{refurbisher.daily_sales_cap} sales a day"
-    )
+    return gettext("on trial until %(day)s, %(cap)s sales a day") % {
+        "day": _day(refurbisher.trial_ends_at),
+        "cap": refurbisher.daily_sales_cap,
+    }
 
 
 class RefurbisherActions:
@@ -140,7 +141,7 @@ class RefurbisherActions:
 
     # Vetting.
 
-    @admin.action(description="Start review", permissions=["vet"])
+    @admin.action(description=gettext_lazy("Start review"), permissions=["vet"])
     def start_review(self, request, queryset):
         return self._run(
             request,
@@ -148,134 +149,142 @@ class RefurbisherActions:
             lambda r: services.application_review_start(
                 refurbisher=r, actor=request.user
             ),
-            lambda r: "application in review.",
+            lambda r: gettext("application in review."),
         )
 
-    @admin.action(description="Request changes", permissions=["vet"])
+    @admin.action(description=gettext_lazy("Request changes"), permissions=["vet"])
     def request_changes(self, request, queryset):
         return self._with_form(
             request, queryset,
             form_class=ChangesRequestForm,
-            title="Request changes to the application",
-            submit="Send the message",
+            title=gettext("Request changes to the application"),
+            submit=gettext("Send the message"),
             call=lambda r, data: services.application_changes_request(
                 refurbisher=r, actor=request.user, message=data["message"]
             ),
-            done=lambda r: "changes requested; the applicant was told.",
+            done=lambda r: gettext("changes requested; the applicant was told."),
         )  # fmt: skip
 
-    @admin.action(description="Reject application", permissions=["vet"])
+    @admin.action(description=gettext_lazy("Reject application"), permissions=["vet"])
     def reject_application(self, request, queryset):
         return self._with_form(
             request, queryset,
             form_class=RejectForm,
-            title="Reject the application",
-            submit="Reject",
+            title=gettext("Reject the application"),
+            submit=gettext("Reject"),
             call=lambda r, data: services.application_reject(
                 refurbisher=r, actor=request.user, reason=data["reason"]
             ),
-            done=lambda r: "application rejected; the applicant was told.",
+            done=lambda r: gettext("application rejected; the applicant was told."),
         )  # fmt: skip
 
-    @admin.action(description="Approve application", permissions=["vet"])
+    @admin.action(description=gettext_lazy("Approve application"), permissions=["vet"])
     def approve_application(self, request, queryset):
         return self._with_form(
             request, queryset,
             form_class=ApproveForm,
-            title="Approve the application and start the trial",
-            submit="Approve and start the trial",
+            title=gettext("Approve the application and start the trial"),
+            submit=gettext("Approve and start the trial"),
             call=lambda r, data: services.application_approve(
                 refurbisher=r, actor=request.user,
                 trial_days=data["trial_days"],
                 daily_sales_cap=data["daily_sales_cap"],
             ),
-            done=lambda r: f"approved, {_trial(r)}.",
+            done=lambda r: gettext("approved, %(trial)s.") % {"trial": _trial(r)},
         )  # fmt: skip
 
     # The trial.
 
-    @admin.action(description="Extend trial", permissions=["vet"])
+    @admin.action(description=gettext_lazy("Extend trial"), permissions=["vet"])
     def extend_trial(self, request, queryset):
         return self._with_form(
             request, queryset,
             form_class=TrialExtendForm,
-            title="Extend the trial",
-            submit="Extend",
+            title=gettext("Extend the trial"),
+            submit=gettext("Extend"),
             call=lambda r, data: services.trial_extend(
                 refurbisher=r, actor=request.user, days=data["days"],
                 reason=data["reason"],
             ),
-            done=lambda r: f"trial extended, {_trial(r)}.",
+            done=lambda r: gettext("trial extended, %(trial)s.") % {"trial": _trial(r)},
         )  # fmt: skip
 
-    @admin.action(description="Change trial limits", permissions=["vet"])
+    @admin.action(description=gettext_lazy("Change trial limits"), permissions=["vet"])
     def change_trial_limits(self, request, queryset):
         return self._with_form(
             request, queryset,
             form_class=TrialLimitsForm,
-            title="Change the trial's length and daily cap",
-            submit="Change the limits",
+            title=gettext("Change the trial's length and daily cap"),
+            submit=gettext("Change the limits"),
             call=lambda r, data: services.trial_limits_set(
                 refurbisher=r, actor=request.user,
                 trial_days=data["trial_days"],
                 daily_sales_cap=data["daily_sales_cap"],
                 reason=data["reason"],
             ),
-            done=lambda r: f"limits changed, {_trial(r)}.",
+            done=lambda r: gettext("limits changed, %(trial)s.") % {"trial": _trial(r)},
         )  # fmt: skip
 
-    @admin.action(description="End trial early", permissions=["vet"])
+    @admin.action(description=gettext_lazy("End trial early"), permissions=["vet"])
     def end_trial_early(self, request, queryset):
         return self._with_form(
             request, queryset,
             form_class=ReasonForm,
-            title="End the trial early: the refurbisher sells without limits",
-            submit="End the trial",
+            title=gettext("End the trial early: the refurbisher sells without limits"),
+            submit=gettext("End the trial"),
             call=lambda r, data: services.trial_end(
                 refurbisher=r, actor=request.user, reason=data["reason"]
             ),
-            done=lambda r: "trial ended; it now sells without limits.",
+            done=lambda r: gettext("trial ended; it now sells without limits."),
         )  # fmt: skip
 
     # Suspension.
 
-    @admin.action(description="Suspend refurbisher", permissions=["suspend"])
+    @admin.action(
+        description=gettext_lazy("Suspend refurbisher"), permissions=["suspend"]
+    )
     def suspend_refurbisher(self, request, queryset):
         return self._with_form(
             request, queryset,
             form_class=ReasonForm,
-            title="Suspend: its listings leave the site at once",
-            submit="Suspend",
+            title=gettext("Suspend: its listings leave the site at once"),
+            submit=gettext("Suspend"),
             call=lambda r, data: services.refurbisher_suspend(
                 refurbisher=r, actor=request.user, reason=data["reason"]
             ),
-            done=lambda r: "suspended; its listings are off the site.",
+            done=lambda r: gettext("suspended; its listings are off the site."),
         )  # fmt: skip
 
-    @admin.action(description="Reinstate refurbisher", permissions=["suspend"])
+    @admin.action(
+        description=gettext_lazy("Reinstate refurbisher"), permissions=["suspend"]
+    )
     def reinstate_refurbisher(self, request, queryset):
         return self._with_form(
             request, queryset,
             form_class=ReasonForm,
-            title="Reinstate: it sells again as before its suspension",
-            submit="Reinstate",
+            title=gettext("Reinstate: it sells again as before its suspension"),
+            submit=gettext("Reinstate"),
             call=lambda r, data: services.refurbisher_reinstate(
                 refurbisher=r, actor=request.user, reason=data["reason"]
             ),
-            done=lambda r: f"reinstated, {r.get_status_display().lower()}.",
+            done=lambda r: gettext("reinstated, %(status)s.")
+            % {"status": r.get_status_display().lower()},
         )  # fmt: skip
 
     @admin.action(
-        description="Keep selling (clear the QA flag)", permissions=["suspend"]
+        description=gettext_lazy("Keep selling (clear the QA flag)"),
+        permissions=["suspend"],
     )
     def keep_selling(self, request, queryset):
         return self._with_form(
             request, queryset,
             form_class=ReasonForm,
-            title="Keep selling: QA looked at the flag and lets it sell as it is",
-            submit="Keep selling",
+            title=gettext(
+                "Keep selling: QA looked at the flag and lets it sell as it is"
+            ),
+            submit=gettext("Keep selling"),
             call=lambda r, data: services.qa_decision_keep(
                 refurbisher=r, actor=request.user, reason=data["reason"]
             ),
-            done=lambda r: "keeps selling; the QA flag is cleared.",
+            done=lambda r: gettext("keeps selling; the QA flag is cleared."),
         )  # fmt: skip

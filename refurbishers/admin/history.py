@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from refurbishers.models import RefurbisherStatusChange
 
@@ -19,15 +20,15 @@ class _AuditTrail:
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="By", ordering="actor__email")
+    @admin.display(description=gettext_lazy("By"), ordering="actor__email")
     def actor_name(self, change: RefurbisherStatusChange) -> str:
         return str(change.actor) if change.actor_id else "System"
 
 
 class StatusHistoryInline(_AuditTrail, admin.TabularInline):
     model = RefurbisherStatusChange
-    verbose_name = "status change"
-    verbose_name_plural = "Status history (newest first)"
+    verbose_name = gettext_lazy("status change")
+    verbose_name_plural = gettext_lazy("Status history (newest first)")
     fields = ["created_at", "from_status", "to_status", "actor_name", "reason"]
     readonly_fields = fields
     extra = 0

@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from refurbishers.models import Refurbisher, RefurbisherStatus
 
@@ -23,7 +25,7 @@ def trial_ending_q(now=None) -> Q:
 
 
 class TrialEndingFilter(admin.SimpleListFilter):
-    title = "trial ending"
+    title = gettext_lazy("trial ending")
     parameter_name = "trial_ending"
 
     def lookups(self, request, model_admin):
@@ -44,20 +46,22 @@ class Queue:
 
 # Each queue: its label, the condition it counts, the changelist's query string.
 QUEUES = [
-    ("submitted", "Applications waiting", "status__exact=submitted"),
-    ("in_review", "Applications in review", "status__exact=in_review"),
+    ("submitted", gettext_lazy("Applications waiting"), "status__exact=submitted"),
+    ("in_review", gettext_lazy("Applications in review"), "status__exact=in_review"),
     # Trials at their end or with a failed sale, and sellers past a metrics limit.
     (
         "needs_decision",
-        "Refurbishers needing a QA decision",
+        gettext_lazy("Refurbishers needing a QA decision"),
         "needs_qa_decision__exact=1",
     ),
     (
         "trial_ending",
-        f"Trials ending within {TRIAL_ENDING_DAYS} days",
+        format_lazy(
+            gettext_lazy("Trials ending within {days} days"), days=TRIAL_ENDING_DAYS
+        ),
         f"trial_ending={TRIAL_ENDING_DAYS}",
     ),
-    ("suspended", "Suspended refurbishers", "status__exact=suspended"),
+    ("suspended", gettext_lazy("Suspended refurbishers"), "status__exact=suspended"),
 ]
 
 

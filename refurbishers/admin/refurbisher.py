@@ -15,6 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from refurbishers.admin.actions import BACK_TO_OBJECT, RefurbisherActions
 from refurbishers.admin.history import StatusHistoryInline
@@ -28,21 +29,23 @@ from refurbishers.services import criterion_review_set
 DOCUMENT_URL = "/seller/apply/documents/{}/"
 
 # The application's answers, shown read-only in this order.
-ANSWERS = {
-    "Testing": ["testing_checkpoints", "testing_tools"],
-    "Repair": ["repair_process", "parts"],
-    "Data erasure": ["erasure_method", "erasure_standard", "erasure_certificate"],
-    "Warranty and customer service": [
+ANSWERS = {  # titles marked here, translated where shown
+    gettext_noop("Testing"): ["testing_checkpoints", "testing_tools"],
+    gettext_noop("Repair"): ["repair_process", "parts"],
+    gettext_noop("Data erasure"): [
+        "erasure_method", "erasure_standard", "erasure_certificate",
+    ],
+    gettext_noop("Warranty and customer service"): [
         "warranty_months", "service_channels", "service_hours", "service_team_size",
         "return_address",
     ],
-    "Certifications and documents": ["certifications", "documents"],
+    gettext_noop("Certifications and documents"): ["certifications", "documents"],
 }  # fmt: skip
 # Answers whose field name says too little to QA.
 LABELS = {
-    "submitted_at": "Application submitted",
-    "qa_message": "Changes asked for",
-    "rejection_reason": "Rejection reason",
+    "submitted_at": gettext_lazy("Application submitted"),
+    "qa_message": gettext_lazy("Changes asked for"),
+    "rejection_reason": gettext_lazy("Rejection reason"),
 }
 
 
@@ -93,7 +96,9 @@ class RefurbisherAdmin(RefurbisherActions, admin.ModelAdmin):
         # Its history, orders and audit trail must outlive any mistake.
         return False
 
-    @admin.display(description="Submitted", ordering="application__submitted_at")
+    @admin.display(
+        description=gettext_lazy("Submitted"), ordering="application__submitted_at"
+    )
     def submitted_at(self, refurbisher: Refurbisher):
         return refurbisher.application.submitted_at
 
@@ -111,12 +116,12 @@ class RefurbisherAdmin(RefurbisherActions, admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         answers = [
-            (title, {"fields": [f"answer_{name}" for name in names]})
+            (gettext(title), {"fields": [f"answer_{name}" for name in names]})
             for title, names in ANSWERS.items()
         ]
         return [
             (
-                "Status and trial (changed through the actions)",
+                gettext("Status and trial (changed through the actions)"),
                 {
                     "fields": [
                         "status", "needs_qa_decision", "qa_decision_reason",
@@ -138,15 +143,15 @@ class RefurbisherAdmin(RefurbisherActions, admin.ModelAdmin):
             ),
             *answers,
             (
-                "QA's messages to the applicant",
+                gettext("QA's messages to the applicant"),
                 {"fields": ["answer_qa_message", "answer_rejection_reason"]},
             ),
             (
-                "Vetting criteria",
+                gettext("Vetting criteria"),
                 {
                     "fields": criterion_field_rows(),
-                    "description": "Approval needs every criterion passed. "
-                    "A failed criterion needs a note.",
+                    "description": gettext("Approval needs every criterion passed. "
+                    "A failed criterion needs a note."),
                 },
             ),
             (
@@ -167,14 +172,14 @@ class RefurbisherAdmin(RefurbisherActions, admin.ModelAdmin):
         extra = ["submitted_at", "qa_message", "rejection_reason"]
         return [*model_fields, "owners", *(f"answer_{n}" for n in answers + extra)]
 
-    @admin.display(description="Owners")
+    @admin.display(description=gettext_lazy("Owners"))
     def owners(self, refurbisher: Refurbisher):
         emails = refurbisher.memberships.filter(role=MemberRole.OWNER).values_list(
             "user__email", flat=True
         )
         return ", ".join(emails) or "-"
 
-    @admin.display(description="Documents")
+    @admin.display(description=gettext_lazy("Documents"))
     def answer_documents(self, refurbisher: Refurbisher):
         documents = refurbisher.application.documents.all()
         if not documents:

@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from refurbishers.api_keys import key_generate, key_hash
 from refurbishers.exceptions import RefurbisherError
@@ -30,7 +31,8 @@ def api_token_create(
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
         raise RefurbisherError(
-            f"Name the key (1 to {NAME_MAX} characters), e.g. 'Stock system'.",
+            gettext("Name the key (1 to %(name_max)s characters), e.g. 'Stock system'.")
+            % {"name_max": NAME_MAX},
             field="name",
         )
     # Locked so two creations at once cannot pass the count together.
@@ -38,10 +40,17 @@ def api_token_create(
     live = ApiToken.objects.filter(refurbisher=refurbisher, revoked_at__isnull=True)
     if live.count() >= LIVE_KEYS_MAX:
         raise RefurbisherError(
-            f"You have {LIVE_KEYS_MAX} live keys: revoke one you no longer use first."
+            gettext(
+                "You have %(live_keys_max)s live keys: revoke one you no "
+                "longer use first."
+            )
+            % {"live_keys_max": LIVE_KEYS_MAX}
         )
     if live.filter(name=name).exists():
-        raise RefurbisherError(f"A live key is already named {name!r}.", field="name")
+        raise RefurbisherError(
+            gettext("A live key is already named %(name)s.") % {"name": repr(name)},
+            field="name",
+        )
     prefix, key = key_generate()
     token = ApiToken.objects.create(
         refurbisher=refurbisher,

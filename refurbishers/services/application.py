@@ -14,6 +14,7 @@ from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from marketplace.images import ImageRefused, image_reencode
 from marketplace.uploads import JPEG, PDF, PNG, sniffed_content_type
@@ -54,8 +55,10 @@ def _editable(refurbisher: Refurbisher) -> Refurbisher:
     refurbisher = Refurbisher.objects.select_for_update().get(pk=refurbisher.pk)
     if refurbisher.status not in EDITABLE:
         raise StatusChangeNotAllowed(
-            "The application can be edited while it is a draft or when QA asks "
-            "for changes."
+            gettext(
+                "The application can be edited while it is a draft or when "
+                "QA asks for changes."
+            )
         )
     return refurbisher
 
@@ -64,7 +67,9 @@ def _editable(refurbisher: Refurbisher) -> Refurbisher:
 def refurbisher_apply(*, user, company: Mapping[str, Any]) -> Refurbisher:
     """Start an application: a draft refurbisher owned by ``user``."""
     if Membership.objects.filter(user=user).exists():
-        raise StatusChangeNotAllowed("This account already belongs to a refurbisher.")
+        raise StatusChangeNotAllowed(
+            gettext("This account already belongs to a refurbisher.")
+        )
     values = {name: company[name] for name in COMPANY_FIELDS if name in company}
     refurbisher = Refurbisher.objects.create(
         slug=_unique_slug(values.get("name", "")),
@@ -127,14 +132,20 @@ def document_content_type(upload: UploadedFile) -> str:
     """The document's real type from its first bytes; DocumentRejected otherwise."""
     if upload.size > settings.DOCUMENT_MAX_BYTES:
         limit = settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
-        raise DocumentRejected(f"A document can be {limit} MB at most.", field="file")
+        raise DocumentRejected(
+            gettext("A document can be %(limit)s MB at most.") % {"limit": limit},
+            field="file",
+        )
     if upload.size == 0:
-        raise DocumentRejected("The file is empty.", field="file")
+        raise DocumentRejected(gettext("The file is empty."), field="file")
     content_type = sniffed_content_type(upload)
     if content_type in DOCUMENT_TYPES:
         return content_type
     raise DocumentRejected(
-        "Upload a PDF, PNG or JPEG file (this one is none of them, whatever its name).",
+        gettext(
+            "Upload a PDF, PNG or JPEG file (this one is none of them, "
+            "whatever its name)."
+        ),
         field="file",
     )
 
@@ -145,7 +156,7 @@ def application_document_add(
 ) -> ApplicationDocument:
     """Store one document through Django's storage, after checking its content."""
     if kind not in ApplicationDocument.Kind.values:
-        raise DocumentRejected("Choose what the document is.", field="kind")
+        raise DocumentRejected(gettext("Choose what the document is."), field="kind")
     refurbisher = _editable(refurbisher)
     content_type = document_content_type(upload)
     stored: File = upload
@@ -178,7 +189,7 @@ def application_document_remove(
     """Delete a document of an editable application (and its stored file)."""
     refurbisher = _editable(refurbisher)
     if document.application_id != refurbisher.application.pk:
-        raise DocumentRejected("No such document.")
+        raise DocumentRejected(gettext("No such document."))
     stored = document.file.name
     storage = document.file.storage
     document.delete()

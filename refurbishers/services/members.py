@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from marketplace.emails import email_queue
 from marketplace.status import locked
@@ -47,7 +48,9 @@ def _owner_check(*, refurbisher: Refurbisher, actor) -> None:
         role=MemberRole.OWNER,
     ).exists()
     if not is_owner:
-        raise PermissionDenied("Only an owner of the refurbisher can manage its team.")
+        raise PermissionDenied(
+            gettext("Only an owner of the refurbisher can manage its team.")
+        )
 
 
 def _clean_email(email: str) -> str:
@@ -55,7 +58,9 @@ def _clean_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise InvitationRefused("Enter a valid email address.", field="email") from None
+        raise InvitationRefused(
+            gettext("Enter a valid email address."), field="email"
+        ) from None
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
 
@@ -81,13 +86,17 @@ def invitation_create(*, refurbisher: Refurbisher, actor, email: str) -> Invitat
     )
     if member == refurbisher.pk:
         raise InvitationRefused(
-            f"{email} is already a member of your team.", field="email"
+            gettext("%(email)s is already a member of your team.") % {"email": email},
+            field="email",
         )
     if member is not None:
         raise InvitationRefused(
-            f"{email} already works for another refurbisher on ReMarket, and an "
-            "account can belong to one refurbisher only. Ask them for another "
-            "address.",
+            gettext(
+                "%(email)s already works for another refurbisher on "
+                "ReMarket, and an account can belong to one refurbisher "
+                "only. Ask them for another address."
+            )
+            % {"email": email},
             field="email",
         )
     now = timezone.now()
@@ -96,8 +105,11 @@ def invitation_create(*, refurbisher: Refurbisher, actor, email: str) -> Invitat
     )
     if open_invitations.filter(expires_at__gt=now).exists():
         raise InvitationRefused(
-            f"{email} already has a pending invitation. Cancel it first to send a "
-            "new one.",
+            gettext(
+                "%(email)s already has a pending invitation. Cancel it first "
+                "to send a new one."
+            )
+            % {"email": email},
             field="email",
         )
     # An expired invitation to the same address gives way to the new one.
@@ -131,7 +143,8 @@ def invitation_send(*, invitation_id: int) -> int:
         "days": INVITATION_DAYS,
     }
     message = EmailMultiAlternatives(
-        subject=f"Join {invitation.refurbisher.name} on ReMarket",
+        subject=gettext("Join %(name)s on ReMarket")
+        % {"name": invitation.refurbisher.name},
         body=render_to_string("emails/seller_invitation.txt", context),
         to=[invitation.email],
     )
@@ -175,22 +188,27 @@ def invitation_accept(*, token: str, user) -> Membership:
     if invitation is None:
         raise Invitation.DoesNotExist("No invitation has this link.")
     if invitation.accepted_at is not None:
-        raise InvitationRefused("This invitation was already used.")
+        raise InvitationRefused(gettext("This invitation was already used."))
     if invitation.expires_at <= timezone.now():
         raise InvitationRefused(
-            "This invitation has expired. Ask the owner to send a new one."
+            gettext("This invitation has expired. Ask the owner to send a new one.")
         )
     if not user.is_authenticated or (user.email or "").lower() != (
         invitation.email.lower()
     ):
         raise InvitationRefused(
-            f"This invitation is for {invitation.email}. Sign in with that address "
-            "to accept it."
+            gettext(
+                "This invitation is for %(email)s. Sign in with that address "
+                "to accept it."
+            )
+            % {"email": invitation.email}
         )
     if Membership.objects.filter(user=user).exists():
         raise InvitationRefused(
-            "Your account already belongs to a refurbisher; an account can work "
-            "for one refurbisher only."
+            gettext(
+                "Your account already belongs to a refurbisher; an account "
+                "can work for one refurbisher only."
+            )
         )
     try:
         with transaction.atomic():
@@ -199,8 +217,10 @@ def invitation_accept(*, token: str, user) -> Membership:
             )
     except IntegrityError:
         raise InvitationRefused(
-            "Your account already belongs to a refurbisher; an account can work "
-            "for one refurbisher only."
+            gettext(
+                "Your account already belongs to a refurbisher; an account "
+                "can work for one refurbisher only."
+            )
         ) from None
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
@@ -218,13 +238,13 @@ def membership_remove(
         pk=membership_id, refurbisher=refurbisher
     )
     if membership.user_id == actor.pk:
-        raise InvitationRefused("You cannot remove yourself from the team.")
+        raise InvitationRefused(gettext("You cannot remove yourself from the team."))
     if membership.role == MemberRole.OWNER and not (
         refurbisher.memberships.filter(role=MemberRole.OWNER)
         .exclude(pk=membership.pk)
         .exists()
     ):
-        raise InvitationRefused("A refurbisher keeps at least one owner.")
+        raise InvitationRefused(gettext("A refurbisher keeps at least one owner."))
     membership.delete()
     # A key acts as the member who made it (its audit rows name them): it
     # stops with their membership, revoked by the owner who removed them.

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from refurbishers.events import selling_changed
 from refurbishers.exceptions import SaleCapReached
@@ -64,8 +65,12 @@ def _sale_day(refurbisher: Refurbisher, day: dt.date) -> SaleDay:
 
 def _cap_reached(refurbisher: Refurbisher, cap: int) -> SaleCapReached:
     return SaleCapReached(
-        f"{refurbisher.name} is a new seller on ReMarket and has reached today's "
-        f"limit of {cap} sales. Choose another offer, or come back tomorrow."
+        gettext(
+            "%(name)s is a new seller on ReMarket and has reached "
+            "today's limit of %(cap)s sales. Choose another offer, or "
+            "come back tomorrow."
+        )
+        % {"name": refurbisher.name, "cap": cap}
     )
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from marketplace.status import StatusMachine, locked
 from refurbishers.events import selling_changed
@@ -35,8 +36,11 @@ MAX_DAILY_SALES_CAP = 1000
 
 def _refused(from_status: str, to_status: str) -> StatusChangeNotAllowed:
     return StatusChangeNotAllowed(
-        f"A refurbisher that is {Status(from_status).label.lower()} cannot be "
-        f"moved to {Status(to_status).label.lower()}."
+        gettext("A refurbisher that is %(status)s cannot be moved to %(new_status)s.")
+        % {
+            "status": Status(from_status).label.lower(),
+            "new_status": Status(to_status).label.lower(),
+        }
     )
 
 
@@ -66,10 +70,11 @@ def _status_move(
     return refurbisher
 
 
-def _required(text: str, what: str) -> str:
+def _required(text: str, refusal: str) -> str:
+    """``refusal`` is the whole sentence shown when ``text`` is empty."""
     text = (text or "").strip()
     if not text:
-        raise ApplicationIncomplete(f"Please give {what}.", field="reason")
+        raise ApplicationIncomplete(refusal, field="reason")
     return text
 
 
@@ -84,7 +89,10 @@ def refurbisher_status_change(
     reinstating returns to, a rejection and a request for changes need words.
     """
     if to_status not in Status.values:
-        raise StatusChangeNotAllowed(f"{to_status!r} is not a refurbisher status.")
+        raise StatusChangeNotAllowed(
+            gettext("%(to_status)s is not a refurbisher status.")
+            % {"to_status": repr(to_status)}
+        )
     refurbisher = locked(refurbisher)
     REFURBISHER_STATUS.check(refurbisher, to_status)
     from_status = refurbisher.status
@@ -92,9 +100,11 @@ def refurbisher_status_change(
         back_to = refurbisher.status_before_suspension or Status.ACTIVE
         if to_status != back_to:
             raise StatusChangeNotAllowed(
-                "This refurbisher was suspended while "
-                f"{Status(back_to).label.lower()}: reinstating returns it to "
-                f"{Status(back_to).label.lower()}."
+                gettext(
+                    "This refurbisher was suspended while %(status)s: reinstating "
+                    "returns it to %(status)s."
+                )
+                % {"status": Status(back_to).label.lower()}
             )
         return refurbisher_reinstate(
             refurbisher=refurbisher, actor=actor, reason=reason
@@ -130,7 +140,9 @@ def application_submit(*, refurbisher: Refurbisher, actor) -> Refurbisher:
     refurbisher = locked(refurbisher)
     missing = application_missing(refurbisher)
     if missing:
-        raise ApplicationIncomplete("Still missing: " + ", ".join(missing) + ".")
+        raise ApplicationIncomplete(
+            gettext("Still missing: %(items)s.") % {"items": ", ".join(missing)}
+        )
     application = refurbisher.application
     application.submitted_at = timezone.now()
     application.save(update_fields=["submitted_at", "updated_at"])
@@ -151,16 +163,21 @@ def criterion_review_set(
 ) -> CriterionReview:
     """Record QA's verdict on one criterion (a submitted application enters review)."""
     if criterion not in Criterion.values:
-        raise ApplicationIncomplete(f"{criterion!r} is not a vetting criterion.")
+        raise ApplicationIncomplete(
+            gettext("%(criterion)s is not a vetting criterion.")
+            % {"criterion": repr(criterion)}
+        )
     refurbisher = locked(refurbisher)
     if refurbisher.status == Status.SUBMITTED:
         _status_move(refurbisher, Status.IN_REVIEW, actor=actor, reason="")
     if refurbisher.status != Status.IN_REVIEW:
         raise StatusChangeNotAllowed(
-            "Criteria are reviewed while the application is in review."
+            gettext("Criteria are reviewed while the application is in review.")
         )
     if not passed and not (note or "").strip():
-        raise ApplicationIncomplete("Say why the criterion failed.", field="note")
+        raise ApplicationIncomplete(
+            gettext("Say why the criterion failed."), field="note"
+        )
     review, _ = CriterionReview.objects.update_or_create(
         application=refurbisher.application,
         criterion=criterion,
@@ -177,7 +194,9 @@ def criterion_review_set(
 @transaction.atomic
 def application_changes_request(*, refurbisher: Refurbisher, actor, message: str):
     """Send the application back to the applicant with QA's message."""
-    message = _required(message, "a message saying what to change")
+    message = _required(
+        message, gettext("Please give a message saying what to change.")
+    )
     refurbisher = locked(refurbisher)
     application = refurbisher.application
     application.qa_message = message
@@ -190,7 +209,7 @@ def application_changes_request(*, refurbisher: Refurbisher, actor, message: str
 @transaction.atomic
 def application_reject(*, refurbisher: Refurbisher, actor, reason: str):
     """Turn the application down for good, with the reason the applicant sees."""
-    reason = _required(reason, "the reason for the rejection")
+    reason = _required(reason, gettext("Please give the reason for the rejection."))
     refurbisher = locked(refurbisher)
     application = refurbisher.application
     application.rejection_reason = reason
@@ -201,11 +220,14 @@ def application_reject(*, refurbisher: Refurbisher, actor, reason: str):
 def _check_trial_limits(days: int, cap: int) -> None:
     if not 1 <= days <= MAX_TRIAL_DAYS:
         raise ApplicationIncomplete(
-            f"A trial lasts 1 to {MAX_TRIAL_DAYS} days.", field="trial_days"
+            gettext("A trial lasts 1 to %(max_trial_days)s days.")
+            % {"max_trial_days": MAX_TRIAL_DAYS},
+            field="trial_days",
         )
     if not 1 <= cap <= MAX_DAILY_SALES_CAP:
         raise ApplicationIncomplete(
-            f"The daily cap is 1 to {MAX_DAILY_SALES_CAP} sales.",
+            gettext("The daily cap is 1 to %(max_daily_sales_cap)s sales.")
+            % {"max_daily_sales_cap": MAX_DAILY_SALES_CAP},
             field="daily_sales_cap",
         )
 
@@ -223,8 +245,10 @@ def application_approve(
     refurbisher = locked(refurbisher)
     if not REFURBISHER_STATUS.allows(refurbisher.status, Status.TRIAL):
         raise StatusChangeNotAllowed(
-            "Only an application in review can be approved; this one is "
-            f"{Status(refurbisher.status).label.lower()}."
+            gettext(
+                "Only an application in review can be approved; this one is %(status)s."
+            )
+            % {"status": Status(refurbisher.status).label.lower()}
         )
     verdicts = dict(
         refurbisher.application.criterion_reviews.values_list("criterion", "passed")
@@ -232,9 +256,8 @@ def application_approve(
     not_passed = [c.label for c in Criterion if verdicts.get(c.value) is not True]
     if not_passed:
         raise ApplicationIncomplete(
-            "Approval needs every criterion passed; not yet: "
-            + ", ".join(not_passed)
-            + "."
+            gettext("Approval needs every criterion passed; not yet: %(criteria)s.")
+            % {"criteria": ", ".join(str(label) for label in not_passed)}
         )
     now = timezone.now()
     refurbisher.trial_started_at = now
@@ -258,7 +281,7 @@ def application_approve(
 @transaction.atomic
 def refurbisher_suspend(*, refurbisher: Refurbisher, actor, reason: str) -> Refurbisher:
     """Take a selling refurbisher off the site at once; its orders stay visible."""
-    reason = _required(reason, "the reason for the suspension")
+    reason = _required(reason, gettext("Please give the reason for the suspension."))
     refurbisher = locked(refurbisher)
     refurbisher.status_before_suspension = refurbisher.status
     # Suspending is QA's decision on a flag: it leaves the queue.
@@ -276,10 +299,12 @@ def qa_decision_keep(*, refurbisher: Refurbisher, actor, reason: str) -> Refurbi
     The flag's reason stays in the status history (the audit row of the flag);
     this adds QA's answer to it. A later crossing flags it again.
     """
-    reason = _required(reason, "why it keeps selling")
+    reason = _required(reason, gettext("Please give why it keeps selling."))
     refurbisher = locked(refurbisher)
     if not refurbisher.needs_qa_decision:
-        raise StatusChangeNotAllowed(f"{refurbisher.name} is not waiting for QA.")
+        raise StatusChangeNotAllowed(
+            gettext("%(name)s is not waiting for QA.") % {"name": refurbisher.name}
+        )
     refurbisher.needs_qa_decision = False
     refurbisher.qa_decision_reason = ""
     refurbisher.save(update_fields=["needs_qa_decision", "qa_decision_reason"])
@@ -294,10 +319,12 @@ def refurbisher_reinstate(
     *, refurbisher: Refurbisher, actor, reason: str
 ) -> Refurbisher:
     """Let a suspended refurbisher sell again, in the status it had before."""
-    reason = _required(reason, "the reason for reinstating")
+    reason = _required(reason, gettext("Please give the reason for reinstating."))
     refurbisher = locked(refurbisher)
     if refurbisher.status != Status.SUSPENDED:
-        raise StatusChangeNotAllowed("Only a suspended refurbisher can be reinstated.")
+        raise StatusChangeNotAllowed(
+            gettext("Only a suspended refurbisher can be reinstated.")
+        )
     back_to = refurbisher.status_before_suspension or Status.ACTIVE
     refurbisher.status_before_suspension = ""
     return _status_move(
@@ -309,7 +336,7 @@ def refurbisher_reinstate(
 def _trial_locked(refurbisher: Refurbisher) -> Refurbisher:
     refurbisher = locked(refurbisher)
     if refurbisher.status != Status.TRIAL:
-        raise StatusChangeNotAllowed("This refurbisher is not on trial.")
+        raise StatusChangeNotAllowed(gettext("This refurbisher is not on trial."))
     return refurbisher
 
 
@@ -318,10 +345,12 @@ def trial_extend(
     *, refurbisher: Refurbisher, actor, days: int, reason: str
 ) -> Refurbisher:
     """Give a trial more days (QA's answer when a trial needs a longer look)."""
-    reason = _required(reason, "the reason for the extension")
+    reason = _required(reason, gettext("Please give the reason for the extension."))
     if not 1 <= days <= MAX_TRIAL_DAYS:
         raise ApplicationIncomplete(
-            f"Extend by 1 to {MAX_TRIAL_DAYS} days.", field="days"
+            gettext("Extend by 1 to %(max_trial_days)s days.")
+            % {"max_trial_days": MAX_TRIAL_DAYS},
+            field="days",
         )
     refurbisher = _trial_locked(refurbisher)
     refurbisher.trial_ends_at = max(
@@ -345,7 +374,7 @@ def trial_limits_set(
     reason: str,
 ) -> Refurbisher:
     """Change a trial's length (from its start) and its daily sales cap."""
-    reason = _required(reason, "the reason for the change")
+    reason = _required(reason, gettext("Please give the reason for the change."))
     _check_trial_limits(trial_days, daily_sales_cap)
     refurbisher = _trial_locked(refurbisher)
     refurbisher.trial_ends_at = refurbisher.trial_started_at + timedelta(

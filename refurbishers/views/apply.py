@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from marketplace.accounts.services import email_is_confirmed
@@ -48,11 +49,11 @@ from refurbishers.services import (
 from refurbishers.services.application import COMPANY_FIELDS, EDITABLE
 
 STEPS = [
-    ("company", "Company"),
-    ("operations", "Operations"),
-    ("certifications", "Certifications"),
-    ("documents", "Documents"),
-    ("review", "Review and send"),
+    ("company", gettext_lazy("Company")),
+    ("operations", gettext_lazy("Operations")),
+    ("certifications", gettext_lazy("Certifications")),
+    ("documents", gettext_lazy("Documents")),
+    ("review", gettext_lazy("Review and send")),
 ]
 OPERATIONS_FIELDS = list(OperationsForm.base_fields)
 # After approval the refurbisher works from its dashboard.
@@ -112,8 +113,8 @@ def _own_editable(request):
     if refurbisher.status not in EDITABLE:
         messages.info(
             request,
-            "Your application cannot be edited now: it is "
-            f"{refurbisher.get_status_display().lower()}.",
+            gettext("Your application cannot be edited now: it is %(status)s.")
+            % {"status": refurbisher.get_status_display().lower()},
         )
         return None, redirect("apply")
     return refurbisher, None
@@ -277,8 +278,11 @@ def documents(request):
         else:
             messages.success(
                 request,
-                f"Added {document.get_kind_display().lower()}: "
-                f"{document.original_name}.",
+                gettext("Added %(kind)s: %(original_name)s.")
+                % {
+                    "kind": document.get_kind_display().lower(),
+                    "original_name": document.original_name,
+                },
             )
             return redirect("apply-documents")
     return _step_page(
@@ -308,7 +312,11 @@ def document_remove(request, document_id: int):
     except RefurbisherError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Removed {document.original_name}.")
+        messages.success(
+            request,
+            gettext("Removed %(original_name)s.")
+            % {"original_name": document.original_name},
+        )
     return redirect("apply-documents")
 
 
@@ -393,14 +401,17 @@ def submit(request):
         return _review_page(
             request,
             refurbisher,
-            submit_error="Confirm your email address before sending the "
-            "application: open the link we emailed you, or send a new one.",
+            submit_error=gettext(
+                "Confirm your email address before sending the application: "
+                "open the link we emailed you, or send a new one."
+            ),
         )
     try:
         application_submit(refurbisher=refurbisher, actor=request.user)
     except RefurbisherError as error:
         return _review_page(request, refurbisher, submit_error=error.message)
     messages.success(
-        request, "Application sent. Our quality team will review it and email you."
+        request,
+        gettext("Application sent. Our quality team will review it and email you."),
     )
     return redirect("apply")

@@ -16,6 +16,7 @@ import logging
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from listings import csv_format as fmt
 from listings.exceptions import ListingError
@@ -75,15 +76,19 @@ def listing_import_apply_start(*, listing_import: ListingImport) -> ListingImpor
     listing_import = ListingImport.objects.select_for_update().get(pk=listing_import.pk)
     if listing_import.status != ListingImportStatus.CHECKED:
         raise ListingError(
-            "This import is not waiting to be applied: it is "
-            f"{listing_import.get_status_display().lower()}."
+            gettext("This import is not waiting to be applied: it is %(status)s.")
+            % {"status": listing_import.get_status_display().lower()}
         )
     if not listing_import.rows_valid:
-        raise ListingError("No row passed the check: there is nothing to apply.")
+        raise ListingError(
+            gettext("No row passed the check: there is nothing to apply.")
+        )
     if not listing_import_can_apply(listing_import):
         raise ListingError(
-            "Too many rows have problems to apply this file: fix them and upload "
-            "it again."
+            gettext(
+                "Too many rows have problems to apply this file: fix them "
+                "and upload it again."
+            )
         )
     listing_import.status = ListingImportStatus.APPLYING
     listing_import.rows_done = 0
@@ -136,9 +141,11 @@ def listing_import_apply(*, import_id: int) -> ListingImport:
         logger.info("Import %s not applied: %s", import_id, error)
         return fail(
             listing_import,
-            "Nothing was applied: the listings changed while the file was being "
-            "applied (another import, the dashboard or the API). Upload the "
-            "file again to check it against them.",
+            gettext(
+                "Nothing was applied: the listings changed while the file was "
+                "being applied (another import, the dashboard or the API). Upload "
+                "the file again to check it against them."
+            ),
         )
     finally:
         progress.close()
@@ -152,8 +159,11 @@ def listing_import_discard(*, listing_import: ListingImport) -> ListingImport:
     listing_import = ListingImport.objects.select_for_update().get(pk=listing_import.pk)
     if listing_import.status != ListingImportStatus.CHECKED:
         raise ListingError(
-            "Only an import waiting to be applied can be discarded: this one is "
-            f"{listing_import.get_status_display().lower()}."
+            gettext(
+                "Only an import waiting to be applied can be discarded: this "
+                "one is %(status)s."
+            )
+            % {"status": listing_import.get_status_display().lower()}
         )
     listing_import.status = ListingImportStatus.DISCARDED
     listing_import.save(update_fields=["status"])
@@ -175,19 +185,28 @@ def _apply_in_transaction(
             "…" if len(broken) > 10 else ""
         )
         raise _Refused(
-            f"Nothing was applied: {len(broken)} row{'s' if len(broken) > 1 else ''} "
-            f"that passed the check no longer pass{'' if len(broken) > 1 else 'es'} "
-            f"(row {rows}). Fix the file and upload it again.",
+            ngettext(
+                "Nothing was applied: %(count)s row that passed the check no "
+                "longer passes (row %(rows)s). Fix the file and upload it again.",
+                "Nothing was applied: %(count)s rows that passed the check no "
+                "longer pass (row %(rows)s). Fix the file and upload it again.",
+                len(broken),
+            )
+            % {"count": len(broken), "rows": rows},
             errors=[e for e in plan.errors if e["row"] in broken][:ERRORS_KEPT],
         )
     chosen = [row for row in plan.rows if row.row not in left_out]
     created = plan.count(CREATE, chosen)
     if created != listing_import.listings_created:
         raise _Refused(
-            f"Nothing was applied: since the check, the file would create "
-            f"{created} listings instead of {listing_import.listings_created} "
-            "(listings with its SKUs were added or deleted meanwhile). Upload "
-            "the file again to check it against your listings as they are now."
+            gettext(
+                "Nothing was applied: since the check, the file would create "
+                "%(created)s listings instead of %(listings_created)s "
+                "(listings with its SKUs were added or deleted meanwhile). "
+                "Upload the file again to check it against your listings as "
+                "they are now."
+            )
+            % {"created": created, "listings_created": listing_import.listings_created}
         )
     touched: list[int] = []
     priced = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from listings import csv_format as fmt
 from listings.exceptions import ListingError
@@ -33,8 +34,8 @@ def listing_import_upload(
     """Store the file and start its check: at once for a small file, else in Celery."""
     if upload.size and upload.size > MAX_FILE_BYTES:
         raise ListingError(
-            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: "
-            "split it in several files.",
+            gettext("The file is larger than %(limit)s MB: split it in several files.")
+            % {"limit": MAX_FILE_BYTES // (1024 * 1024)},
             field="file",
         )
     data = upload.read()

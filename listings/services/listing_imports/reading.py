@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.utils.translation import gettext
+
 from listings import csv_format as fmt
 from listings.models import Listing, ListingImport, Offer, Variant
 from listings.services.listing_imports.plan import (
@@ -29,7 +31,7 @@ def table_read(listing_import: ListingImport) -> fmt.CsvTable:
         data = stored.read()
     table = fmt.csv_read(data, max_rows=MAX_ROWS)
     if not table.rows:
-        raise fmt.CsvFileError("The file has no rows below its first row.")
+        raise fmt.CsvFileError(gettext("The file has no rows below its first row."))
     return table
 
 

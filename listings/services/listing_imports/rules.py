@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from listings import csv_format as fmt
 from listings.exceptions import ListingError
 from listings.models import BATTERY_MIN_PCT, Listing, ListingStatus, Offer
@@ -48,8 +50,9 @@ def row_check(
     errors: list[tuple[str, str]] = []
     if len(cells) > len(table.columns) and any(cells[len(table.columns) :]):
         errors.append(
-            ("", f"This row has {len(cells)} cells where the first row names "
-                 f"{len(table.columns)} columns: a stray separator?")
+            ("", gettext("This row has %(cells)s cells where the first row names "
+                         "%(columns)s columns: a stray separator?")
+                 % {"cells": len(cells), "columns": len(table.columns)})
         )  # fmt: skip
     values = dict(zip(table.columns, cells, strict=False))
 
@@ -58,29 +61,42 @@ def row_check(
 
     sku = cell(fmt.SKU)
     if not sku:
-        errors.append((fmt.SKU, "The SKU is missing."))
+        errors.append((fmt.SKU, gettext("The SKU is missing.")))
     elif len(rows_of_sku[sku]) > 1:
         others = ", ".join(str(n) for n in rows_of_sku[sku] if n != number)
-        errors.append((fmt.SKU, f"SKU {sku} is also on row {others}: one row per SKU."))
+        errors.append(
+            (
+                fmt.SKU,
+                gettext("SKU %(sku)s is also on row %(rows)s: one row per SKU.")
+                % {"sku": sku, "rows": others},
+            )
+        )
     existing = context.listings.get(sku)
 
     variant = None
     text = cell(fmt.VARIANT)
     if not text:
-        errors.append((fmt.VARIANT, "The variant id is missing."))
+        errors.append((fmt.VARIANT, gettext("The variant id is missing.")))
     elif not text.isdigit():
         errors.append(
-            (fmt.VARIANT, f"{text!r} is not a variant id: write the number from "
-                          "the catalog list.")
+            (fmt.VARIANT, gettext("%(text)s is not a variant id: write the number "
+                                  "from the catalog list.") % {"text": repr(text)})
         )  # fmt: skip
     else:
         variant = context.variants.get(int(text))
         if variant is None:
-            errors.append((fmt.VARIANT, f"No catalog variant has id {text}."))
+            errors.append(
+                (
+                    fmt.VARIANT,
+                    gettext("No catalog variant has id %(text)s.") % {"text": text},
+                )
+            )
         elif existing is not None and existing.variant_id != variant.pk:
             errors.append(
-                (fmt.VARIANT, f"Your listing {sku} is variant {existing.variant_id}: "
-                              "a listing keeps its variant. Use a new SKU.")
+                (fmt.VARIANT, gettext(
+                    "Your listing %(sku)s is variant %(variant)s: a listing keeps "
+                    "its variant. Use a new SKU."
+                ) % {"sku": sku, "variant": existing.variant_id})
             )  # fmt: skip
 
     facts, facts_read = _facts_read(values, existing, context.refurbisher, errors)
@@ -146,7 +162,13 @@ def _facts_read(
         text = values.get(name, "")
         if not text:
             if name in (fmt.GRADE, fmt.STOCK):
-                errors.append((name, f"The {name.replace('_', ' ')} is missing."))
+                errors.append(
+                    (
+                        name,
+                        gettext("The %(column)s is missing.")
+                        % {"column": name.replace("_", " ")},
+                    )
+                )
                 all_read = False
             else:
                 facts[name] = getattr(existing, name) if existing else defaults[name]
@@ -195,7 +217,8 @@ def _prices_read(
             if shipping_text:
                 errors.append(
                     (fmt.shipping_column(code),
-                     f"A shipping cost needs a price in {MARKETS[code].name}.")
+                     gettext("A shipping cost needs a price in %(market)s.")
+                     % {"market": MARKETS[code].name})
                 )  # fmt: skip
             if code in prices:
                 del prices[code]

@@ -22,6 +22,9 @@ class Market:
     # Markets that may sell to this one (cross-border rule).
     trade_zone: frozenset[str]
     warranty_min_months: int = 6
+    # Languages a shopper may read this market's shop in: the market's own
+    # language first (its default), then the others; English everywhere.
+    languages: tuple[str, ...] = ("en",)
     return_window_days: int = 30
     # Format of money: thousands separator, decimal separator, symbol placement.
     thousands: str = ","
@@ -46,22 +49,27 @@ MARKETS: dict[str, Market] = {
         # French law gives refurbished goods a 12-month legal guarantee.
         Market(
             "FR", gettext_lazy("France"), "EUR", "fr", "🇫🇷", EU_ZONE, 12,
+            languages=("fr", "en"),
             thousands=NARROW_NBSP, decimal=",", symbol_before=False,
         ),
         Market(
             "BE", gettext_lazy("Belgium"), "EUR", "fr", "🇧🇪", EU_ZONE, 12,
+            languages=("fr", "nl", "en"),
             thousands=".", decimal=",", symbol_before=False,
         ),
         Market(
             "DE", gettext_lazy("Germany"), "EUR", "de", "🇩🇪", EU_ZONE, 12,
+            languages=("de", "en"),
             thousands=".", decimal=",", symbol_before=False,
         ),
         Market(
             "IT", gettext_lazy("Italy"), "EUR", "it", "🇮🇹", EU_ZONE, 12,
+            languages=("it", "en"),
             thousands=".", decimal=",", symbol_before=False,
         ),
         Market(
             "ES", gettext_lazy("Spain"), "EUR", "es", "🇪🇸", EU_ZONE, 12,
+            languages=("es", "en"),
             thousands=".", decimal=",", symbol_before=False,
         ),
     ]

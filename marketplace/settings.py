@@ -207,6 +207,16 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 PAYOUT_ACCOUNT_HOLD_HOURS = int(os.environ.get("PAYOUT_ACCOUNT_HOLD_HOURS", "48"))
 
 LANGUAGE_CODE = "en"
+# The shop's languages, each named in itself (as a language switcher shows
+# them); which ones a market offers is in marketplace/markets.py.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("it", "Italiano"),
+    ("es", "Español"),
+    ("nl", "Nederlands"),
+]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

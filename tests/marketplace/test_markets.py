@@ -109,3 +109,24 @@ def test_redis_database_urls_keep_the_server_and_query():
         redis_db_url("rediss://u:p@h:6380/0?ssl_cert_reqs=none", 1)
         == "rediss://u:p@h:6380/1?ssl_cert_reqs=none"
     )
+
+
+def test_each_market_offers_its_own_languages_and_english():
+    offered = {code: market.languages for code, market in MARKETS.items()}
+    assert offered == {
+        "US": ("en",),
+        "FR": ("fr", "en"),
+        "BE": ("fr", "nl", "en"),
+        "DE": ("de", "en"),
+        "IT": ("it", "en"),
+        "ES": ("es", "en"),
+    }
+
+
+@pytest.mark.parametrize("market", MARKETS.values(), ids=list(MARKETS))
+def test_a_markets_default_language_comes_first_and_is_a_shop_language(
+    market, settings
+):
+    shop_languages = {code for code, _name in settings.LANGUAGES}
+    assert market.languages[0] == market.language
+    assert set(market.languages) <= shop_languages
